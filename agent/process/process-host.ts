@@ -1,0 +1,31 @@
+/**
+ * Starts a module in its own process and exchanges structured-clone messages with it.
+ * `child_process` implements it here; the desktop shell adds an Electron `utilityProcess` one.
+ */
+export interface HostedProcess {
+  readonly pid: number | undefined;
+  /** Returns false when the process is gone and the message was not sent. */
+  send(message: unknown): boolean;
+  onMessage(listener: (message: unknown) => void): void;
+  /** Called once, when the process has ended for any reason. */
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export interface SpawnOptions {
+  /** A name for logs and process titles. */
+  name: string;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+export interface ProcessHost {
+  /** `modulePath` is an absolute path to the entry module (.ts in development, .js when built). */
+  spawn(modulePath: string, options: SpawnOptions): HostedProcess;
+}
+
+/** The child's side: how a hosted module talks to its parent, whatever the host. */
+export interface ParentChannel {
+  send(message: unknown): void;
+  onMessage(listener: (message: unknown) => void): void;
+}

@@ -1,0 +1,43 @@
+/**
+ * A market-data provider is one broker connection held by one ticker worker. The simulated
+ * market and Kite both speak Kite's ticker protocol, so both use the same provider; another
+ * broker plugs in by implementing this interface.
+ */
+import type { TickMode } from '../../shared/tick';
+
+export type ProviderState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface ProviderLimits {
+  instrumentsPerConnection: number;
+  connectionsPerKey: number;
+}
+
+export interface ProviderListener {
+  /** A validated Kite binary frame (`uint16 count` + packets), stamped when it arrived. */
+  frame(bytes: Uint8Array, receivedAt: number): void;
+  state(state: ProviderState, detail?: string): void;
+  /** Text the broker sent (errors such as a refused subscription, or messages). */
+  notice(level: 'error' | 'message', text: string): void;
+}
+
+export interface MarketDataProvider {
+  /** Starts connecting; reconnects with backoff on its own until `close()`. */
+  connect(): void;
+  /** Subscriptions persist across reconnects: they are replayed on every (re)connect. */
+  subscribe(tokens: readonly number[], mode: TickMode): void;
+  unsubscribe(tokens: readonly number[]): void;
+  setMode(tokens: readonly number[], mode: TickMode): void;
+  close(): Promise<void>;
+}
+
+/** What a worker needs to open its connection; sent by the agent when it starts the worker. */
+export interface ProviderConfig {
+  kind: 'kite-ws';
+  /** e.g. wss://ws.kite.trade, or the simulated market's loopback address. */
+  url: string;
+  apiKey: string;
+  accessToken: string;
+  /** No frame for this long (heartbeats included) means the connection is dead. */
+  idleTimeoutMs?: number;
+  reconnect?: { initialDelayMs: number; maxDelayMs: number };
+}

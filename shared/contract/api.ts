@@ -1,0 +1,96 @@
+/**
+ * The one API contract: each method declared once (HTTP verb, path, input schema) with its
+ * result type. The agent's REST routes and handler map, the typed client and docs/API.md all
+ * follow this table.
+ */
+import type { z } from 'zod';
+import type { Instrument } from '../instrument';
+import type { Tick, TickMode } from '../tick';
+import {
+  emptySchema,
+  listInstrumentsInput,
+  quotesInput,
+  setWorkersInput,
+  subscribeInput,
+  unsubscribeInput,
+} from './schemas';
+
+export interface MethodDeclaration {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  /** Health is the only method a caller may use without the token. */
+  auth: boolean;
+  input: z.ZodType;
+}
+
+export const API_PREFIX = '/api/v1';
+
+export const api = {
+  health: { method: 'GET', path: `${API_PREFIX}/health`, auth: false, input: emptySchema },
+  listInstruments: { method: 'GET', path: `${API_PREFIX}/instruments`, auth: true, input: listInstrumentsInput },
+  getTicker: { method: 'GET', path: `${API_PREFIX}/ticker`, auth: true, input: emptySchema },
+  subscribe: { method: 'POST', path: `${API_PREFIX}/ticker/subscriptions`, auth: true, input: subscribeInput },
+  unsubscribe: { method: 'DELETE', path: `${API_PREFIX}/ticker/subscriptions`, auth: true, input: unsubscribeInput },
+  setWorkers: { method: 'PUT', path: `${API_PREFIX}/ticker/workers`, auth: true, input: setWorkersInput },
+  getQuotes: { method: 'GET', path: `${API_PREFIX}/quotes`, auth: true, input: quotesInput },
+} as const satisfies Record<string, MethodDeclaration>;
+
+export type Api = typeof api;
+export type MethodName = keyof Api;
+
+export interface HealthResult {
+  status: 'ok';
+  version: string;
+  uptimeSeconds: number;
+}
+
+export type WorkerState = 'starting' | 'connecting' | 'ready' | 'reconnecting' | 'stopping' | 'dead';
+
+export interface WorkerInfo {
+  /** A stable slot number; a replaced worker keeps its id and gets a new pid. */
+  id: number;
+  pid: number | null;
+  state: WorkerState;
+  instruments: string[];
+  ticksPerSecond: number;
+  lastTickAt: string | null;
+  restarts: number;
+}
+
+export interface SubscriptionInfo {
+  instrument: string;
+  mode: TickMode;
+  worker: number | null;
+  ticksPerSecond: number;
+  lastTickAt: string | null;
+  stale: boolean;
+}
+
+export interface TickerState {
+  workers: WorkerInfo[];
+  subscriptions: SubscriptionInfo[];
+  limits: { instrumentsPerConnection: number; connections: number };
+  staleAfterMs: number;
+  stale: string[];
+  ticksPerSecond: number;
+}
+
+export interface ApiResults {
+  health: HealthResult;
+  listInstruments: { instruments: Instrument[] };
+  getTicker: TickerState;
+  subscribe: TickerState;
+  unsubscribe: TickerState;
+  setWorkers: TickerState;
+  getQuotes: { quotes: Record<string, Tick> };
+}
+
+/** What a caller passes (before defaults and coercion). */
+export type ApiInput<K extends MethodName> = z.input<Api[K]['input']>;
+/** What a handler receives (validated, defaults applied). */
+export type ApiParams<K extends MethodName> = z.output<Api[K]['input']>;
+export type ApiResult<K extends MethodName> = ApiResults[K];
+
+export type ApiHandlers = {
+  [K in MethodName]: (params: ApiParams<K>) => ApiResult<K> | Promise<ApiResult<K>>;
+};

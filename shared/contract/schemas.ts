@@ -1,0 +1,50 @@
+/** Validation schemas for everything that crosses a process or network boundary. */
+import { z } from 'zod';
+import { parseInstrumentId } from '../instrument';
+import { TICK_MODES } from '../tick';
+
+export const MAX_INSTRUMENTS_PER_REQUEST = 10_000;
+export const MAX_WORKERS = 16;
+
+export const instrumentIdSchema = z
+  .string()
+  .refine((id) => parseInstrumentId(id) !== null, {
+    message: 'must be an instrument id like NSE:INFY (EXCHANGE:TRADINGSYMBOL)',
+  });
+
+export const tickModeSchema = z.enum(TICK_MODES);
+
+export const instrumentListSchema = z
+  .array(instrumentIdSchema)
+  .min(1, 'name at least one instrument')
+  .max(MAX_INSTRUMENTS_PER_REQUEST, `at most ${MAX_INSTRUMENTS_PER_REQUEST} instruments per request`);
+
+/** `a,b,c` in a query string; ids may hold spaces (`NSE:NIFTY 50`) but not commas. */
+export const commaInstrumentListSchema = z
+  .string()
+  .transform((text) => text.split(',').map((part) => part.trim()).filter((part) => part.length > 0))
+  .pipe(instrumentListSchema);
+
+export const emptySchema = z.strictObject({});
+
+export const listInstrumentsInput = z.strictObject({
+  search: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_INSTRUMENTS_PER_REQUEST).default(50),
+});
+
+export const subscribeInput = z.strictObject({
+  instruments: instrumentListSchema,
+  mode: tickModeSchema.optional(),
+});
+
+export const unsubscribeInput = z.strictObject({
+  instruments: instrumentListSchema,
+});
+
+export const setWorkersInput = z.strictObject({
+  count: z.number().int().min(1).max(MAX_WORKERS),
+});
+
+export const quotesInput = z.strictObject({
+  instruments: commaInstrumentListSchema,
+});
