@@ -13,7 +13,8 @@ export interface Instrument {
   tradable: boolean;
 }
 
-const ID_PATTERN = /^([A-Z][A-Z0-9]{1,9}):([^\s:][^:]{0,49})$/;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses
+const ID_PATTERN = /^([A-Z][A-Z0-9]{1,9}):([^\s:][^:\x00-\x1f\x7f]{0,49})$/;
 
 export function instrumentId(exchange: string, tradingsymbol: string): string {
   return `${exchange}:${tradingsymbol}`;

@@ -55,6 +55,8 @@ export interface WorkerInfo {
   ticksPerSecond: number;
   lastTickAt: string | null;
   restarts: number;
+  /** The broker connection's state and last problem, e.g. `connected` or `reconnecting: HTTP 403`. */
+  provider: string;
 }
 
 export interface SubscriptionInfo {
@@ -69,7 +71,7 @@ export interface SubscriptionInfo {
 export interface TickerState {
   workers: WorkerInfo[];
   subscriptions: SubscriptionInfo[];
-  limits: { instrumentsPerConnection: number; connections: number };
+  limits: { instrumentsPerConnection: number; connectionsPerKey: number };
   staleAfterMs: number;
   stale: string[];
   ticksPerSecond: number;

@@ -19,10 +19,18 @@ export const instrumentListSchema = z
   .min(1, 'name at least one instrument')
   .max(MAX_INSTRUMENTS_PER_REQUEST, `at most ${MAX_INSTRUMENTS_PER_REQUEST} instruments per request`);
 
-/** `a,b,c` in a query string; ids may hold spaces (`NSE:NIFTY 50`) but not commas. */
-export const commaInstrumentListSchema = z
-  .string()
-  .transform((text) => text.split(',').map((part) => part.trim()).filter((part) => part.length > 0))
+/**
+ * Instruments in a query string: `a,b,c`, repeated keys, or both. Ids may hold spaces
+ * (`NSE:NIFTY 50`) but never commas.
+ */
+export const queryInstrumentListSchema = z
+  .union([z.string(), z.array(z.string())])
+  .transform((value) =>
+    (Array.isArray(value) ? value : [value])
+      .flatMap((text) => text.split(','))
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  )
   .pipe(instrumentListSchema);
 
 export const emptySchema = z.strictObject({});
@@ -46,5 +54,5 @@ export const setWorkersInput = z.strictObject({
 });
 
 export const quotesInput = z.strictObject({
-  instruments: commaInstrumentListSchema,
+  instruments: queryInstrumentListSchema,
 });

@@ -1,0 +1,63 @@
+/** The agent's own SQLite file (WAL): what must survive a restart. */
+import Database from 'better-sqlite3';
+import type { TickMode } from '../../shared/tick';
+import type { DesiredTicker } from '../ticker/ticker-supervisor';
+
+const MIGRATIONS = [
+  `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE ticker_subscriptions (
+     instrument TEXT PRIMARY KEY,
+     mode TEXT NOT NULL CHECK (mode IN ('ltp', 'quote', 'full'))
+   );`,
+];
+
+export class AgentDb {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new Error(`the data file is from a newer AlgoDeck (schema ${version}); upgrade the agent`);
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  /** The ticker as it was last left, or null on a first start. */
+  loadTicker(): DesiredTicker | null {
+    const workers = this.db.prepare(`SELECT value FROM settings WHERE key = 'ticker.workers'`).get() as
+      | { value: string }
+      | undefined;
+    if (!workers) return null;
+    const subscriptions = this.db
+      .prepare(`SELECT instrument, mode FROM ticker_subscriptions ORDER BY rowid`)
+      .all() as Array<{ instrument: string; mode: TickMode }>;
+    return { workers: Number(workers.value), subscriptions };
+  }
+
+  saveTicker(desired: DesiredTicker): void {
+    const upsert = this.db.prepare(`INSERT INTO settings (key, value) VALUES ('ticker.workers', ?)
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+    const insert = this.db.prepare(`INSERT INTO ticker_subscriptions (instrument, mode) VALUES (?, ?)`);
+    this.db.transaction(() => {
+      upsert.run(String(desired.workers));
+      this.db.exec(`DELETE FROM ticker_subscriptions`);
+      for (const s of desired.subscriptions) insert.run(s.instrument, s.mode);
+    })();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

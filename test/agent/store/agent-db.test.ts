@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { AgentDb } from '../../../agent/store/agent-db';
+
+function tempFile(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'algodeck-db-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'agent.db');
+}
+
+test('the ticker is saved and loaded across reopenings, in order', (t) => {
+  const file = tempFile(t);
+  const first = new AgentDb(file);
+  assert.equal(first.loadTicker(), null);
+  first.saveTicker({ workers: 2, subscriptions: [{ instrument: 'NSE:TCS', mode: 'full' }, { instrument: 'NSE:INFY', mode: 'ltp' }] });
+  first.saveTicker({ workers: 3, subscriptions: [{ instrument: 'NSE:NIFTY 50', mode: 'quote' }, { instrument: 'NSE:TCS', mode: 'full' }] });
+  first.close();
+  const again = new AgentDb(file);
+  assert.deepEqual(again.loadTicker(), {
+    workers: 3,
+    subscriptions: [{ instrument: 'NSE:NIFTY 50', mode: 'quote' }, { instrument: 'NSE:TCS', mode: 'full' }],
+  });
+  again.close();
+});
+
+test('a failed save leaves the previous state whole', (t) => {
+  const file = tempFile(t);
+  const db = new AgentDb(file);
+  db.saveTicker({ workers: 1, subscriptions: [{ instrument: 'NSE:INFY', mode: 'quote' }] });
+  assert.throws(() => db.saveTicker({ workers: 2, subscriptions: [{ instrument: 'NSE:TCS', mode: 'quote' }, { instrument: 'NSE:TCS', mode: 'full' }] }));
+  assert.deepEqual(db.loadTicker(), { workers: 1, subscriptions: [{ instrument: 'NSE:INFY', mode: 'quote' }] });
+  db.close();
+});
+
+test('the file is in WAL mode, and a file from a newer schema is refused', (t) => {
+  const file = tempFile(t);
+  new AgentDb(file).close();
+  const raw = new Database(file);
+  assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+  raw.pragma('user_version = 99');
+  raw.close();
+  assert.throws(() => new AgentDb(file), /newer AlgoDeck/);
+});
