@@ -5,6 +5,7 @@
  * consumer never stalls the others nor grows memory beyond one tick per subscribed instrument.
  * When it drains below `lowWaterBytes` it is told it lagged and gets the latest ticks.
  */
+import type { ConsumerInfo } from '../../shared/contract/api';
 import type { StreamFormat } from '../../shared/contract/stream';
 import { decodePacket, PACKET_FULL } from '../../shared/kite-packet';
 import type { Tick } from '../../shared/tick';
@@ -17,14 +18,7 @@ export interface ConsumerSink {
   bufferedAmount(): number;
 }
 
-export interface ConsumerStats {
-  id: number;
-  format: StreamFormat;
-  instruments: number | 'all';
-  delivered: number;
-  conflated: number;
-  lagging: boolean;
-}
+export type ConsumerStats = ConsumerInfo;
 
 export interface TickHubOptions {
   /** Instrument id of a token, for JSON ticks. */

@@ -68,6 +68,18 @@ export interface SubscriptionInfo {
   stale: boolean;
 }
 
+/** A stream connection as the hub sees it. */
+export interface ConsumerInfo {
+  id: number;
+  format: 'json' | 'binary';
+  instruments: number | 'all';
+  /** Ticks sent to it. */
+  delivered: number;
+  /** Ticks it never got because it fell behind (replaced by a later tick of the same instrument). */
+  conflated: number;
+  lagging: boolean;
+}
+
 export interface TickerState {
   workers: WorkerInfo[];
   subscriptions: SubscriptionInfo[];
@@ -75,6 +87,8 @@ export interface TickerState {
   staleAfterMs: number;
   stale: string[];
   ticksPerSecond: number;
+  /** Everyone receiving ticks from this agent's stream. */
+  consumers: ConsumerInfo[];
 }
 
 export interface ApiResults {

@@ -1,0 +1,106 @@
+/** `npm run agent -- …`: a headless agent (on a server, in Docker, or beside the desktop app). */
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import pino from 'pino';
+import { MAX_WORKERS } from '../shared/contract/schemas';
+import { startAgent } from './agent';
+import { defaultDataDir } from './agent-config';
+import { MAX_GENERATED } from './market/sim/universe';
+import { VERSION } from './version';
+
+function integer(min: number, max: number) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+function positive(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError('expected a positive number');
+  return value;
+}
+
+const program = new Command()
+  .name('algodeck-agent')
+  .description('AlgoDeck agent: ticker engine and API server (REST + WebSocket on one port).')
+  .version(VERSION)
+  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .option('--port <port>', 'port to listen on (0 = any free port)', integer(0, 65535), 7420)
+  .option('--data-dir <dir>', 'where the agent keeps its files', defaultDataDir())
+  .addOption(new Option('--token <token>', 'API token (default: stored in the data dir, generated on first start)').env('ALGODECK_TOKEN'))
+  .option('--workers <n>', 'ticker worker processes (default: as last run, else 3)', integer(1, MAX_WORKERS))
+  .addOption(new Option('--provider <name>', 'market-data provider').choices(['sim']).default('sim'))
+  .option('--sim-instruments <n>', 'generated instruments added to the simulated market, for load tests', integer(0, MAX_GENERATED), 0)
+  .option('--sim-ticks-per-second <n>', 'ticks per instrument per second in the simulated market', positive, 1)
+  .option('--seed <n>', 'seed of the simulated market', integer(0, 2 ** 31 - 1), 1)
+  .option('--stale-after <ms>', 'an instrument with no tick for this long is stale', integer(100, 86_400_000), 10_000)
+  .option('--tls-cert <file>', 'TLS certificate (PEM): serve https and wss')
+  .option('--tls-key <file>', 'TLS private key (PEM)')
+  .option('--allow-insecure-remote', 'allow a non-loopback address without TLS (not recommended)', false)
+  .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug']).default('info'));
+
+program.parse();
+const opts = program.opts<{
+  host: string;
+  port: number;
+  dataDir: string;
+  token?: string;
+  workers?: number;
+  provider: 'sim';
+  simInstruments: number;
+  simTicksPerSecond: number;
+  seed: number;
+  staleAfter: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  allowInsecureRemote: boolean;
+  logLevel: string;
+}>();
+
+if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) program.error('--tls-cert and --tls-key go together');
+const log = pino({ level: opts.logLevel });
+
+try {
+  const agent = await startAgent({
+    host: opts.host,
+    port: opts.port,
+    dataDir: opts.dataDir,
+    // An empty ALGODECK_TOKEN= means "not set", as shells write it.
+    ...(opts.token ? { token: opts.token } : {}),
+    ...(opts.workers === undefined ? {} : { workers: opts.workers }),
+    provider: opts.provider,
+    simInstruments: opts.simInstruments,
+    simTicksPerSecond: opts.simTicksPerSecond,
+    seed: opts.seed,
+    staleAfterMs: opts.staleAfter,
+    ...(opts.tlsCert && opts.tlsKey ? { tls: { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } } : {}),
+    allowInsecureRemote: opts.allowInsecureRemote,
+    log,
+  });
+  log.info({ url: agent.url, tokenFile: agent.tokenFile }, 'AlgoDeck agent ready');
+  console.log(`AlgoDeck agent ${VERSION} listening on ${agent.url}`);
+  console.log(agent.tokenFile ? `API token: stored in ${agent.tokenFile}` : 'API token: as given (--token or ALGODECK_TOKEN)');
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    agent.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+} catch (error) {
+  log.fatal({ err: error }, 'the agent could not start');
+  console.error(`AlgoDeck agent could not start: ${(error as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,57 @@
+/** The instruments an agent knows, looked up by id or token, and searched by the dashboard. */
+import type { Instrument } from '../../shared/instrument';
+
+export class InstrumentRegistry {
+  private readonly byId = new Map<string, Instrument>();
+  private readonly byToken = new Map<number, Instrument>();
+
+  constructor(instruments: Iterable<Instrument>) {
+    for (const instrument of instruments) {
+      if (this.byId.has(instrument.id)) throw new Error(`instrument ${instrument.id} is listed twice`);
+      if (this.byToken.has(instrument.token)) throw new Error(`token ${instrument.token} is listed twice`);
+      this.byId.set(instrument.id, instrument);
+      this.byToken.set(instrument.token, instrument);
+    }
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(id: string): Instrument | undefined {
+    return this.byId.get(id);
+  }
+
+  byTokenOf(token: number): Instrument | undefined {
+    return this.byToken.get(token);
+  }
+
+  /** Ids that are not listed, in the order given. */
+  unknown(ids: readonly string[]): string[] {
+    return ids.filter((id) => !this.byId.has(id));
+  }
+
+  /**
+   * Case-insensitive search over id, trading symbol and name: exact symbols first, then
+   * symbol prefixes, then any match; list order within each group.
+   */
+  search(query: string | undefined, limit: number): Instrument[] {
+    const all = [...this.byId.values()];
+    const q = query?.trim().toUpperCase() ?? '';
+    if (q === '') return all.slice(0, limit);
+    const ranked: Array<[number, Instrument]> = [];
+    for (const instrument of all) {
+      const symbol = instrument.tradingsymbol.toUpperCase();
+      let rank: number;
+      if (symbol === q || instrument.id.toUpperCase() === q) rank = 0;
+      else if (symbol.startsWith(q)) rank = 1;
+      else if (instrument.id.toUpperCase().includes(q) || instrument.name.toUpperCase().includes(q)) rank = 2;
+      else continue;
+      ranked.push([rank, instrument]);
+    }
+    return ranked
+      .sort((a, b) => a[0] - b[0])
+      .slice(0, limit)
+      .map(([, instrument]) => instrument);
+  }
+}

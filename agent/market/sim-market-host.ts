@@ -1,0 +1,92 @@
+/**
+ * Runs the simulated market in its own process (like a broker, outside the agent), and starts
+ * it again on the same port if it dies: ticker workers simply reconnect, as they would to Kite.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { HostedProcess, ProcessHost } from '../process/process-host';
+
+export interface SimMarketOptions {
+  generated: number;
+  seed: number;
+  ticksPerSecond: number;
+  apiKey: string;
+  accessToken: string;
+  limits: { instrumentsPerConnection: number; connectionsPerKey: number };
+}
+
+export interface SimMarket {
+  readonly url: string;
+  readonly pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+const ENTRY = fileURLToPath(new URL('./sim/sim-exchange-main.ts', import.meta.url));
+
+function startOnce(host: ProcessHost, options: SimMarketOptions, port: number): Promise<{ proc: HostedProcess; url: string; port: number }> {
+  const proc = host.spawn(ENTRY, { name: 'sim-market' });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error('the simulated market did not start within 15 s'));
+    }, 15_000);
+    proc.onMessage((message) => {
+      const m = message as { type?: string; url?: string; port?: number; message?: string };
+      if (m.type === 'started' && typeof m.url === 'string' && typeof m.port === 'number') {
+        clearTimeout(timer);
+        resolve({ proc, url: m.url, port: m.port });
+      } else if (m.type === 'error') {
+        clearTimeout(timer);
+        proc.kill('SIGKILL');
+        reject(new Error(`the simulated market failed to start: ${m.message ?? 'unknown error'}`));
+      }
+    });
+    proc.onExit((code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the simulated market exited while starting (code ${code}, signal ${signal})`));
+    });
+    proc.send({ type: 'start', options: { ...options, port } });
+  });
+}
+
+export async function startSimMarket(host: ProcessHost, options: SimMarketOptions, log: Logger): Promise<SimMarket> {
+  let current = await startOnce(host, options, 0);
+  let stopping = false;
+  const watch = (proc: HostedProcess) =>
+    proc.onExit((code, signal) => {
+      if (stopping) return;
+      log.warn({ code, signal }, 'the simulated market died; starting it again');
+      const retry = (attempt: number) =>
+        startOnce(host, options, current.port).then(
+          (next) => {
+            current = next;
+            watch(next.proc);
+          },
+          (error: Error) => {
+            log.error({ err: error, attempt }, 'could not restart the simulated market');
+            if (!stopping) setTimeout(() => retry(attempt + 1), Math.min(5000, 250 * 2 ** attempt)).unref();
+          },
+        );
+      retry(0);
+    });
+  watch(current.proc);
+  return {
+    get url() {
+      return current.url;
+    },
+    get pid() {
+      return current.proc.pid;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        stopping = true;
+        const proc = current.proc;
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
+        proc.onExit(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        if (!proc.send({ type: 'stop' })) proc.kill('SIGKILL');
+      }),
+  };
+}

@@ -1,0 +1,303 @@
+/**
+ * Our own Kite ticker websocket client, one connection per instance. It forwards validated
+ * binary frames untouched (decoding happens downstream), keeps subscriptions as desired state
+ * replayed on every connect, and reconnects on its own. It avoids the official client's traps:
+ * no process.exit, no module-level state, no backoff reset on a mere successful open.
+ */
+import { WebSocket, type RawData } from 'ws';
+import { checkKiteFrame } from '../../shared/kite-packet';
+import type { TickMode } from '../../shared/tick';
+import { Backoff } from './kite/backoff';
+import { NoticeLimiter } from './kite/notice-limiter';
+import { KiteSubscriptions } from './kite/subscriptions';
+import { quote, readTextFrame } from './kite/text-frame';
+import type { MarketDataProvider, ProviderConfig, ProviderListener } from './provider';
+
+export interface KiteWsProviderOptions {
+  /** Receipt clock, epoch ms with sub-ms precision. */
+  now?: () => number;
+  /**
+   * How long a connection must stay up before the backoff starts again from its first step
+   * (default 10 s). Longer than the idle timeout, so a server that accepts and then says
+   * nothing (or drops us) keeps the retries slowing down.
+   */
+  stableAfterMs?: number;
+  /** Jitter source, uniform in [0, 1). */
+  random?: () => number;
+}
+
+export interface KiteWsProviderStats {
+  /** Valid binary frames forwarded to the listener (heartbeats and bad frames excluded). */
+  framesReceived: number;
+  packetsReceived: number;
+  /** Malformed binary frames, dropped. */
+  badFrames: number;
+  /** Reconnect attempts started (the first connection is not one). */
+  reconnects: number;
+  connected: boolean;
+}
+
+const DEFAULT_IDLE_TIMEOUT_MS = 5_000;
+const DEFAULT_RECONNECT = { initialDelayMs: 250, maxDelayMs: 10_000 };
+const DEFAULT_STABLE_AFTER_MS = 10_000;
+/** A broker slower than this to answer the upgrade is treated as down. */
+const MIN_HANDSHAKE_TIMEOUT_MS = 5_000;
+/** How long close() waits for the broker's close frame before cutting the socket. */
+const CLOSE_GRACE_MS = 1_000;
+
+const HTTP_REASONS: Record<number, string> = {
+  403: 'access token rejected',
+  429: 'too many connections for this API key',
+};
+
+function defaultNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** The ticker URL with credentials added to whatever query it already has. */
+function tickerUrl(config: ProviderConfig): string {
+  const url = new URL(config.url);
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new TypeError(`ticker url must be ws: or wss:, got ${url.protocol}`);
+  }
+  url.hash = '';
+  url.searchParams.set('api_key', config.apiKey);
+  url.searchParams.set('access_token', config.accessToken);
+  return url.toString();
+}
+
+function asBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+export class KiteWsProvider implements MarketDataProvider {
+  private readonly url: string;
+  private readonly idleTimeoutMs: number;
+  private readonly stableAfterMs: number;
+  private readonly now: () => number;
+  private readonly backoff: Backoff;
+  private readonly subscriptions = new KiteSubscriptions();
+  private readonly badFrameNotices = new NoticeLimiter(5);
+  private readonly textNotices = new NoticeLimiter(20);
+  private readonly counters = { framesReceived: 0, packetsReceived: 0, badFrames: 0, reconnects: 0 };
+
+  private ws: WebSocket | null = null;
+  private connected = false;
+  private started = false;
+  /** Why the current socket ended, for the state detail; first reason wins. */
+  private failure = '';
+  /** performance.now() of the last frame of any kind. */
+  private lastFrameAt = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private stableTimer: NodeJS.Timeout | null = null;
+  private graceTimer: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | null = null;
+  private resolveClosed: () => void = () => {};
+
+  constructor(
+    config: ProviderConfig,
+    private readonly listener: ProviderListener,
+    options: KiteWsProviderOptions = {},
+  ) {
+    this.url = tickerUrl(config);
+    this.idleTimeoutMs = config.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    if (!(this.idleTimeoutMs >= 1) || !Number.isFinite(this.idleTimeoutMs)) {
+      throw new RangeError(`idleTimeoutMs must be a number ≥ 1, got ${this.idleTimeoutMs}`);
+    }
+    this.stableAfterMs = options.stableAfterMs ?? DEFAULT_STABLE_AFTER_MS;
+    this.now = options.now ?? defaultNow;
+    const reconnect = config.reconnect ?? DEFAULT_RECONNECT;
+    this.backoff = new Backoff({ ...reconnect, ...(options.random ? { random: options.random } : {}) });
+  }
+
+  connect(): void {
+    if (this.started || this.closing) return;
+    this.started = true;
+    this.listener.state('connecting');
+    if (!this.closing) this.open(); // the listener may have closed us from its callback
+  }
+
+  subscribe(tokens: readonly number[], mode: TickMode): void {
+    if (this.closing) return;
+    this.send(this.subscriptions.subscribe(tokens, mode));
+  }
+
+  unsubscribe(tokens: readonly number[]): void {
+    if (this.closing) return;
+    this.send(this.subscriptions.unsubscribe(tokens));
+  }
+
+  setMode(tokens: readonly number[], mode: TickMode): void {
+    if (this.closing) return;
+    this.send(this.subscriptions.setMode(tokens, mode));
+  }
+
+  stats(): KiteWsProviderStats {
+    return { ...this.counters, connected: this.connected };
+  }
+
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.clearTimer('retryTimer');
+    this.clearConnectionTimers();
+    const ws = this.ws;
+    if (!ws) {
+      this.finishClose();
+    } else {
+      ws.close(1000); // while still connecting, this aborts the handshake
+      // Cut the socket if the broker does not answer; resolve even if ws never reports it.
+      this.graceTimer = setTimeout(() => {
+        this.graceTimer = null;
+        ws.terminate();
+        this.finishClose();
+      }, CLOSE_GRACE_MS);
+    }
+    return this.closing;
+  }
+
+  private open(): void {
+    this.failure = '';
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.url, {
+        headers: { 'X-Kite-Version': '3' },
+        perMessageDeflate: false,
+        handshakeTimeout: Math.max(this.idleTimeoutMs, MIN_HANDSHAKE_TIMEOUT_MS),
+      });
+    } catch (error) {
+      this.scheduleReconnect(`cannot open socket: ${(error as Error).message}`);
+      return;
+    }
+    this.ws = ws;
+    ws.on('unexpected-response', (_request, response) => {
+      const status = response.statusCode ?? 0;
+      const reason = HTTP_REASONS[status];
+      this.failure = reason ? `HTTP ${status}: ${reason}` : `HTTP ${status} on upgrade`;
+      ws.terminate(); // ends in 'close', which schedules the retry
+    });
+    ws.on('open', () => this.onOpen(ws));
+    ws.on('message', (data, isBinary) => {
+      try {
+        this.onMessage(ws, data, isBinary);
+      } catch (error) {
+        // A consumer bug on one odd frame must not take the feed down: a throw here would
+        // also wedge ws's receiver, so the socket would never close or reconnect.
+        this.notice(this.badFrameNotices, 'error', `failed to handle a broker frame: ${(error as Error).message}`);
+      }
+    });
+    ws.on('error', (error) => {
+      if (!this.failure) this.failure = error.message;
+    });
+    ws.on('close', (code, reason) => this.onClose(ws, code, reason.toString()));
+  }
+
+  private onOpen(ws: WebSocket): void {
+    if (ws !== this.ws || this.closing) return;
+    this.connected = true;
+    this.lastFrameAt = performance.now();
+    this.idleTimer = setTimeout(this.checkIdle, this.idleTimeoutMs);
+    this.stableTimer = setTimeout(() => {
+      this.stableTimer = null;
+      this.backoff.reset();
+    }, this.stableAfterMs);
+    // Replay before announcing, so a listener that subscribes on 'connected' sends only its delta.
+    this.send(this.subscriptions.replay());
+    this.listener.state('connected');
+  }
+
+  private onMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
+    const receivedAt = this.now();
+    if (ws !== this.ws) return;
+    this.lastFrameAt = performance.now();
+    if (!isBinary) return this.onText(data);
+    const bytes = asBytes(data);
+    if (bytes.byteLength === 1) return; // heartbeat: it has fed the watchdog, nothing else
+    const checked = checkKiteFrame(bytes);
+    if ('error' in checked) {
+      this.counters.badFrames++;
+      this.notice(this.badFrameNotices, 'error', `dropped a malformed ${bytes.byteLength}-byte frame: ${checked.error}`);
+      return;
+    }
+    if (checked.count === 0) return;
+    this.counters.framesReceived++;
+    this.counters.packetsReceived += checked.count;
+    // A view into ws's read buffer, no copy: a consumer that keeps it or posts it to a worker
+    // must respect byteOffset/byteLength (or copy), as several frames can share one buffer.
+    this.listener.frame(bytes, receivedAt);
+  }
+
+  private onText(data: RawData): void {
+    const bytes = asBytes(data);
+    const { level, text } = readTextFrame(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    this.notice(this.textNotices, level, text);
+  }
+
+  private onClose(ws: WebSocket, code: number, reason: string): void {
+    if (ws !== this.ws) return;
+    this.ws = null;
+    this.connected = false;
+    this.clearConnectionTimers();
+    if (this.closing) return this.finishClose();
+    const why = this.failure || `connection closed (code ${code}${reason ? `: ${reason}` : ''})`;
+    this.scheduleReconnect(quote(why));
+  }
+
+  /** Re-arms itself instead of being reset per frame, so the hot path only stores a number. */
+  private readonly checkIdle = (): void => {
+    this.idleTimer = null;
+    const ws = this.ws;
+    if (!ws || !this.connected) return;
+    const quiet = performance.now() - this.lastFrameAt;
+    if (quiet < this.idleTimeoutMs) {
+      this.idleTimer = setTimeout(this.checkIdle, this.idleTimeoutMs - quiet);
+      return;
+    }
+    this.failure = `no data for ${Math.round(quiet)} ms`;
+    ws.terminate();
+  };
+
+  private scheduleReconnect(why: string): void {
+    const delay = this.backoff.next();
+    // The timer exists before the listener hears of it, so a close() from inside state() clears it.
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.counters.reconnects++;
+      this.open();
+    }, delay);
+    this.listener.state('reconnecting', `${why}; retrying in ${Math.round(delay)} ms`);
+  }
+
+  private finishClose(): void {
+    this.clearTimer('graceTimer');
+    this.ws = null;
+    this.connected = false;
+    this.listener.state('closed');
+    this.resolveClosed();
+  }
+
+  private send(messages: readonly string[]): void {
+    const ws = this.ws;
+    // While disconnected the desired state alone changes; the next connect replays it.
+    if (!ws || !this.connected || ws.readyState !== WebSocket.OPEN) return;
+    for (const message of messages) ws.send(message);
+  }
+
+  private notice(limiter: NoticeLimiter, level: 'error' | 'message', text: string): void {
+    const admitted = limiter.admit(text);
+    if (admitted !== null) this.listener.notice(level, admitted);
+  }
+
+  private clearConnectionTimers(): void {
+    this.clearTimer('idleTimer');
+    this.clearTimer('stableTimer');
+  }
+
+  private clearTimer(name: 'retryTimer' | 'idleTimer' | 'stableTimer' | 'graceTimer'): void {
+    const timer = this[name];
+    if (timer) clearTimeout(timer);
+    this[name] = null;
+  }
+}

@@ -1,0 +1,424 @@
+/**
+ * The ticker engine's supervisor: keeps the desired subscription set, places instruments on
+ * worker processes (see splitter.ts), replaces dead workers, and routes each worker's ticks into
+ * the hub. Nothing here restarts a healthy worker: every change is applied live, and an
+ * instrument that moves is handed over make-before-break (the old worker keeps delivering until
+ * the new one's first tick).
+ */
+import type { Logger } from 'pino';
+import type { SubscriptionInfo, TickerState, WorkerInfo, WorkerState } from '../../shared/contract/api';
+import { ApiError } from '../../shared/errors';
+import type { Instrument } from '../../shared/instrument';
+import { checkKiteFrame, packetLength } from '../../shared/kite-packet';
+import type { TickMode } from '../../shared/tick';
+import type { InstrumentRegistry } from '../instruments/instrument-registry';
+import type { HostedProcess, ProcessHost } from '../process/process-host';
+import type { ProviderConfig, ProviderLimits } from './provider';
+import { planAdd, planRebalance, type Move } from './splitter';
+import type { TickHub } from './tick-hub';
+import { fromWorkerSchema, isTicksMessage, type ToWorker } from './worker-protocol';
+import { WorkerSlot } from './worker-slot';
+
+export interface TickerOptions {
+  host: ProcessHost;
+  workerModule: string;
+  provider: ProviderConfig;
+  limits: ProviderLimits;
+  registry: InstrumentRegistry;
+  hub: TickHub;
+  log: Logger;
+  staleAfterMs?: number;
+  /** Longest a moving instrument waits for its new worker's first tick before the switch. */
+  handoverMs?: number;
+  /** Called after every change of the desired state, to persist it. */
+  onDesiredChange?: (desired: DesiredTicker) => void;
+}
+
+export interface DesiredTicker {
+  workers: number;
+  subscriptions: Array<{ instrument: string; mode: TickMode }>;
+}
+
+interface Subscription {
+  instrument: Instrument;
+  mode: TickMode;
+  /** Packet length of `mode`: packets of the previous mode, still in flight after a change, are dropped. */
+  packetLength: number;
+  worker: number;
+  /** While moving: the worker still delivering until the new one ticks. */
+  handoverFrom: number | null;
+  handoverSince: number;
+  count: number;
+  ticksPerSecond: number;
+  lastTickAt: number;
+}
+
+const DEFAULT_MODE: TickMode = 'quote';
+
+export class TickerSupervisor {
+  private readonly subs = new Map<string, Subscription>();
+  private readonly byToken = new Map<number, Subscription>();
+  private readonly slots = new Map<number, WorkerSlot>();
+  private readonly staleAfterMs: number;
+  private readonly handoverMs: number;
+  private readonly statsTimer: NodeJS.Timeout;
+  private lastStatsAt = Date.now();
+  private stopped = false;
+
+  constructor(private readonly options: TickerOptions) {
+    this.staleAfterMs = options.staleAfterMs ?? 10_000;
+    this.handoverMs = options.handoverMs ?? 3_000;
+    this.statsTimer = setInterval(() => this.tickStats(), 1000);
+    this.statsTimer.unref();
+  }
+
+  /** Starts `workers` processes with `subscriptions` split evenly over them. */
+  async start(workers: number, subscriptions: DesiredTicker['subscriptions'] = []): Promise<void> {
+    this.checkWorkerCount(workers, subscriptions.length);
+    for (let id = 1; id <= workers; id++) this.addSlot(id);
+    const known = subscriptions.filter((s) => this.options.registry.get(s.instrument));
+    const moves = planAdd(new Map(), this.liveIds(), known.map((s) => s.instrument), this.options.limits.instrumentsPerConnection);
+    const modes = new Map(known.map((s) => [s.instrument, s.mode]));
+    for (const move of moves ?? []) this.place(move, modes.get(move.instrument) ?? DEFAULT_MODE);
+    await Promise.all([...this.slots.values()].map((slot) => slot.connected(10_000)));
+  }
+
+  subscribe(ids: readonly string[], mode?: TickMode): TickerState {
+    const unique = [...new Set(ids)];
+    this.checkKnown(unique);
+    const fresh = unique.filter((id) => !this.subs.has(id));
+    const moves = planAdd(this.assignment(), this.liveIds(), fresh, this.options.limits.instrumentsPerConnection);
+    if (!moves) {
+      const capacity = this.liveIds().length * this.options.limits.instrumentsPerConnection;
+      throw new ApiError(
+        'capacity_exceeded',
+        `Subscribing ${fresh.length} more would make ${this.subs.size + fresh.length} instruments; ` +
+          `${this.liveIds().length} workers hold at most ${capacity}. Add workers or remove instruments.`,
+        { field: 'instruments', details: { subscribed: this.subs.size, adding: fresh.length, capacity } },
+      );
+    }
+    for (const move of moves) this.place(move, mode ?? DEFAULT_MODE);
+    if (mode) {
+      const changed = unique.map((id) => this.subs.get(id)!).filter((s) => s.mode !== mode && !fresh.includes(s.instrument.id));
+      for (const sub of changed) this.setMode(sub, mode);
+      this.sendGrouped(changed, (tokens) => ({ type: 'mode', tokens, mode }), true);
+    }
+    this.desiredChanged();
+    return this.state();
+  }
+
+  unsubscribe(ids: readonly string[]): TickerState {
+    const unique = [...new Set(ids)];
+    this.checkKnown(unique);
+    const gone = unique.map((id) => this.subs.get(id)).filter((s): s is Subscription => s !== undefined);
+    this.sendGrouped(gone, (tokens) => ({ type: 'unsubscribe', tokens }), true);
+    for (const sub of gone) {
+      this.subs.delete(sub.instrument.id);
+      this.byToken.delete(sub.instrument.token);
+      this.options.hub.forget(sub.instrument.token);
+    }
+    this.desiredChanged();
+    return this.state();
+  }
+
+  /** Grows or shrinks the pool live and rebalances evenly; resolves once the moves are done. */
+  async setWorkerCount(count: number): Promise<TickerState> {
+    this.checkWorkerCount(count, this.subs.size);
+    const live = this.liveIds();
+    const added: WorkerSlot[] = [];
+    for (let id = 1; this.liveIds().length < count; id++) if (!this.slots.has(id)) added.push(this.addSlot(id));
+    const leaving = live.slice(count).map((id) => this.slots.get(id)!);
+    for (const slot of leaving) slot.stopping = true;
+    await Promise.all(added.map((slot) => slot.connected(10_000)));
+    this.applyMoves(planRebalance(this.assignment(), this.liveIds()));
+    this.desiredChanged();
+    if (leaving.length > 0) {
+      await this.handoversDone(leaving.map((slot) => slot.id));
+      await Promise.all(leaving.map((slot) => this.retire(slot)));
+    }
+    return this.state();
+  }
+
+  state(): TickerState {
+    const now = Date.now();
+    const iso = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : null);
+    const subscriptions: SubscriptionInfo[] = [];
+    const perWorker = new Map<number, string[]>();
+    for (const sub of this.subs.values()) {
+      const stale = now - (sub.lastTickAt || sub.handoverSince) > this.staleAfterMs;
+      subscriptions.push({
+        instrument: sub.instrument.id,
+        mode: sub.mode,
+        worker: sub.worker,
+        ticksPerSecond: round(sub.ticksPerSecond),
+        lastTickAt: iso(sub.lastTickAt),
+        stale,
+      });
+      const list = perWorker.get(sub.worker);
+      if (list) list.push(sub.instrument.id);
+      else perWorker.set(sub.worker, [sub.instrument.id]);
+    }
+    const workers: WorkerInfo[] = [...this.slots.values()]
+      .sort((a, b) => a.id - b.id)
+      .map((slot) => ({
+        id: slot.id,
+        pid: slot.pid,
+        state: slot.stopping ? ('stopping' as WorkerState) : slot.state,
+        instruments: perWorker.get(slot.id) ?? [],
+        ticksPerSecond: round(slot.ticksPerSecond),
+        lastTickAt: iso(slot.lastTickAt),
+        restarts: slot.restarts,
+        provider: slot.providerDetail,
+      }));
+    return {
+      workers,
+      subscriptions,
+      limits: { ...this.options.limits },
+      staleAfterMs: this.staleAfterMs,
+      stale: subscriptions.filter((s) => s.stale).map((s) => s.instrument),
+      ticksPerSecond: round(workers.reduce((sum, w) => sum + w.ticksPerSecond, 0)),
+      consumers: this.options.hub.stats(),
+    };
+  }
+
+  isSubscribed(instrument: string): boolean {
+    return this.subs.has(instrument);
+  }
+
+  desired(): DesiredTicker {
+    return {
+      workers: this.liveIds().length,
+      subscriptions: [...this.subs.values()].map((s) => ({ instrument: s.instrument.id, mode: s.mode })),
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.statsTimer);
+    await Promise.all([...this.slots.values()].map((slot) => this.retire(slot)));
+  }
+
+  // --- workers ---
+
+  private addSlot(id: number): WorkerSlot {
+    const slot = new WorkerSlot(id);
+    this.slots.set(id, slot);
+    this.spawn(slot);
+    return slot;
+  }
+
+  private spawn(slot: WorkerSlot): void {
+    const proc = this.options.host.spawn(this.options.workerModule, { name: `ticker-worker-${slot.id}` });
+    slot.attach(proc);
+    proc.onMessage((message) => this.onWorkerMessage(slot, proc, message));
+    proc.onExit((code, signal) => this.onWorkerExit(slot, proc, code, signal));
+    proc.send({ type: 'init', workerId: slot.id, provider: this.options.provider } satisfies ToWorker);
+    const mine = [...this.subs.values()].filter((s) => s.worker === slot.id);
+    this.sendGrouped(mine, (tokens, mode) => ({ type: 'subscribe', tokens, mode }));
+  }
+
+  private onWorkerExit(slot: WorkerSlot, proc: HostedProcess, code: number | null, signal: string | null): void {
+    if (slot.proc !== proc) return;
+    slot.detach();
+    if (slot.stopping || this.stopped) return;
+    // Instruments leaving this worker switch to their new home at once.
+    for (const sub of this.subs.values()) if (sub.handoverFrom === slot.id) this.finishHandover(sub);
+    const delay = slot.nextRespawnDelay();
+    this.options.log.warn({ worker: slot.id, code, signal, delay }, 'ticker worker died; replacing it');
+    setTimeout(() => {
+      if (!slot.stopping && !this.stopped && slot.proc === null) this.spawn(slot);
+    }, delay).unref();
+  }
+
+  private onWorkerMessage(slot: WorkerSlot, proc: HostedProcess, message: unknown): void {
+    if (slot.proc !== proc) return;
+    if (isTicksMessage(message)) {
+      this.onTicks(slot, message.bytes, message.receivedAt);
+      return;
+    }
+    const parsed = fromWorkerSchema.safeParse(message);
+    if (!parsed.success) {
+      this.options.log.warn({ worker: slot.id }, 'ticker worker sent a malformed message');
+      return;
+    }
+    const m = parsed.data;
+    if (m.type === 'provider') slot.onProviderState(m.state, m.detail);
+    else if (m.type === 'notice') this.options.log[m.level === 'error' ? 'warn' : 'info']({ worker: slot.id }, m.text);
+    else if (m.type === 'stats') slot.providerStats = m;
+  }
+
+  /** Hot path: route every packet of a worker's frame to the hub. */
+  private onTicks(slot: WorkerSlot, bytes: Uint8Array, receivedAt: number): void {
+    const check = checkKiteFrame(bytes);
+    if ('error' in check) {
+      this.options.log.warn({ worker: slot.id, reason: check.error }, 'dropped a malformed tick frame');
+      return;
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const hub = this.options.hub;
+    let at = 2;
+    let accepted = 0;
+    for (let i = 0; i < check.count; i++) {
+      const length = view.getUint16(at);
+      const offset = at + 2;
+      at = offset + length;
+      const token = view.getInt32(offset);
+      const sub = this.byToken.get(token);
+      if (sub === undefined || length !== sub.packetLength) continue;
+      if (sub.worker !== slot.id) {
+        if (sub.handoverFrom !== slot.id) continue;
+      } else if (sub.handoverFrom !== null) this.finishHandover(sub);
+      sub.count++;
+      sub.lastTickAt = receivedAt;
+      accepted++;
+      hub.publish(token, bytes, offset, length, receivedAt);
+    }
+    slot.count += accepted;
+    if (accepted > 0) slot.lastTickAt = receivedAt;
+  }
+
+  private async retire(slot: WorkerSlot): Promise<void> {
+    slot.stopping = true;
+    await slot.stop(3000);
+    this.slots.delete(slot.id);
+  }
+
+  // --- placement ---
+
+  private place(move: Move, mode: TickMode): void {
+    const instrument = this.options.registry.get(move.instrument)!;
+    const sub: Subscription = {
+      instrument,
+      mode,
+      packetLength: packetLength(instrument.token, mode),
+      worker: move.to,
+      handoverFrom: null,
+      handoverSince: Date.now(),
+      count: 0,
+      ticksPerSecond: 0,
+      lastTickAt: 0,
+    };
+    this.subs.set(instrument.id, sub);
+    this.byToken.set(instrument.token, sub);
+    this.send(move.to, { type: 'subscribe', tokens: [instrument.token], mode });
+  }
+
+  private setMode(sub: Subscription, mode: TickMode): void {
+    sub.mode = mode;
+    sub.packetLength = packetLength(sub.instrument.token, mode);
+  }
+
+  private applyMoves(moves: Move[]): void {
+    const moving = moves.map((move) => this.subs.get(move.instrument)!);
+    moves.forEach((move, i) => {
+      const sub = moving[i]!;
+      if (sub.handoverFrom !== null) this.finishHandover(sub);
+      sub.handoverFrom = move.from;
+      sub.handoverSince = Date.now();
+      sub.worker = move.to;
+    });
+    this.sendGrouped(moving, (tokens, mode) => ({ type: 'subscribe', tokens, mode }));
+  }
+
+  private finishHandover(sub: Subscription): void {
+    const from = sub.handoverFrom;
+    sub.handoverFrom = null;
+    if (from !== null) this.send(from, { type: 'unsubscribe', tokens: [sub.instrument.token] });
+  }
+
+  private async handoversDone(from: number[]): Promise<void> {
+    const deadline = Date.now() + this.handoverMs + 1000;
+    while (Date.now() < deadline) {
+      const pending = [...this.subs.values()].some((s) => s.handoverFrom !== null && from.includes(s.handoverFrom));
+      if (!pending) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  // --- helpers ---
+
+  private liveIds(): number[] {
+    return [...this.slots.values()].filter((s) => !s.stopping).map((s) => s.id).sort((a, b) => a - b);
+  }
+
+  private assignment(): Map<string, number> {
+    return new Map([...this.subs.values()].map((s) => [s.instrument.id, s.worker]));
+  }
+
+  private send(workerId: number, message: ToWorker): void {
+    this.slots.get(workerId)?.proc?.send(message);
+  }
+
+  /** One message per worker (and mode), chunked; `byHandover` also reaches a worker handing over. */
+  private sendGrouped(
+    subs: Subscription[],
+    build: (tokens: number[], mode: TickMode) => ToWorker,
+    byHandover = false,
+  ): void {
+    const groups = new Map<string, number[]>();
+    const add = (worker: number, mode: TickMode, token: number) => {
+      const key = `${worker}:${mode}`;
+      const list = groups.get(key);
+      if (list) list.push(token);
+      else groups.set(key, [token]);
+    };
+    for (const sub of subs) {
+      add(sub.worker, sub.mode, sub.instrument.token);
+      if (byHandover && sub.handoverFrom !== null) add(sub.handoverFrom, sub.mode, sub.instrument.token);
+    }
+    for (const [key, tokens] of groups) {
+      const [worker, mode] = key.split(':') as [string, TickMode];
+      for (let i = 0; i < tokens.length; i += 5000) this.send(Number(worker), build(tokens.slice(i, i + 5000), mode));
+    }
+  }
+
+  private checkKnown(ids: string[]): void {
+    const unknown = this.options.registry.unknown(ids);
+    if (unknown.length > 0) {
+      throw new ApiError(
+        'unknown_instrument',
+        `Unknown instrument${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}.`,
+        { field: 'instruments', details: { unknown } },
+      );
+    }
+  }
+
+  private checkWorkerCount(count: number, instruments: number): void {
+    const { connectionsPerKey, instrumentsPerConnection } = this.options.limits;
+    if (count > connectionsPerKey) {
+      throw new ApiError('capacity_exceeded', `The broker allows at most ${connectionsPerKey} connections (workers) per API key.`, {
+        field: 'count',
+      });
+    }
+    if (count * instrumentsPerConnection < instruments) {
+      throw new ApiError(
+        'capacity_exceeded',
+        `${count} workers hold at most ${count * instrumentsPerConnection} instruments; ${instruments} are subscribed.`,
+        { field: 'count' },
+      );
+    }
+  }
+
+  private desiredChanged(): void {
+    this.options.onDesiredChange?.(this.desired());
+  }
+
+  private tickStats(): void {
+    const now = Date.now();
+    const seconds = Math.max(0.001, (now - this.lastStatsAt) / 1000);
+    this.lastStatsAt = now;
+    for (const sub of this.subs.values()) {
+      sub.ticksPerSecond = sub.count / seconds;
+      sub.count = 0;
+      if (sub.handoverFrom !== null && now - sub.handoverSince > this.handoverMs) this.finishHandover(sub);
+    }
+    for (const slot of this.slots.values()) {
+      slot.ticksPerSecond = slot.count / seconds;
+      slot.count = 0;
+    }
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}

@@ -1,0 +1,60 @@
+/** Messages between the agent and its ticker workers; both sides validate what they receive. */
+import { z } from 'zod';
+import { tickModeSchema } from '../../shared/contract/schemas';
+
+const tokens = z.array(z.number().int().min(1).max(0x7fffffff)).max(10_000);
+
+export const providerConfigSchema = z.object({
+  kind: z.literal('kite-ws'),
+  url: z.string().url(),
+  apiKey: z.string().min(1),
+  accessToken: z.string().min(1),
+  idleTimeoutMs: z.number().int().positive().optional(),
+  reconnect: z.object({ initialDelayMs: z.number().positive(), maxDelayMs: z.number().positive() }).optional(),
+});
+
+export const toWorkerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('init'), workerId: z.number().int().positive(), provider: providerConfigSchema }),
+  z.object({ type: z.literal('subscribe'), tokens, mode: tickModeSchema }),
+  z.object({ type: z.literal('unsubscribe'), tokens }),
+  z.object({ type: z.literal('mode'), tokens, mode: tickModeSchema }),
+  z.object({ type: z.literal('stop') }),
+]);
+export type ToWorker = z.infer<typeof toWorkerSchema>;
+
+export const fromWorkerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), workerId: z.number().int() }),
+  z.object({
+    type: z.literal('provider'),
+    state: z.enum(['connecting', 'connected', 'reconnecting', 'closed']),
+    detail: z.string().optional(),
+  }),
+  z.object({ type: z.literal('notice'), level: z.enum(['error', 'message']), text: z.string() }),
+  z.object({
+    type: z.literal('stats'),
+    framesReceived: z.number(),
+    packetsReceived: z.number(),
+    badFrames: z.number(),
+    reconnects: z.number(),
+  }),
+]);
+export type FromWorker = z.infer<typeof fromWorkerSchema>;
+
+/** The hot path skips zod: ticks are `{type:'ticks', bytes, receivedAt}` checked by hand. */
+export interface TicksMessage {
+  type: 'ticks';
+  bytes: Uint8Array;
+  receivedAt: number;
+}
+
+export function isTicksMessage(message: unknown): message is TicksMessage {
+  const m = message as TicksMessage | null;
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    m.type === 'ticks' &&
+    m.bytes instanceof Uint8Array &&
+    typeof m.receivedAt === 'number' &&
+    Number.isFinite(m.receivedAt)
+  );
+}

@@ -1,0 +1,88 @@
+/** One place in the worker pool: the current process (replaced when it dies) and its figures. */
+import type { WorkerState } from '../../shared/contract/api';
+import type { HostedProcess } from '../process/process-host';
+import type { ProviderState } from './provider';
+import type { FromWorker } from './worker-protocol';
+
+const RESTART_WINDOW_MS = 30_000;
+
+export class WorkerSlot {
+  proc: HostedProcess | null = null;
+  state: WorkerState = 'starting';
+  stopping = false;
+  restarts = 0;
+  count = 0;
+  ticksPerSecond = 0;
+  lastTickAt = 0;
+  providerDetail = 'starting';
+  providerStats: Extract<FromWorker, { type: 'stats' }> | undefined;
+  private recentDeaths: number[] = [];
+  private waiters: Array<() => void> = [];
+  private exited: Array<() => void> = [];
+
+  constructor(readonly id: number) {}
+
+  get pid(): number | null {
+    return this.proc?.pid ?? null;
+  }
+
+  attach(proc: HostedProcess): void {
+    this.proc = proc;
+    this.state = 'starting';
+    this.providerDetail = 'starting';
+  }
+
+  detach(): void {
+    this.proc = null;
+    this.state = 'dead';
+    this.providerDetail = 'process ended';
+    for (const resolve of this.exited.splice(0)) resolve();
+    if (!this.stopping) {
+      this.restarts++;
+      this.recentDeaths.push(Date.now());
+    }
+  }
+
+  onProviderState(state: ProviderState, detail: string | undefined): void {
+    this.providerDetail = detail ? `${state}: ${detail}` : state;
+    if (state === 'connected') {
+      this.state = 'ready';
+      for (const resolve of this.waiters.splice(0)) resolve();
+    } else if (state === 'reconnecting') this.state = 'reconnecting';
+    else if (state === 'connecting') this.state = 'connecting';
+  }
+
+  /** Resolves when the broker connection is up, or after `timeoutMs` regardless. */
+  connected(timeoutMs: number): Promise<void> {
+    if (this.state === 'ready') return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Immediate replacement, slowing down only when the worker keeps dying. */
+  nextRespawnDelay(): number {
+    const now = Date.now();
+    this.recentDeaths = this.recentDeaths.filter((at) => now - at < RESTART_WINDOW_MS);
+    const streak = this.recentDeaths.length;
+    return streak <= 2 ? 0 : Math.min(5000, 100 * 2 ** (streak - 2));
+  }
+
+  /** Asks the worker to close its connection and exit; kills it if it does not in time. */
+  stop(timeoutMs: number): Promise<void> {
+    const proc = this.proc;
+    if (!proc) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+      this.exited.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      if (!proc.send({ type: 'stop' })) proc.kill('SIGKILL');
+    });
+  }
+}

@@ -1,0 +1,10 @@
+/** Runs an agent in its own process for a benchmark: options as JSON in argv[2]. */
+import pino from 'pino';
+import { type AgentOptions, startAgent } from '../agent/agent';
+
+const options = JSON.parse(process.argv[2]!) as AgentOptions;
+const agent = await startAgent({ ...options, log: pino({ level: 'warn' }) });
+process.send?.({ type: 'ready', url: agent.url, simMarketPid: agent.simMarket?.pid ?? null });
+process.on('message', (message: { type?: string }) => {
+  if (message.type === 'stop') void agent.stop().then(() => process.exit(0));
+});

@@ -1,0 +1,73 @@
+/** CPU and memory of processes, read from /proc (Linux), for benchmarks. */
+import { readFileSync, readdirSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+export function rssMb(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return kb / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+export function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) children.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return children;
+}
+
+/** Samples CPU (as % of one core over the window) and peak RSS of a set of processes. */
+export class ProcessSampler {
+  private readonly startCpu: number;
+  private readonly startAt = performance.now();
+  private peakRss = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly pids: () => number[]) {
+    this.startCpu = this.cpu();
+    this.sample();
+    this.timer = setInterval(() => this.sample(), 250);
+  }
+
+  private cpu(): number {
+    return this.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  }
+
+  private sample(): void {
+    this.peakRss = Math.max(this.peakRss, this.pids().reduce((sum, pid) => sum + rssMb(pid), 0));
+  }
+
+  finish(): { cpuPercent: number; peakRssMb: number } {
+    clearInterval(this.timer);
+    this.sample();
+    const seconds = (performance.now() - this.startAt) / 1000;
+    return { cpuPercent: round((100 * (this.cpu() - this.startCpu)) / seconds), peakRssMb: round(this.peakRss) };
+  }
+}
+
+export function round(value: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

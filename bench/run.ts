@@ -1,0 +1,26 @@
+/**
+ * `npm run bench [-- name…]`: runs the named benchmarks (all when none is named). Progress goes to
+ * stderr; each benchmark's figures are printed as one JSON line, and the last line printed is
+ * one JSON object of all figures (for a single benchmark, that benchmark's own object).
+ */
+import { runTickerBench } from './ticker';
+
+const benches: Record<string, () => Promise<Record<string, unknown>>> = {
+  ticker: runTickerBench,
+};
+
+const names = process.argv.slice(2);
+const unknown = names.filter((name) => !(name in benches));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark: ${unknown.join(', ')} (have: ${Object.keys(benches).join(', ')})`);
+  process.exit(2);
+}
+const chosen = names.length > 0 ? names : Object.keys(benches);
+const figures: Record<string, unknown>[] = [];
+for (const name of chosen) {
+  const result = await benches[name]!();
+  figures.push(result);
+  console.log(JSON.stringify(result));
+}
+if (figures.length > 1) console.log(JSON.stringify({ bench: 'all', results: figures }));
+process.exit(0);

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function runCli(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'agent/cli.ts', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env, ALGODECK_TOKEN: env.ALGODECK_TOKEN ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+test('the CLI starts a headless agent that generates, stores and prints where its token is', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'algodeck-cli-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const { child, output, exited } = runCli(['--port', '0', '--data-dir', dataDir, '--workers', '1', '--log-level', 'warn']);
+  t.after(() => child.kill('SIGKILL'));
+  const deadline = Date.now() + 20_000;
+  while (!/listening on (http:\/\/\S+)/.test(output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const url = /listening on (http:\/\/\S+)/.exec(output())?.[1];
+  assert.ok(url, output());
+  const tokenFile = join(dataDir, 'agent-token');
+  assert.match(output(), new RegExp(`token: stored in ${tokenFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
+  const token = readFileSync(tokenFile, 'utf8').trim();
+  assert.ok(!output().includes(token), 'the token itself is never printed');
+  const health = await fetch(`${url}/api/v1/health`);
+  assert.equal(health.status, 200);
+  const ticker = await fetch(`${url}/api/v1/ticker`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(((await ticker.json()) as { workers: unknown[] }).workers.length, 1);
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, 'a clean stop on SIGTERM');
+});
+
+test('the CLI refuses bad flags with a message and a non-zero exit', async () => {
+  for (const args of [['--workers', '0'], ['--port', 'http'], ['--provider', 'nasdaq'], ['--sim-instruments', '9001'], ['--host', '0.0.0.0', '--port', '0', '--token', 'cli-test-token-0123456789']]) {
+    const { output, exited } = runCli(args);
+    const code = await exited;
+    assert.notEqual(code, 0, args.join(' '));
+    assert.match(output(), /error|refusing|could not start/i, args.join(' '));
+  }
+});

@@ -1,0 +1,97 @@
+/** A real `ws` client of the simulated ticker that checks and decodes every frame it receives. */
+import WebSocket from 'ws';
+import { checkKiteFrame, decodePacket } from '../../../../shared/kite-packet';
+import type { Tick } from '../../../../shared/tick';
+
+export interface ReceivedPacket {
+  tick: Tick;
+  length: number;
+  /** Which binary data frame (0-based) carried it. */
+  frame: number;
+}
+
+export class KiteTestClient {
+  readonly packets: ReceivedPacket[] = [];
+  readonly errors: string[] = [];
+  /** Reasons binary frames failed `checkKiteFrame`; tests expect none. */
+  readonly malformed: string[] = [];
+  readonly texts: Array<{ type: string; data: unknown }> = [];
+  heartbeats = 0;
+  dataFrames = 0;
+  closed: { code: number } | null = null;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data, isBinary) => {
+      const bytes = new Uint8Array(data as Buffer);
+      if (!isBinary) {
+        const message = JSON.parse(Buffer.from(bytes).toString('utf8')) as { type: string; data: unknown };
+        this.texts.push(message);
+        if (message.type === 'error') this.errors.push(String(message.data));
+        return;
+      }
+      const check = checkKiteFrame(bytes);
+      if ('error' in check) {
+        this.malformed.push(check.error);
+        return;
+      }
+      if (bytes.byteLength === 1) {
+        this.heartbeats++;
+        return;
+      }
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      let at = 2;
+      for (let i = 0; i < check.count; i++) {
+        const length = view.getUint16(at);
+        const tick = decodePacket(view, at + 2, length, `TOKEN:${view.getInt32(at + 2)}`, Date.now());
+        this.packets.push({ tick, length, frame: this.dataFrames });
+        at += 2 + length;
+      }
+      this.dataFrames++;
+    });
+    ws.on('close', (code) => {
+      this.closed = { code };
+    });
+  }
+
+  /** Opens a connection; rejects with `HTTP <status>` when the upgrade is refused. */
+  static open(url: string, apiKey: string, accessToken: string): Promise<KiteTestClient> {
+    const query = new URLSearchParams({ api_key: apiKey, access_token: accessToken, uid: String(Date.now()) });
+    const ws = new WebSocket(`${url}/?${query}`, { perMessageDeflate: false });
+    const client = new KiteTestClient(ws);
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(client));
+      ws.once('unexpected-response', (_request, response) => {
+        reject(new Error(`HTTP ${response.statusCode}`));
+        ws.terminate();
+      });
+      ws.once('error', reject);
+    });
+  }
+
+  send(message: unknown): void {
+    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  packetsOf(token: number, from = 0): ReceivedPacket[] {
+    return this.packets.slice(from).filter((p) => p.tick.token === token);
+  }
+
+  close(): void {
+    this.ws.terminate();
+  }
+}
+
+/** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

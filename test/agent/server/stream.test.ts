@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import WebSocket from 'ws';
+import { StreamClient } from '../../helpers/stream-client';
+import { startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
+
+let t: TestAgent;
+const clients: StreamClient[] = [];
+const open = async (options: Parameters<typeof StreamClient.open>[1] = { token: TEST_TOKEN }) => {
+  const client = await StreamClient.open(t.agent.url, options);
+  clients.push(client);
+  return client;
+};
+
+before(async () => {
+  t = await startTestAgent({ simInstruments: 300, simTicksPerSecond: 20, hub: { highWaterBytes: 64 * 1024, lowWaterBytes: 8 * 1024 } });
+  await t.api.call('subscribe', { instruments: ['NSE:INFY', 'NSE:TCS', 'NSE:NIFTY 50'], mode: 'full' });
+});
+after(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await t.stop();
+});
+
+test('the stream refuses a missing or wrong token, a wrong path and an unknown format', async () => {
+  const url = t.agent.url.replace('http', 'ws');
+  const status = (target: string, options: WebSocket.ClientOptions = {}, protocols: string[] = []) =>
+    new Promise<number>((resolve) => {
+      const ws = new WebSocket(target, protocols, options);
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('open', () => {
+        ws.close();
+        resolve(101);
+      });
+      ws.on('error', () => undefined);
+    });
+  assert.equal(await status(`${url}/api/v1/stream`), 401);
+  assert.equal(await status(`${url}/api/v1/stream`, { headers: { authorization: 'Bearer nope-nope-nope-nope' } }), 401);
+  assert.equal(await status(`${url}/api/v1/stream`, {}, ['algodeck.v1', 'bearer.wrong-wrong-wrong']), 401);
+  assert.equal(await status(`${url}/api/v1/elsewhere`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } }), 404);
+  assert.equal(await status(`${url}/api/v1/stream?format=xml`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } }), 400);
+});
+
+test('a browser-style client authenticates with a bearer subprotocol and gets JSON ticks', async () => {
+  const client = await open({ protocols: ['algodeck.v1', `bearer.${TEST_TOKEN}`] });
+  assert.equal(client.ws.protocol, 'algodeck.v1', 'the token is never echoed back as the protocol');
+  const welcome = await client.next('welcome');
+  assert.equal(welcome.format, 'json');
+  const reply = await client.request({ type: 'subscribe', instruments: ['NSE:INFY', 'NSE:ITC'] });
+  assert.equal(reply.type, 'subscribed');
+  if (reply.type !== 'subscribed') return;
+  assert.deepEqual(reply.tokens, { 'NSE:INFY': 408065, 'NSE:ITC': 424961 });
+  assert.deepEqual(reply.inactive, ['NSE:ITC'], 'ITC is not in the ticker, and the client is told');
+  await waitFor('INFY ticks', () => client.ticks.length >= 3);
+  assert.ok(client.ticks.every((tick) => tick.instrument === 'NSE:INFY'));
+  const tick = client.ticks[0]!;
+  assert.equal(tick.mode, 'full');
+  assert.ok(tick.receivedAt > Date.now() - 60_000 && tick.receivedAt <= Date.now() + 1);
+  assert.equal(tick.depth!.sell.length, 5);
+});
+
+test('binary clients decode the same ticks; unsubscribe and "all" work', async () => {
+  const client = await open({ token: TEST_TOKEN, format: 'binary' });
+  await client.request({ type: 'subscribe', instruments: ['NSE:TCS', 'NSE:NIFTY 50'] });
+  await waitFor('ticks of both', () => new Set(client.ticks.map((x) => x.instrument)).size === 2);
+  const index = client.ticks.find((x) => x.instrument === 'NSE:NIFTY 50')!;
+  assert.equal(index.tradable, false);
+  assert.ok(index.ohlc!.high >= index.ohlc!.low);
+  await client.request({ type: 'unsubscribe', instruments: ['NSE:TCS', 'NSE:NIFTY 50'] });
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  const count = client.ticks.length;
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(client.ticks.length, count, 'no ticks after unsubscribing');
+  await client.request({ type: 'subscribe', all: true });
+  await waitFor('ticks of all three', () => new Set(client.ticks.slice(count).map((x) => x.token)).size === 3);
+});
+
+test('bad messages get an error reply with a stable code and the connection stays usable', async () => {
+  const client = await open();
+  const cases: Array<[string | Buffer, string]> = [
+    ['not json', 'invalid_json'],
+    ['{"type":"subscribe"}', 'invalid_request'],
+    ['{"type":"subscribe","instruments":["NSE:INFY"],"all":true}', 'invalid_request'],
+    ['{"type":"subscribe","instruments":"NSE:INFY"}', 'invalid_request'],
+    ['{"type":"subscribe","instruments":["INFY"]}', 'invalid_request'],
+    ['{"type":"subscribe","instruments":["NSE:NOPE"]}', 'unknown_instrument'],
+    ['{"type":"launch"}', 'invalid_request'],
+    ['[1,2,3]', 'invalid_request'],
+    ['null', 'invalid_request'],
+    [Buffer.from([1, 2, 3]), 'invalid_request'],
+  ];
+  for (const [message, code] of cases) {
+    const from = client.messages.length;
+    client.ws.send(message);
+    const reply = await client.next('error', from);
+    assert.equal(reply.error.code, code, `for ${String(message)}`);
+  }
+  const pong = await client.request({ type: 'ping' });
+  assert.equal(pong.type, 'pong');
+});
+
+test('a slow consumer is conflated and told it lagged, while a fast one gets every tick', async () => {
+  const ids = (await t.api.call('listInstruments', { search: 'SIM', limit: 300 })).instruments.map((i) => i.id);
+  await t.api.call('subscribe', { instruments: ids, mode: 'full' });
+  const fast = await open({ token: TEST_TOKEN, format: 'binary' });
+  const slow = await open({ token: TEST_TOKEN, format: 'binary' });
+  await fast.request({ type: 'subscribe', instruments: ids });
+  await slow.request({ type: 'subscribe', instruments: ids });
+  const socket = (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  socket.pause(); // the slow consumer stops reading: its agent-side buffer fills up
+  await waitFor('the hub to mark the slow consumer lagging', () => t.agent.hub.stats().some((s) => s.lagging), 10_000);
+  const fastBefore = fast.ticks.length;
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.ok(fast.ticks.length - fastBefore > 1000, 'the fast consumer keeps getting ticks');
+  const lagging = t.agent.hub.stats().find((s) => s.lagging)!;
+  socket.resume();
+  const lagged = await slow.next('lagged', 0, 10_000);
+  assert.ok(lagged.conflated > 0);
+  assert.match(lagged.message, /fell behind/);
+  await waitFor('the slow consumer to catch up', () => !t.agent.hub.stats().find((s) => s.id === lagging.id)?.lagging);
+  const after = slow.ticks.length;
+  await waitFor('fresh ticks for the recovered consumer', () => slow.ticks.length > after + 100);
+  const fastStats = t.agent.hub.stats().filter((s) => s.id !== lagging.id);
+  assert.ok(fastStats.every((s) => s.conflated === 0), 'no consumer that keeps up lost a tick');
+  await t.api.call('unsubscribe', { instruments: ids });
+});

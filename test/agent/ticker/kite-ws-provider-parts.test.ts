@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Backoff } from '../../../agent/ticker/kite/backoff';
+import { NoticeLimiter } from '../../../agent/ticker/kite/notice-limiter';
+import { KiteSubscriptions, MAX_TOKENS_PER_MESSAGE, checkTokens } from '../../../agent/ticker/kite/subscriptions';
+import { readTextFrame } from '../../../agent/ticker/kite/text-frame';
+
+test('backoff doubles up to the cap, keeps half of each delay fixed, and resets', () => {
+  let dice = 0;
+  const backoff = new Backoff({ initialDelayMs: 100, maxDelayMs: 1000, random: () => dice });
+  assert.deepEqual([1, 2, 3, 4, 5, 6].map(() => backoff.next()), [50, 100, 200, 400, 500, 500]);
+  assert.equal(backoff.failures, 6);
+  dice = 0.999_999;
+  assert.ok(Math.abs(backoff.next() - 1000) < 0.01);
+  backoff.reset();
+  assert.equal(backoff.failures, 0);
+  assert.ok(backoff.next() <= 100);
+  for (let i = 0; i < 2000; i++) assert.ok(Number.isFinite(backoff.next()), 'no overflow after many failures');
+});
+
+test('backoff refuses settings that would make a tight loop', () => {
+  for (const [initialDelayMs, maxDelayMs] of [[0, 100], [-5, 100], [Number.NaN, 100], [100, 50], [100, Number.POSITIVE_INFINITY]]) {
+    assert.throws(() => new Backoff({ initialDelayMs: initialDelayMs!, maxDelayMs: maxDelayMs! }), RangeError);
+  }
+});
+
+test('notice limiter lets a few through per window and reports what it held back', () => {
+  let clock = 0;
+  const limiter = new NoticeLimiter(2, 1000, () => clock);
+  assert.equal(limiter.admit('a'), 'a');
+  assert.equal(limiter.admit('b'), 'b');
+  assert.equal(limiter.admit('c'), null);
+  assert.equal(limiter.admit('d'), null);
+  clock = 999;
+  assert.equal(limiter.admit('e'), null);
+  clock = 1000;
+  assert.equal(limiter.admit('f'), 'f (3 similar notices suppressed)');
+  assert.equal(limiter.admit('g'), 'g');
+  assert.equal(limiter.admit('h'), null);
+  clock = 5000;
+  assert.equal(limiter.admit('i'), 'i (1 similar notice suppressed)');
+});
+
+test('token guard accepts positive int32 tokens only', () => {
+  checkTokens([1, 256265, 0x7fff_ffff]);
+  for (const bad of [0, -1, 0.5, 2 ** 31, 2 ** 32, Number.NaN, Number.POSITIVE_INFINITY, '5' as unknown as number]) {
+    assert.throws(() => checkTokens([bad]), RangeError, String(bad));
+  }
+});
+
+test('subscriptions: subscribe sends subscribe then mode, deduplicated', () => {
+  const subs = new KiteSubscriptions();
+  assert.deepEqual(subs.subscribe([5, 6, 5], 'full').map((m) => JSON.parse(m)), [
+    { a: 'subscribe', v: [5, 6] },
+    { a: 'mode', v: ['full', [5, 6]] },
+  ]);
+  assert.deepEqual(subs.subscribe([], 'ltp'), []);
+  assert.throws(() => subs.subscribe([7], 'fast' as 'ltp'), RangeError);
+  assert.equal(subs.modeOf(7), undefined, 'a refused call changes nothing');
+  assert.throws(() => subs.subscribe([8, -8], 'ltp'), RangeError);
+  assert.equal(subs.modeOf(8), undefined, 'a refused call changes nothing');
+});
+
+test('subscriptions: unsubscribe and setMode touch only subscribed tokens', () => {
+  const subs = new KiteSubscriptions();
+  subs.subscribe([1, 2], 'quote');
+  assert.deepEqual(subs.setMode([2, 3], 'ltp').map((m) => JSON.parse(m)), [{ a: 'mode', v: ['ltp', [2]] }]);
+  assert.equal(subs.modeOf(3), undefined);
+  assert.deepEqual(subs.unsubscribe([1, 3]).map((m) => JSON.parse(m)), [{ a: 'unsubscribe', v: [1] }]);
+  assert.deepEqual(subs.unsubscribe([1]), []);
+  assert.equal(subs.size, 1);
+});
+
+test('subscriptions: replay subscribes everything, then one mode message per group, chunked', () => {
+  const subs = new KiteSubscriptions();
+  assert.deepEqual(subs.replay(), []);
+  const many = Array.from({ length: MAX_TOKENS_PER_MESSAGE + 1 }, (_, i) => 1000 + i);
+  subs.subscribe(many, 'ltp');
+  subs.subscribe([7], 'full');
+  subs.setMode([1000], 'full');
+  const replay = subs.replay().map((m) => JSON.parse(m) as { a: string; v: unknown[] });
+  assert.deepEqual(replay.map((m) => [m.a, m.a === 'mode' ? m.v[0] : m.v.length]), [
+    ['subscribe', MAX_TOKENS_PER_MESSAGE],
+    ['subscribe', 2],
+    ['mode', 'full'],
+    ['mode', 'ltp'],
+  ]);
+  assert.deepEqual(replay[2]!.v, ['full', [1000, 7]]);
+  assert.equal((replay[3]!.v[1] as number[]).length, MAX_TOKENS_PER_MESSAGE);
+  for (const message of subs.replay()) assert.ok(message.length < 16_000);
+});
+
+test('text frames: broker errors and messages pass, anything else is an error notice', () => {
+  const cases: Array<[string, 'error' | 'message', RegExp]> = [
+    ['{"type":"error","data":"Invalid mode"}', 'error', /^Invalid mode$/],
+    ['{"type":"message","data":"hello"}', 'message', /^hello$/],
+    ['{"type":"order","data":{"order_id":"7"}}', 'message', /^order update: \{"order_id":"7"\}$/],
+    ['{"type":"error","data":{"nested":true}}', 'error', /^\{"nested":true\}$/],
+    ['{"type":"error"}', 'error', /^null$/],
+    ['{"type":"bogus","data":1}', 'error', /^unknown text frame/],
+    ['null', 'error', /^unknown text frame/],
+    ['"just a string"', 'error', /^unknown text frame/],
+    ['{"type":', 'error', /^unreadable text frame/],
+    ['', 'error', /^unreadable text frame/],
+  ];
+  for (const [text, level, pattern] of cases) {
+    const notice = readTextFrame(text);
+    assert.equal(notice.level, level, text);
+    assert.match(notice.text, pattern, text);
+  }
+  assert.ok(readTextFrame(`{"type":"error","data":"${'x'.repeat(10_000)}"}`).text.length <= 501, 'long text is clipped');
+});

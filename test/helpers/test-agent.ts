@@ -1,0 +1,70 @@
+/** Starts a real agent (real worker processes, real sockets on loopback) for one test file. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { type AgentOptions, type RunningAgent, startAgent } from '../../agent/agent';
+import { type ApiClient, createApiClient } from '../../shared/contract/client';
+
+export interface TestAgent {
+  agent: RunningAgent;
+  api: ApiClient;
+  dataDir: string;
+  /** Raw HTTP for the cases the typed client cannot express (bad JSON, wrong types…). */
+  request(method: string, path: string, options?: { body?: string; headers?: Record<string, string>; token?: string | null }): Promise<{ status: number; body: any; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+export const TEST_TOKEN = 'test-token-0123456789abcdef';
+
+export async function startTestAgent(options: Partial<AgentOptions> = {}): Promise<TestAgent> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'algodeck-test-'));
+  const agent = await startAgent({
+    port: 0,
+    token: TEST_TOKEN,
+    workers: 3,
+    simTicksPerSecond: 10,
+    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    ...options,
+    dataDir,
+  });
+  const api = createApiClient(agent.url, TEST_TOKEN, (url, init) => fetch(url, init));
+  let stopped = false;
+  return {
+    agent,
+    api,
+    dataDir,
+    async request(method, path, { body, headers = {}, token = TEST_TOKEN } = {}) {
+      const all: Record<string, string> = { ...headers };
+      if (token !== null) all.authorization = `Bearer ${token}`;
+      if (body !== undefined && !Object.keys(all).some((k) => k.toLowerCase() === 'content-type')) {
+        all['content-type'] = 'application/json';
+      }
+      const response = await fetch(agent.url + path, { method, headers: all, ...(body === undefined ? {} : { body }) });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON: keep the text for the assertion message
+      }
+      return { status: response.status, body: parsed, headers: response.headers };
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await agent.stop();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
