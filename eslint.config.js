@@ -13,6 +13,11 @@ const electronAtRuntime = {
   allowTypeImports: true,
 };
 const nodeOnly = ['ws', 'better-sqlite3', 'fastify', 'pino', 'commander', 'tsx'];
+/** No Node module (built in or Node-only package) and no runtime electron, with a reason. */
+const withoutNode = (message) => [
+  'error',
+  { paths: [electronAtRuntime, ...[...nodeBuiltins, ...nodeOnly].map((name) => ({ name, message }))] },
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'release/**', '.bench/**'] },
@@ -39,18 +44,7 @@ export default tseslint.config(
     files: ['shared/**'],
     languageOptions: { globals: { ...globals['shared-node-browser'] } },
     rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            electronAtRuntime,
-            ...[...nodeBuiltins, ...nodeOnly].map((name) => ({
-              name,
-              message: 'shared/ runs everywhere: no Node APIs here.',
-            })),
-          ],
-        },
-      ],
+      '@typescript-eslint/no-restricted-imports': withoutNode('shared/ runs everywhere: no Node APIs here.'),
       'no-restricted-globals': [
         'error',
         ...['process', 'Buffer', 'require', '__dirname', '__filename', 'window', 'document', 'navigator', 'localStorage'].map(
@@ -63,18 +57,9 @@ export default tseslint.config(
     files: ['renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            electronAtRuntime,
-            ...[...nodeBuiltins, ...nodeOnly].map((name) => ({
-              name,
-              message: 'renderer/ runs in Chromium: talk to the agent through the shared contract.',
-            })),
-          ],
-        },
-      ],
+      '@typescript-eslint/no-restricted-imports': withoutNode(
+        'renderer/ runs in Chromium: talk to the agent through the shared contract.',
+      ),
     },
   },
   {

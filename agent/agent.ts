@@ -4,11 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { createApiHandlers } from './agent-api';
 import { ensureDataDir, resolveToken } from './agent-config';
+import { TICKER_WORKER_ENTRY } from './hosted-entries';
 import { InstrumentRegistry } from './instruments/instrument-registry';
 import { startSimMarket, type SimMarket } from './market/sim-market-host';
 import { buildUniverse } from './market/sim/universe';
@@ -64,8 +64,6 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-const WORKER_MODULE = fileURLToPath(new URL('./ticker/worker-main.ts', import.meta.url));
-
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const log = options.log ?? pino({ level: 'info' });
   const host = options.host ?? '127.0.0.1';
@@ -113,7 +111,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     cleanups.push(() => hub.close());
     const ticker = new TickerSupervisor({
       host: processHost,
-      workerModule: WORKER_MODULE,
+      workerModule: TICKER_WORKER_ENTRY,
       provider: { kind: 'kite-ws', ...feed },
       limits,
       registry,

@@ -5,6 +5,13 @@ import { type AgentOptions, startAgent } from '../agent/agent';
 const options = JSON.parse(process.argv[2]!) as AgentOptions;
 const agent = await startAgent({ ...options, log: pino({ level: 'warn' }) });
 process.send?.({ type: 'ready', url: agent.url, simMarketPid: agent.simMarket?.pid ?? null });
+if (process.env.BENCH_MEMORY) {
+  setInterval(() => {
+    const m = process.memoryUsage();
+    const mb = (n: number) => Math.round(n / 1048576);
+    console.error(`memory: rss ${mb(m.rss)} heapTotal ${mb(m.heapTotal)} heapUsed ${mb(m.heapUsed)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)}`);
+  }, 2000).unref();
+}
 process.on('message', (message: { type?: string }) => {
   if (message.type === 'stop') void agent.stop().then(() => process.exit(0));
 });

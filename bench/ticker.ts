@@ -12,17 +12,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TickerState } from '../shared/contract/api';
+import { AGENT_NODE_FLAGS } from '../agent/process/node-flags';
 import { LatencyHistogram } from './latency-histogram';
 import { ProcessSampler, childrenOf, round } from './proc-stats';
 
-const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+/** Bench processes run from the built tree (`npm run bench`) or, under tsx, from source. */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const here = (name: string) => fileURLToPath(new URL(`./${name}${FROM_SOURCE ? '.ts' : '.mjs'}`, import.meta.url));
 const TOKEN = 'bench-token-0123456789abcdef';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const children = new Set<ChildProcess>();
 const log = (text: string) => process.stderr.write(`[ticker] ${text}\n`);
 
-function start(file: string, args: string[], stdout: 'pipe' | 'ignore' = 'ignore'): ChildProcess {
-  const child = fork(here(file), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', stdout, 'inherit', 'ipc'] });
+function start(file: string, args: string[], stdout: 'pipe' | 'ignore' = 'ignore', nodeFlags: string[] = []): ChildProcess {
+  const execArgv = [...(FROM_SOURCE ? ['--import', 'tsx'] : []), ...nodeFlags];
+  const child = fork(here(file), args, { execArgv, stdio: ['ignore', stdout, 'inherit', 'ipc'] });
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
@@ -53,7 +57,8 @@ async function api<T>(url: string, method: string, path: string, body?: unknown)
 
 async function startAgent(options: Record<string, unknown>): Promise<{ child: ChildProcess; url: string; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'algodeck-bench-'));
-  const child = start('./agent-process.ts', [JSON.stringify({ port: 0, token: TOKEN, dataDir, ...options })]);
+  // The agent runs with the flags `npm start` gives it.
+  const child = start('agent-process', [JSON.stringify({ port: 0, token: TOKEN, dataDir, ...options })], 'ignore', AGENT_NODE_FLAGS);
   const ready = await message<{ url: string }>(child, 'ready');
   return { child, url: ready.url, dataDir };
 }
@@ -85,22 +90,24 @@ async function ceiling(measureMs: number) {
   await api(agent.url, 'POST', '/api/v1/ticker/subscriptions', { instruments: ids, mode: 'full' });
   const deadline = Date.now() + 30_000;
   let state = await api<TickerState>(agent.url, 'GET', '/api/v1/ticker');
-  while (state.ticksPerSecond < 17_000 && Date.now() < deadline) {
+  // Wait for the steady rate (the first second also carries every instrument's snapshot).
+  while ((state.ticksPerSecond < 17_000 || state.ticksPerSecond > 19_000) && Date.now() < deadline) {
     await sleep(500);
     state = await api<TickerState>(agent.url, 'GET', '/api/v1/ticker');
   }
-  log(`ceiling: ${ids.length} instruments, engine at ${state.ticksPerSecond} ticks/s; starting 21 consumers`);
+  log(`ceiling: ${ids.length} instruments, engine at ${state.ticksPerSecond} ticks/s; starting the consumers`);
   const dir = mkdtempSync(join(tmpdir(), 'algodeck-bench-ids-'));
   const wsUrl = `${agent.url.replace('http', 'ws')}/api/v1/stream?format=binary`;
   const warmupMs = 8000;
   const consumers: ChildProcess[] = [];
-  for (let i = 0; i < 21; i++) {
+  const algos = Number(process.env.BENCH_ALGOS ?? 20);
+  for (let i = 0; i <= algos; i++) {
     let which = 'all';
     if (i > 0) {
       which = join(dir, `algo-${i}.json`);
       writeFileSync(which, JSON.stringify(pick(ids, 900, i)));
     }
-    consumers.push(start('./consumer.ts', [wsUrl, TOKEN, which, String(warmupMs), String(measureMs)], 'pipe'));
+    consumers.push(start('consumer', [wsUrl, TOKEN, which, String(warmupMs), String(measureMs)], 'pipe'));
   }
   const outputs = consumers.map(
     (child) =>
@@ -135,7 +142,7 @@ async function ceiling(measureMs: number) {
     engineTicksPerSecond: round(state.ticksPerSecond, 0),
     consumers: results.length,
     deliveredPerSecond: round(delivered, 0),
-    expectedPerSecond: round(state.ticksPerSecond * (1 + (20 * 900) / ids.length), 0),
+    expectedPerSecond: round(state.ticksPerSecond * (1 + (algos * 900) / ids.length), 0),
     dropped: results.reduce((sum, r) => sum + r.conflated, 0) + (after.consumers ?? []).reduce((sum, c) => sum + c.conflated, 0),
     p50Ms: histogram.quantile(0.5),
     p99Ms: histogram.quantile(0.99),
@@ -155,7 +162,7 @@ interface Counter {
 
 /** Starts a consumer that reports its running count, and returns a live view of it. */
 async function reportingConsumer(url: string, token: string): Promise<{ child: ChildProcess; count: Counter }> {
-  const child = start('./consumer.ts', [url, token, 'all', '0', 'report']);
+  const child = start('consumer', [url, token, 'all', '0', 'report']);
   const count: Counter = { received: 0, lagged: 0 };
   child.on('message', (m: { type?: string } & Counter) => {
     if (m.type === 'count') Object.assign(count, { received: m.received, lagged: m.lagged });
@@ -210,14 +217,14 @@ async function maxSustained(feed: ChildProcess, count: Counter, label: string): 
 
 async function max() {
   const instruments = 3000;
-  const bareFeed = start('./feeds.ts', ['bare', String(instruments)]);
+  const bareFeed = start('feeds', ['bare', String(instruments)]);
   const bareInfo = await message<{ url: string }>(bareFeed, 'listening');
   const bareConsumer = await reportingConsumer(bareInfo.url, '');
   const bare = await maxSustained(bareFeed, bareConsumer.count, 'bare');
   bareConsumer.child.kill('SIGKILL');
   bareFeed.kill('SIGKILL');
 
-  const kiteFeed = start('./feeds.ts', ['kite', String(instruments)]);
+  const kiteFeed = start('feeds', ['kite', String(instruments)]);
   const kiteInfo = await message<{ url: string; tokens: string[] }>(kiteFeed, 'listening');
   const agent = await startAgent({ workers: 1, simInstruments: instruments, feed: { url: kiteInfo.url, apiKey: 'bench', accessToken: 'bench' } });
   await api(agent.url, 'POST', '/api/v1/ticker/subscriptions', { instruments: kiteInfo.tokens, mode: 'full' });
@@ -231,12 +238,19 @@ async function max() {
 
 export async function runTickerBench(): Promise<Record<string, unknown>> {
   try {
+    // BENCH_MEASURE_MS shortens the measured window; BENCH_PARTS=ceiling (or max) runs one half.
     const measureMs = Number(process.env.BENCH_MEASURE_MS ?? 15_000);
-    const ceilingFigures = await ceiling(measureMs);
-    log(`ceiling: ${JSON.stringify(ceilingFigures)}`);
-    const maxFigures = await max();
-    log(`max: ${JSON.stringify(maxFigures)}`);
-    return { bench: 'ticker', ceiling: ceilingFigures, max: maxFigures };
+    const parts = (process.env.BENCH_PARTS ?? 'ceiling,max').split(',');
+    const result: Record<string, unknown> = { bench: 'ticker' };
+    if (parts.includes('ceiling')) {
+      result.ceiling = await ceiling(measureMs);
+      log(`ceiling: ${JSON.stringify(result.ceiling)}`);
+    }
+    if (parts.includes('max')) {
+      result.max = await max();
+      log(`max: ${JSON.stringify(result.max)}`);
+    }
+    return result;
   } finally {
     for (const child of children) child.kill('SIGKILL');
   }

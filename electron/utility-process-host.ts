@@ -13,6 +13,7 @@ export class UtilityProcessHost implements ProcessHost {
       serviceName: options.name,
       env: { ...process.env, ...options.env, ALGODECK_PROCESS: options.name },
       stdio: 'inherit',
+      execArgv: options.nodeFlags ?? [],
     });
     let exited = false;
     let exitCode: number | null = null;

@@ -53,31 +53,39 @@ export function packetLength(token: number, mode: TickMode): number {
 }
 
 /** Writes one packet at `offset`; returns its length. */
+// Module-level helpers rather than closures: these run for every tick.
+function putPrice(view: DataView, at: number, value: number, div: number): void {
+  view.setInt32(at, Math.round(value * div));
+}
+
+function getPrice(view: DataView, at: number, div: number): number {
+  return view.getInt32(at) / div;
+}
+
 export function encodePacket(view: DataView, offset: number, mode: TickMode, f: PacketFields): number {
   const div = priceDivisor(f.token);
-  const price = (value: number) => Math.round(value * div);
   const length = packetLength(f.token, mode);
   view.setInt32(offset, f.token);
-  view.setInt32(offset + 4, price(f.lastPrice));
+  putPrice(view, offset + 4, f.lastPrice, div);
   if (length === PACKET_LTP) return length;
   if (length === PACKET_INDEX_QUOTE || length === PACKET_INDEX_FULL) {
-    view.setInt32(offset + 8, price(f.high));
-    view.setInt32(offset + 12, price(f.low));
-    view.setInt32(offset + 16, price(f.open));
-    view.setInt32(offset + 20, price(f.close));
-    view.setInt32(offset + 24, price(f.lastPrice - f.close));
+    putPrice(view, offset + 8, f.high, div);
+    putPrice(view, offset + 12, f.low, div);
+    putPrice(view, offset + 16, f.open, div);
+    putPrice(view, offset + 20, f.close, div);
+    putPrice(view, offset + 24, f.lastPrice - f.close, div);
     if (length === PACKET_INDEX_FULL) view.setInt32(offset + 28, f.exchangeTimestamp);
     return length;
   }
   view.setInt32(offset + 8, f.lastQuantity);
-  view.setInt32(offset + 12, price(f.averagePrice));
+  putPrice(view, offset + 12, f.averagePrice, div);
   view.setInt32(offset + 16, f.volume);
   view.setInt32(offset + 20, f.totalBuyQuantity);
   view.setInt32(offset + 24, f.totalSellQuantity);
-  view.setInt32(offset + 28, price(f.open));
-  view.setInt32(offset + 32, price(f.high));
-  view.setInt32(offset + 36, price(f.low));
-  view.setInt32(offset + 40, price(f.close));
+  putPrice(view, offset + 28, f.open, div);
+  putPrice(view, offset + 32, f.high, div);
+  putPrice(view, offset + 36, f.low, div);
+  putPrice(view, offset + 40, f.close, div);
   if (length === PACKET_QUOTE) return length;
   view.setInt32(offset + 44, f.lastTradeTime);
   view.setInt32(offset + 48, f.oi);
@@ -88,7 +96,7 @@ export function encodePacket(view: DataView, offset: number, mode: TickMode, f: 
     const level = f.depth[i];
     const at = offset + 64 + i * 12;
     view.setInt32(at, level?.quantity ?? 0);
-    view.setInt32(at + 4, level ? price(level.price) : 0);
+    putPrice(view, at + 4, level?.price ?? 0, div);
     view.setInt16(at + 8, level?.orders ?? 0);
     view.setInt16(at + 10, 0);
   }
@@ -114,8 +122,7 @@ export function decodePacket(
   if (!mode) throw new RangeError(`not a Kite packet length: ${length}`);
   const token = view.getInt32(offset);
   const div = priceDivisor(token);
-  const px = (at: number) => view.getInt32(offset + at) / div;
-  const lastPrice = px(4);
+  const lastPrice = getPrice(view, offset + 4, div);
   const tick: Tick = {
     instrument,
     token,
@@ -127,19 +134,19 @@ export function decodePacket(
   };
   if (length === PACKET_LTP) return tick;
   if (length === PACKET_INDEX_QUOTE || length === PACKET_INDEX_FULL) {
-    const close = px(20);
-    tick.ohlc = { open: px(16), high: px(8), low: px(12), close };
+    const close = getPrice(view, offset + 20, div);
+    tick.ohlc = { open: getPrice(view, offset + 16, div), high: getPrice(view, offset + 8, div), low: getPrice(view, offset + 12, div), close };
     tick.change = close === 0 ? 0 : ((lastPrice - close) * 100) / close;
     if (length === PACKET_INDEX_FULL) tick.timestamp = iso(view.getInt32(offset + 28));
     return tick;
   }
-  const close = px(40);
+  const close = getPrice(view, offset + 40, div);
   tick.lastQuantity = view.getInt32(offset + 8);
-  tick.averagePrice = px(12);
+  tick.averagePrice = getPrice(view, offset + 12, div);
   tick.volume = view.getInt32(offset + 16);
   tick.totalBuyQuantity = view.getInt32(offset + 20);
   tick.totalSellQuantity = view.getInt32(offset + 24);
-  tick.ohlc = { open: px(28), high: px(32), low: px(36), close };
+  tick.ohlc = { open: getPrice(view, offset + 28, div), high: getPrice(view, offset + 32, div), low: getPrice(view, offset + 36, div), close };
   tick.change = close === 0 ? 0 : ((lastPrice - close) * 100) / close;
   if (length === PACKET_QUOTE) return tick;
   tick.lastTradeTime = iso(view.getInt32(offset + 44));
@@ -151,7 +158,7 @@ export function decodePacket(
   const sell: DepthLevel[] = [];
   for (let i = 0; i < 2 * DEPTH_LEVELS; i++) {
     const at = offset + 64 + i * 12;
-    const level = { quantity: view.getInt32(at), price: px(64 + i * 12 + 4), orders: view.getInt16(at + 8) };
+    const level = { quantity: view.getInt32(at), price: getPrice(view, at + 4, div), orders: view.getInt16(at + 8) };
     (i < DEPTH_LEVELS ? buy : sell).push(level);
   }
   tick.depth = { buy, sell };

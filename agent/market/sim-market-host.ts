@@ -2,9 +2,11 @@
  * Runs the simulated market in its own process (like a broker, outside the agent), and starts
  * it again on the same port if it dies: ticker workers simply reconnect, as they would to Kite.
  */
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { SIM_MARKET_ENTRY } from '../hosted-entries';
+import { AGENT_NODE_FLAGS } from '../process/node-flags';
 import type { HostedProcess, ProcessHost } from '../process/process-host';
+import { simExchangeReplySchema, type SimExchangeRequest } from './sim/sim-exchange-protocol';
 
 export interface SimMarketOptions {
   generated: number;
@@ -21,31 +23,30 @@ export interface SimMarket {
   stop(): Promise<void>;
 }
 
-const ENTRY = fileURLToPath(new URL('./sim/sim-exchange-main.ts', import.meta.url));
 
 function startOnce(host: ProcessHost, options: SimMarketOptions, port: number): Promise<{ proc: HostedProcess; url: string; port: number }> {
-  const proc = host.spawn(ENTRY, { name: 'sim-market' });
+  const proc = host.spawn(SIM_MARKET_ENTRY, { name: 'sim-market', nodeFlags: AGENT_NODE_FLAGS });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
       reject(new Error('the simulated market did not start within 15 s'));
     }, 15_000);
     proc.onMessage((message) => {
-      const m = message as { type?: string; url?: string; port?: number; message?: string };
-      if (m.type === 'started' && typeof m.url === 'string' && typeof m.port === 'number') {
-        clearTimeout(timer);
-        resolve({ proc, url: m.url, port: m.port });
-      } else if (m.type === 'error') {
-        clearTimeout(timer);
+      const parsed = simExchangeReplySchema.safeParse(message);
+      if (!parsed.success) return;
+      const m = parsed.data;
+      clearTimeout(timer);
+      if (m.type === 'started') resolve({ proc, url: m.url, port: m.port });
+      else {
         proc.kill('SIGKILL');
-        reject(new Error(`the simulated market failed to start: ${m.message ?? 'unknown error'}`));
+        reject(new Error(`the simulated market failed to start: ${m.message}`));
       }
     });
     proc.onExit((code, signal) => {
       clearTimeout(timer);
       reject(new Error(`the simulated market exited while starting (code ${code}, signal ${signal})`));
     });
-    proc.send({ type: 'start', options: { ...options, port } });
+    proc.send({ type: 'start', options: { ...options, port } } satisfies SimExchangeRequest);
   });
 }
 

@@ -10,7 +10,7 @@ function execArgvFor(modulePath: string): string[] {
 export class ChildProcessHost implements ProcessHost {
   spawn(modulePath: string, options: SpawnOptions): HostedProcess {
     const child = fork(modulePath, options.args ?? [], {
-      execArgv: execArgvFor(modulePath),
+      execArgv: [...execArgvFor(modulePath), ...(options.nodeFlags ?? [])],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, ...options.env, ALGODECK_PROCESS: options.name },

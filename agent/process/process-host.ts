@@ -17,6 +17,8 @@ export interface SpawnOptions {
   name: string;
   args?: string[];
   env?: Record<string, string>;
+  /** Flags for the child's Node/V8 runtime, e.g. heap sizing. */
+  nodeFlags?: string[];
 }
 
 export interface ProcessHost {

@@ -2,7 +2,7 @@
  * REST routes, derived from the one contract in shared/contract/api.ts: each declared method
  * becomes a route whose input is validated by its schema before the handler sees it.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { api, type ApiHandlers, type MethodName } from '../../shared/contract/api';
@@ -58,7 +58,7 @@ function send(reply: FastifyReply, error: ApiError): FastifyReply {
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.log,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;

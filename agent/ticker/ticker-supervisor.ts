@@ -13,6 +13,7 @@ import { checkKiteFrame, packetLength } from '../../shared/kite-packet';
 import type { TickMode } from '../../shared/tick';
 import type { InstrumentRegistry } from '../instruments/instrument-registry';
 import type { HostedProcess, ProcessHost } from '../process/process-host';
+import { AGENT_NODE_FLAGS } from '../process/node-flags';
 import type { ProviderConfig, ProviderLimits } from './provider';
 import { planAdd, planRebalance, type Move } from './splitter';
 import type { TickHub } from './tick-hub';
@@ -168,6 +169,8 @@ export class TickerSupervisor {
         ticksPerSecond: round(slot.ticksPerSecond),
         lastTickAt: iso(slot.lastTickAt),
         restarts: slot.restarts,
+        rssMb: slot.providerStats ? round(slot.providerStats.rssBytes / 1048576) : null,
+        badFrames: slot.providerStats?.badFrames ?? 0,
         provider: slot.providerDetail,
       }));
     return {
@@ -208,7 +211,10 @@ export class TickerSupervisor {
   }
 
   private spawn(slot: WorkerSlot): void {
-    const proc = this.options.host.spawn(this.options.workerModule, { name: `ticker-worker-${slot.id}` });
+    const proc = this.options.host.spawn(this.options.workerModule, {
+      name: `ticker-worker-${slot.id}`,
+      nodeFlags: AGENT_NODE_FLAGS,
+    });
     slot.attach(proc);
     proc.onMessage((message) => this.onWorkerMessage(slot, proc, message));
     proc.onExit((code, signal) => this.onWorkerExit(slot, proc, code, signal));

@@ -4,11 +4,10 @@
  */
 import { parentChannel } from '../process/parent-channel';
 import { KiteWsProvider } from './kite-ws-provider';
-import type { MarketDataProvider } from './provider';
 import { type FromWorker, type TicksMessage, toWorkerSchema } from './worker-protocol';
 
 const channel = parentChannel();
-let provider: (MarketDataProvider & { stats(): Omit<Extract<FromWorker, { type: 'stats' }>, 'type'> }) | undefined;
+let provider: KiteWsProvider | undefined;
 let statsTimer: NodeJS.Timeout | undefined;
 
 /** Structured clone copies a view's whole buffer, so a partial view is copied to its own first. */
@@ -33,7 +32,10 @@ channel.onMessage((raw) => {
         notice: (level, text) => send({ type: 'notice', level, text }),
       });
       provider.connect();
-      statsTimer = setInterval(() => send({ type: 'stats', ...provider!.stats() }), 2000);
+      statsTimer = setInterval(() => {
+        const { framesReceived, packetsReceived, badFrames, reconnects } = provider!.stats();
+        send({ type: 'stats', framesReceived, packetsReceived, badFrames, reconnects, rssBytes: process.memoryUsage.rss() });
+      }, 2000);
       send({ type: 'ready', workerId: message.workerId });
       return;
     }

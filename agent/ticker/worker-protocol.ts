@@ -36,6 +36,7 @@ export const fromWorkerSchema = z.discriminatedUnion('type', [
     packetsReceived: z.number(),
     badFrames: z.number(),
     reconnects: z.number(),
+    rssBytes: z.number(),
   }),
 ]);
 export type FromWorker = z.infer<typeof fromWorkerSchema>;

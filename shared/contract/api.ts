@@ -55,6 +55,10 @@ export interface WorkerInfo {
   ticksPerSecond: number;
   lastTickAt: string | null;
   restarts: number;
+  /** Resident memory of the worker process, from its last report (null before the first). */
+  rssMb: number | null;
+  /** Malformed frames from the broker that the worker dropped. */
+  badFrames: number;
   /** The broker connection's state and last problem, e.g. `connected` or `reconnecting: HTTP 403`. */
   provider: string;
 }
