@@ -137,7 +137,8 @@ export function decodePacket(
     const close = getPrice(view, offset + 20, div);
     tick.ohlc = { open: getPrice(view, offset + 16, div), high: getPrice(view, offset + 8, div), low: getPrice(view, offset + 12, div), close };
     tick.change = close === 0 ? 0 : ((lastPrice - close) * 100) / close;
-    if (length === PACKET_INDEX_FULL) tick.timestamp = iso(view.getInt32(offset + 28));
+    // Kite writes 0 when it has no exchange time: keep the receipt time then.
+    if (length === PACKET_INDEX_FULL && view.getInt32(offset + 28) !== 0) tick.timestamp = iso(view.getInt32(offset + 28));
     return tick;
   }
   const close = getPrice(view, offset + 40, div);
@@ -149,11 +150,11 @@ export function decodePacket(
   tick.ohlc = { open: getPrice(view, offset + 28, div), high: getPrice(view, offset + 32, div), low: getPrice(view, offset + 36, div), close };
   tick.change = close === 0 ? 0 : ((lastPrice - close) * 100) / close;
   if (length === PACKET_QUOTE) return tick;
-  tick.lastTradeTime = iso(view.getInt32(offset + 44));
+  if (view.getInt32(offset + 44) !== 0) tick.lastTradeTime = iso(view.getInt32(offset + 44));
   tick.oi = view.getInt32(offset + 48);
   tick.oiDayHigh = view.getInt32(offset + 52);
   tick.oiDayLow = view.getInt32(offset + 56);
-  tick.timestamp = iso(view.getInt32(offset + 60));
+  if (view.getInt32(offset + 60) !== 0) tick.timestamp = iso(view.getInt32(offset + 60));
   const buy: DepthLevel[] = [];
   const sell: DepthLevel[] = [];
   for (let i = 0; i < 2 * DEPTH_LEVELS; i++) {

@@ -16,9 +16,15 @@ export class AgentDb {
 
   constructor(file: string) {
     this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.migrate();
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.migrate();
+    } catch (error) {
+      this.db.close();
+      // Never overwrite what the user has: say which file is wrong and stop.
+      throw new Error(`cannot use the agent's data file ${file}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   private migrate(): void {

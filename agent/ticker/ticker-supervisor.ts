@@ -6,9 +6,8 @@
  * the new one's first tick).
  */
 import type { Logger } from 'pino';
-import type { SubscriptionInfo, TickerState, WorkerInfo, WorkerState } from '../../shared/contract/api';
+import type { TickerState } from '../../shared/contract/api';
 import { ApiError } from '../../shared/errors';
-import type { Instrument } from '../../shared/instrument';
 import { checkKiteFrame, packetLength } from '../../shared/kite-packet';
 import type { TickMode } from '../../shared/tick';
 import type { InstrumentRegistry } from '../instruments/instrument-registry';
@@ -18,6 +17,7 @@ import type { ProviderConfig, ProviderLimits } from './provider';
 import { planAdd, planRebalance, type Move } from './splitter';
 import type { TickHub } from './tick-hub';
 import { fromWorkerSchema, isTicksMessage, type ToWorker } from './worker-protocol';
+import { buildTickerState, smooth, type Subscription } from './ticker-state';
 import { WorkerSlot } from './worker-slot';
 
 export interface TickerOptions {
@@ -38,20 +38,6 @@ export interface TickerOptions {
 export interface DesiredTicker {
   workers: number;
   subscriptions: Array<{ instrument: string; mode: TickMode }>;
-}
-
-interface Subscription {
-  instrument: Instrument;
-  mode: TickMode;
-  /** Packet length of `mode`: packets of the previous mode, still in flight after a change, are dropped. */
-  packetLength: number;
-  worker: number;
-  /** While moving: the worker still delivering until the new one ticks. */
-  handoverFrom: number | null;
-  handoverSince: number;
-  count: number;
-  ticksPerSecond: number;
-  lastTickAt: number;
 }
 
 const DEFAULT_MODE: TickMode = 'quote';
@@ -80,7 +66,8 @@ export class TickerSupervisor {
     const known = subscriptions.filter((s) => this.options.registry.get(s.instrument));
     const moves = planAdd(new Map(), this.liveIds(), known.map((s) => s.instrument), this.options.limits.instrumentsPerConnection);
     const modes = new Map(known.map((s) => [s.instrument, s.mode]));
-    for (const move of moves ?? []) this.place(move, modes.get(move.instrument) ?? DEFAULT_MODE);
+    const placed = (moves ?? []).map((move) => this.place(move, modes.get(move.instrument) ?? DEFAULT_MODE));
+    this.sendGrouped(placed, (tokens, mode) => ({ type: 'subscribe', tokens, mode }));
     await Promise.all([...this.slots.values()].map((slot) => slot.connected(10_000)));
   }
 
@@ -98,7 +85,8 @@ export class TickerSupervisor {
         { field: 'instruments', details: { subscribed: this.subs.size, adding: fresh.length, capacity } },
       );
     }
-    for (const move of moves) this.place(move, mode ?? DEFAULT_MODE);
+    const placed = moves.map((move) => this.place(move, mode ?? DEFAULT_MODE));
+    this.sendGrouped(placed, (tokens, m) => ({ type: 'subscribe', tokens, mode: m }));
     if (mode) {
       const changed = unique.map((id) => this.subs.get(id)!).filter((s) => s.mode !== mode && !fresh.includes(s.instrument.id));
       for (const sub of changed) this.setMode(sub, mode);
@@ -141,47 +129,13 @@ export class TickerSupervisor {
   }
 
   state(): TickerState {
-    const now = Date.now();
-    const iso = (ms: number) => (ms > 0 ? new Date(ms).toISOString() : null);
-    const subscriptions: SubscriptionInfo[] = [];
-    const perWorker = new Map<number, string[]>();
-    for (const sub of this.subs.values()) {
-      const stale = now - (sub.lastTickAt || sub.handoverSince) > this.staleAfterMs;
-      subscriptions.push({
-        instrument: sub.instrument.id,
-        mode: sub.mode,
-        worker: sub.worker,
-        ticksPerSecond: round(sub.ticksPerSecond),
-        lastTickAt: iso(sub.lastTickAt),
-        stale,
-      });
-      const list = perWorker.get(sub.worker);
-      if (list) list.push(sub.instrument.id);
-      else perWorker.set(sub.worker, [sub.instrument.id]);
-    }
-    const workers: WorkerInfo[] = [...this.slots.values()]
-      .sort((a, b) => a.id - b.id)
-      .map((slot) => ({
-        id: slot.id,
-        pid: slot.pid,
-        state: slot.stopping ? ('stopping' as WorkerState) : slot.state,
-        instruments: perWorker.get(slot.id) ?? [],
-        ticksPerSecond: round(slot.ticksPerSecond),
-        lastTickAt: iso(slot.lastTickAt),
-        restarts: slot.restarts,
-        rssMb: slot.providerStats ? round(slot.providerStats.rssBytes / 1048576) : null,
-        badFrames: slot.providerStats?.badFrames ?? 0,
-        provider: slot.providerDetail,
-      }));
-    return {
-      workers,
-      subscriptions,
-      limits: { ...this.options.limits },
+    return buildTickerState({
+      subscriptions: this.subs.values(),
+      slots: this.slots.values(),
+      limits: this.options.limits,
       staleAfterMs: this.staleAfterMs,
-      stale: subscriptions.filter((s) => s.stale).map((s) => s.instrument),
-      ticksPerSecond: round(workers.reduce((sum, w) => sum + w.ticksPerSecond, 0)),
       consumers: this.options.hub.stats(),
-    };
+    });
   }
 
   isSubscribed(instrument: string): boolean {
@@ -291,7 +245,8 @@ export class TickerSupervisor {
 
   // --- placement ---
 
-  private place(move: Move, mode: TickMode): void {
+  /** Records a new subscription; the caller sends the subscribe messages, grouped. */
+  private place(move: Move, mode: TickMode): Subscription {
     const instrument = this.options.registry.get(move.instrument)!;
     const sub: Subscription = {
       instrument,
@@ -306,7 +261,7 @@ export class TickerSupervisor {
     };
     this.subs.set(instrument.id, sub);
     this.byToken.set(instrument.token, sub);
-    this.send(move.to, { type: 'subscribe', tokens: [instrument.token], mode });
+    return sub;
   }
 
   private setMode(sub: Subscription, mode: TickMode): void {
@@ -413,18 +368,16 @@ export class TickerSupervisor {
     const now = Date.now();
     const seconds = Math.max(0.001, (now - this.lastStatsAt) / 1000);
     this.lastStatsAt = now;
+    // Smoothed over about two seconds, so a rate does not flicker with the timer's phase.
     for (const sub of this.subs.values()) {
-      sub.ticksPerSecond = sub.count / seconds;
+      sub.ticksPerSecond = smooth(sub.ticksPerSecond, sub.count / seconds);
       sub.count = 0;
       if (sub.handoverFrom !== null && now - sub.handoverSince > this.handoverMs) this.finishHandover(sub);
     }
     for (const slot of this.slots.values()) {
-      slot.ticksPerSecond = slot.count / seconds;
+      slot.ticksPerSecond = smooth(slot.ticksPerSecond, slot.count / seconds);
       slot.count = 0;
     }
   }
 }
 
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
-}

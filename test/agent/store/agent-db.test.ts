@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -44,4 +44,11 @@ test('the file is in WAL mode, and a file from a newer schema is refused', (t) =
   raw.pragma('user_version = 99');
   raw.close();
   assert.throws(() => new AgentDb(file), /newer AlgoDeck/);
+});
+
+test('a file that is not a database is refused with its name, and left as it was', (t) => {
+  const file = tempFile(t);
+  writeFileSync(file, 'these are not the bytes of a SQLite database'.repeat(100));
+  assert.throws(() => new AgentDb(file), (error: Error) => error.message.includes(file) && /not a database/.test(error.message));
+  assert.match(readFileSync(file, 'utf8'), /^these are not the bytes/);
 });

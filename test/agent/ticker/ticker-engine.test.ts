@@ -86,7 +86,12 @@ test('adding, removing and re-moding instruments is live: no worker restarts, no
   await sleep(400);
   const late = sims(0, 6).filter((id) => (arrivals.get(id) ?? []).some((at) => at > cutoff));
   assert.deepEqual(late, [], 'removed instruments stop ticking');
-  assert.ok(after.subscriptions.every((s) => s.ticksPerSecond >= 0) && after.ticksPerSecond > 0);
+  const rates = await waitFor('tick rates to be measured', async () => {
+    const s = await t.api.call('getTicker');
+    return s.ticksPerSecond > 100 ? s : undefined;
+  });
+  assert.ok(rates.workers.every((w) => w.ticksPerSecond > 0 && w.lastTickAt !== null));
+  assert.ok(rates.subscriptions.every((s) => s.ticksPerSecond > 0), 'every subscribed instrument has a rate');
 });
 
 test('changing the worker count rebalances live; remaining workers keep their process', async () => {
