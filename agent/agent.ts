@@ -85,7 +85,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
   try {
     const universe = buildUniverse({ generated: options.simInstruments ?? 0 });
-    const registry = new InstrumentRegistry(universe);
+    // The sim's own parameters (base price, volatility…) stay inside the sim.
+    const registry = new InstrumentRegistry(universe.map(({ basePrice: _b, annualVolatility: _v, dailyVolume: _d, ...instrument }) => instrument));
     let simMarket: SimMarket | undefined;
     let feed = options.feed;
     if (!feed) {

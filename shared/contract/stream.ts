@@ -32,7 +32,7 @@ export type ServerMessage =
   | {
       type: 'subscribed';
       id?: string;
-      /** Everything this connection now receives (`all` when subscribed to every instrument). */
+      /** The instruments this request added (`all` for an all-instruments subscription). */
       instruments: string[] | 'all';
       /** Token of each newly named instrument: binary frames carry tokens, not ids. */
       tokens: Record<string, number>;

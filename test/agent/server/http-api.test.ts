@@ -49,6 +49,7 @@ test('instruments: search, limit and the documented shape', async () => {
     tradingsymbol: 'INFY',
   });
   assert.equal(typeof instruments[0]!.name, 'string');
+  assert.deepEqual(Object.keys(instruments[0]!).sort(), ['exchange', 'id', 'instrumentType', 'lotSize', 'name', 'segment', 'tickSize', 'token', 'tradable', 'tradingsymbol']);
   assert.ok(instruments[0]!.tickSize > 0 && instruments[0]!.lotSize >= 1);
   const index = (await t.api.call('listInstruments', { search: 'NSE:NIFTY 50' })).instruments[0]!;
   assert.deepEqual([index.id, index.token, index.tradable], ['NSE:NIFTY 50', 256265, false]);
