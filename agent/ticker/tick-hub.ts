@@ -143,7 +143,12 @@ export class TickHub {
     latest.json = undefined;
 
     const listeners = this.byToken.get(token);
-    if (listeners) for (let i = 0; i < listeners.length; i++) this.deliver(listeners[i]!, token, latest);
+    if (listeners) {
+      for (let i = 0; i < listeners.length; i++) {
+        const consumer = listeners[i]!;
+        if (!consumer.all) this.deliver(consumer, token, latest); // an all-subscriber gets it below, once
+      }
+    }
     for (let i = 0; i < this.everything.length; i++) this.deliver(this.everything[i]!, token, latest);
     if (!this.flushScheduled && this.unflushed.size > 0) {
       this.flushScheduled = true;

@@ -50,6 +50,7 @@ export class TickerSupervisor {
   private readonly handoverMs: number;
   private readonly statsTimer: NodeJS.Timeout;
   private lastStatsAt = Date.now();
+  private poolChange: Promise<unknown> = Promise.resolve();
   private stopped = false;
 
   constructor(private readonly options: TickerOptions) {
@@ -110,8 +111,17 @@ export class TickerSupervisor {
     return this.state();
   }
 
-  /** Grows or shrinks the pool live and rebalances evenly; resolves once the moves are done. */
-  async setWorkerCount(count: number): Promise<TickerState> {
+  /**
+   * Grows or shrinks the pool live and rebalances evenly; resolves once the moves are done.
+   * Changes run one at a time, in the order asked.
+   */
+  setWorkerCount(count: number): Promise<TickerState> {
+    const run = this.poolChange.then(() => this.changeWorkerCount(count));
+    this.poolChange = run.catch(() => undefined);
+    return run;
+  }
+
+  private async changeWorkerCount(count: number): Promise<TickerState> {
     this.checkWorkerCount(count, this.subs.size);
     const live = this.liveIds();
     const added: WorkerSlot[] = [];

@@ -175,3 +175,19 @@ test('latest() decodes the most recent tick of an instrument', (t) => {
   hub.forget(408065);
   assert.equal(hub.latest(408065), undefined);
 });
+
+test('a consumer subscribed to some instruments and then to all gets each tick once', (t) => {
+  const hub = hubFor(t);
+  const sink = new RecordingSink('binary');
+  const handle = hub.addConsumer(sink);
+  hub.subscribe(handle, [408065]);
+  hub.subscribe(handle, 'all');
+  publish(hub, 408065, 1);
+  publish(hub, 2953217, 2);
+  hub.flush();
+  assert.deepEqual(sink.ticks().map((x) => x.lastPrice), [1, 2]);
+  hub.unsubscribe(handle, 'all');
+  publish(hub, 408065, 3);
+  hub.flush();
+  assert.equal(sink.ticks().length, 2, 'unsubscribing all removes the named instruments too');
+});

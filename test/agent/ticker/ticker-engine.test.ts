@@ -155,3 +155,13 @@ test('stale instruments are reported', async () => {
   assert.ok(state.staleAfterMs > 0);
   assert.ok(state.subscriptions.every((s) => s.lastTickAt !== null && !s.stale));
 });
+
+test('worker-count changes asked at once are applied one after another', async () => {
+  const [one, three] = await Promise.all([t.api.call('setWorkers', { count: 1 }), t.api.call('setWorkers', { count: 3 })]);
+  assert.deepEqual(one.workers.map((w) => w.instruments.length), [39]);
+  assert.deepEqual(three.workers.map((w) => w.instruments.length).sort(), [13, 13, 13]);
+  const state = await t.api.call('getTicker');
+  assert.deepEqual(state.workers.map((w) => w.id), [1, 2, 3]);
+  assert.ok(state.subscriptions.every((s) => [1, 2, 3].includes(s.worker!)));
+  await ticking(state.subscriptions.map((s) => s.instrument));
+});
