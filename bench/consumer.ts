@@ -1,9 +1,10 @@
 /**
  * A stream consumer in its own process: subscribes, decodes every tick, and measures latency
  * from the tick's arrival in a ticker worker (`receivedAt`) to its receipt here.
- * Usage: consumer.ts <ws-url> <token> <instruments-file|all> <warmup-ms> <measure-ms|report>
- * Prints one JSON line: { received, seconds, lagged, conflated, histogram }; with `report` it
- * instead sends its running counts to the parent every 100 ms and runs until killed.
+ * Usage: consumer.ts <ws-url> <token> <instruments-file|all> <report|window>
+ * `window`: measures from the parent's {type:'measure', ms} message for that long, then prints
+ * one JSON line: { received, seconds, lagged, conflated, histogram } and exits.
+ * `report`: sends its running counts to the parent every 100 ms and runs until killed.
  */
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
@@ -11,9 +12,7 @@ import { decodePacket } from '../shared/kite-packet';
 import { forEachFrameTick } from '../shared/tick-frame';
 import { LatencyHistogram } from './latency-histogram';
 
-const [url, token, which, warmupText, measureText] = process.argv.slice(2) as [string, string, string, string, string];
-const warmupMs = Number(warmupText);
-const measureMs = Number(measureText);
+const [url, token, which, kind] = process.argv.slice(2) as [string, string, string, 'report' | 'window'];
 const now = () => performance.timeOrigin + performance.now();
 
 const histogram = new LatencyHistogram();
@@ -29,22 +28,22 @@ ws.on('open', () => {
   const subscribe = which === 'all' ? { type: 'subscribe', all: true } : { type: 'subscribe', instruments: JSON.parse(readFileSync(which, 'utf8')) };
   ws.send(JSON.stringify(subscribe));
   process.send?.({ type: 'subscribed' });
-  if (measureText === 'report') {
+  if (kind === 'report') {
     measuring = true;
     setInterval(() => process.send?.({ type: 'count', received, lagged, conflated }), 100);
-    return;
   }
+});
+process.on('message', (message: { type?: string; ms?: number }) => {
+  if (message.type !== 'measure') return;
+  measuring = true;
+  const started = now();
   setTimeout(() => {
-    measuring = true;
-    const started = now();
-    setTimeout(() => {
-      measuring = false;
-      const seconds = (now() - started) / 1000;
-      const result = { received, seconds, lagged, conflated, checksum: checksum > 0, histogram: histogram.toSparse() };
-      ws.terminate();
-      process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
-    }, measureMs);
-  }, warmupMs);
+    measuring = false;
+    const seconds = (now() - started) / 1000;
+    const result = { received, seconds, lagged, conflated, checksum: checksum > 0, histogram: histogram.toSparse() };
+    ws.terminate();
+    process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
+  }, message.ms);
 });
 ws.on('message', (data: Buffer, isBinary) => {
   const at = now();

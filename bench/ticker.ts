@@ -83,6 +83,9 @@ function pick(ids: string[], count: number, seed: number): string[] {
   return copy.slice(0, count);
 }
 
+/** 9,000 instruments at 2 ticks/s each: one API key at Kite's limits. */
+const OFFERED = 18_000;
+
 async function ceiling(measureMs: number) {
   const agent = await startAgent({ workers: 3, simInstruments: 9000, simTicksPerSecond: 2 });
   const { instruments } = await api<{ instruments: Array<{ id: string }> }>(agent.url, 'GET', '/api/v1/instruments?search=NSE:SIM&limit=9000');
@@ -107,7 +110,7 @@ async function ceiling(measureMs: number) {
       which = join(dir, `algo-${i}.json`);
       writeFileSync(which, JSON.stringify(pick(ids, 900, i)));
     }
-    consumers.push(start('consumer', [wsUrl, TOKEN, which, String(warmupMs), String(measureMs)], 'pipe'));
+    consumers.push(start('consumer', [wsUrl, TOKEN, which, 'window'], 'pipe'));
   }
   const outputs = consumers.map(
     (child) =>
@@ -124,12 +127,18 @@ async function ceiling(measureMs: number) {
   const agentSampler = new ProcessSampler(() => [agentPid]);
   const workerSampler = new ProcessSampler(() => workerPids);
   const marketSampler = new ProcessSampler(() => childrenOf(agentPid).filter((pid) => !workerPids.includes(pid)));
-  const results = (await Promise.all(outputs)).map(
-    (out) => JSON.parse(out.trim().split('\n').at(-1)!) as { received: number; seconds: number; lagged: number; conflated: number; histogram: Array<[number, number]> },
-  );
+  const consumerPids = consumers.map((c) => c.pid!);
+  const consumerSampler = new ProcessSampler(() => consumerPids);
+  for (const consumer of consumers) consumer.send({ type: 'measure', ms: measureMs });
+  // Sample over the consumers' window, finishing before they exit.
+  await sleep(measureMs - 100);
   const agentUse = agentSampler.finish();
   const workerUse = workerSampler.finish();
   const marketUse = marketSampler.finish();
+  const consumerUse = consumerSampler.finish();
+  const results = (await Promise.all(outputs)).map(
+    (out) => JSON.parse(out.trim().split('\n').at(-1)!) as { received: number; seconds: number; lagged: number; conflated: number; histogram: Array<[number, number]> },
+  );
   const after = await api<TickerState & { consumers?: Array<{ conflated: number }> }>(agent.url, 'GET', '/api/v1/ticker');
   await stopAgent(agent);
   rmSync(dir, { recursive: true, force: true });
@@ -139,10 +148,12 @@ async function ceiling(measureMs: number) {
   const delivered = results.reduce((sum, r) => sum + r.received / r.seconds, 0);
   return {
     instruments: ids.length,
-    engineTicksPerSecond: round(state.ticksPerSecond, 0),
+    offeredTicksPerSecond: OFFERED,
+    // The recorder receives every tick the engine carries.
+    engineTicksPerSecond: round(results[0]!.received / results[0]!.seconds, 0),
     consumers: results.length,
     deliveredPerSecond: round(delivered, 0),
-    expectedPerSecond: round(state.ticksPerSecond * (1 + (algos * 900) / ids.length), 0),
+    expectedPerSecond: round(OFFERED * (1 + (algos * 900) / ids.length), 0),
     dropped: results.reduce((sum, r) => sum + r.conflated, 0) + (after.consumers ?? []).reduce((sum, c) => sum + c.conflated, 0),
     p50Ms: histogram.quantile(0.5),
     p99Ms: histogram.quantile(0.99),
@@ -152,6 +163,7 @@ async function ceiling(measureMs: number) {
     workersCpuPercent: workerUse.cpuPercent,
     workersRssMb: workerUse.peakRssMb,
     simMarketCpuPercent: marketUse.cpuPercent,
+    consumersCpuPercent: consumerUse.cpuPercent,
   };
 }
 
@@ -162,7 +174,7 @@ interface Counter {
 
 /** Starts a consumer that reports its running count, and returns a live view of it. */
 async function reportingConsumer(url: string, token: string): Promise<{ child: ChildProcess; count: Counter }> {
-  const child = start('consumer', [url, token, 'all', '0', 'report']);
+  const child = start('consumer', [url, token, 'all', 'report']);
   const count: Counter = { received: 0, lagged: 0 };
   child.on('message', (m: { type?: string } & Counter) => {
     if (m.type === 'count') Object.assign(count, { received: m.received, lagged: m.lagged });

@@ -103,9 +103,24 @@ export function encodePacket(view: DataView, offset: number, mode: TickMode, f: 
   return length;
 }
 
-function iso(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString();
+/**
+ * Ticks arriving together share their second: each time field formats a second once, not once
+ * per tick (formatting is most of the cost of decoding a full packet).
+ */
+class IsoSeconds {
+  private seconds = Number.NaN;
+  private text = '';
+
+  format(epochSeconds: number): string {
+    if (epochSeconds !== this.seconds) {
+      this.seconds = epochSeconds;
+      this.text = new Date(epochSeconds * 1000).toISOString();
+    }
+    return this.text;
+  }
 }
+const exchangeTime = new IsoSeconds();
+const tradeTime = new IsoSeconds();
 
 /**
  * Decodes one packet into a Tick. `instrument` names the token (the packet has only the token);
@@ -129,17 +144,18 @@ export function decodePacket(
     mode,
     tradable: isTradableToken(token),
     lastPrice,
-    timestamp: new Date(receivedAt).toISOString(),
+    timestamp: '',
     receivedAt,
   };
-  if (length === PACKET_LTP) return tick;
+  // Kite writes 0 when it has no exchange time: the receipt time stands in then.
+  let exchangeSeconds = 0;
+  if (length === PACKET_LTP) return withTimestamp(tick, exchangeSeconds);
   if (length === PACKET_INDEX_QUOTE || length === PACKET_INDEX_FULL) {
     const close = getPrice(view, offset + 20, div);
     tick.ohlc = { open: getPrice(view, offset + 16, div), high: getPrice(view, offset + 8, div), low: getPrice(view, offset + 12, div), close };
     tick.change = close === 0 ? 0 : ((lastPrice - close) * 100) / close;
-    // Kite writes 0 when it has no exchange time: keep the receipt time then.
-    if (length === PACKET_INDEX_FULL && view.getInt32(offset + 28) !== 0) tick.timestamp = iso(view.getInt32(offset + 28));
-    return tick;
+    if (length === PACKET_INDEX_FULL) exchangeSeconds = view.getInt32(offset + 28);
+    return withTimestamp(tick, exchangeSeconds);
   }
   const close = getPrice(view, offset + 40, div);
   tick.lastQuantity = view.getInt32(offset + 8);
@@ -149,12 +165,12 @@ export function decodePacket(
   tick.totalSellQuantity = view.getInt32(offset + 24);
   tick.ohlc = { open: getPrice(view, offset + 28, div), high: getPrice(view, offset + 32, div), low: getPrice(view, offset + 36, div), close };
   tick.change = close === 0 ? 0 : ((lastPrice - close) * 100) / close;
-  if (length === PACKET_QUOTE) return tick;
-  if (view.getInt32(offset + 44) !== 0) tick.lastTradeTime = iso(view.getInt32(offset + 44));
+  if (length === PACKET_QUOTE) return withTimestamp(tick, exchangeSeconds);
+  if (view.getInt32(offset + 44) !== 0) tick.lastTradeTime = tradeTime.format(view.getInt32(offset + 44));
   tick.oi = view.getInt32(offset + 48);
   tick.oiDayHigh = view.getInt32(offset + 52);
   tick.oiDayLow = view.getInt32(offset + 56);
-  if (view.getInt32(offset + 60) !== 0) tick.timestamp = iso(view.getInt32(offset + 60));
+  exchangeSeconds = view.getInt32(offset + 60);
   const buy: DepthLevel[] = [];
   const sell: DepthLevel[] = [];
   for (let i = 0; i < 2 * DEPTH_LEVELS; i++) {
@@ -163,6 +179,11 @@ export function decodePacket(
     (i < DEPTH_LEVELS ? buy : sell).push(level);
   }
   tick.depth = { buy, sell };
+  return withTimestamp(tick, exchangeSeconds);
+}
+
+function withTimestamp(tick: Tick, exchangeSeconds: number): Tick {
+  tick.timestamp = exchangeSeconds !== 0 ? exchangeTime.format(exchangeSeconds) : new Date(tick.receivedAt).toISOString();
   return tick;
 }
 
