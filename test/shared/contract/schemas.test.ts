@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { api } from '../../../shared/contract/api';
+import { listInstrumentsInput, queryInstrumentListSchema, setWorkersInput, subscribeInput } from '../../../shared/contract/schemas';
+import { clientMessageSchema } from '../../../shared/contract/stream';
+
+test('query instrument lists: commas, repeated keys, spaces inside ids', () => {
+  assert.deepEqual(queryInstrumentListSchema.parse('NSE:INFY,NSE:NIFTY 50'), ['NSE:INFY', 'NSE:NIFTY 50']);
+  assert.deepEqual(queryInstrumentListSchema.parse(['NSE:INFY', 'NSE:TCS,NSE:SBIN']), ['NSE:INFY', 'NSE:TCS', 'NSE:SBIN']);
+  assert.deepEqual(queryInstrumentListSchema.parse(' NSE:INFY , ,NSE:TCS,'), ['NSE:INFY', 'NSE:TCS']);
+  for (const bad of ['', ',,,', 'INFY', 'NSE:INFY,TCS', 42, null, { a: 1 }, ['NSE:INFY', 7]]) {
+    assert.equal(queryInstrumentListSchema.safeParse(bad).success, false, JSON.stringify(bad));
+  }
+  const many = Array.from({ length: 10_001 }, (_, i) => `NSE:S${i}`).join(',');
+  assert.equal(queryInstrumentListSchema.safeParse(many).success, false, 'more than 10,000 ids');
+});
+
+test('request bodies are strict about types and unknown fields', () => {
+  assert.deepEqual(subscribeInput.parse({ instruments: ['NSE:INFY'] }), { instruments: ['NSE:INFY'] });
+  for (const bad of [{}, { instruments: [] }, { instruments: ['NSE:INFY'], mode: 'FULL' }, { instruments: ['NSE:INFY'], extra: 1 }, { instruments: 'NSE:INFY' }]) {
+    assert.equal(subscribeInput.safeParse(bad).success, false, JSON.stringify(bad));
+  }
+  for (const bad of [{ count: 0 }, { count: 17 }, { count: 1.5 }, { count: '2' }, { count: null }, {}]) {
+    assert.equal(setWorkersInput.safeParse(bad).success, false, JSON.stringify(bad));
+  }
+  assert.deepEqual(listInstrumentsInput.parse({ limit: '7' }), { limit: 7 });
+  assert.equal(listInstrumentsInput.parse({}).limit, 50);
+  for (const bad of [{ limit: '0' }, { limit: '1e9' }, { limit: 'x' }, { search: 'x'.repeat(65) }]) {
+    assert.equal(listInstrumentsInput.safeParse(bad).success, false, JSON.stringify(bad));
+  }
+});
+
+test('stream messages: exactly one of instruments or all', () => {
+  assert.equal(clientMessageSchema.parse({ type: 'subscribe', all: true }).type, 'subscribe');
+  assert.equal(clientMessageSchema.parse({ type: 'unsubscribe', instruments: ['NSE:INFY'], id: 'x' }).type, 'unsubscribe');
+  for (const bad of [
+    { type: 'subscribe' },
+    { type: 'subscribe', all: true, instruments: ['NSE:INFY'] },
+    { type: 'subscribe', all: false },
+    { type: 'subscribe', instruments: ['NSE:INFY'], topic: 'orders' },
+    { type: 'ping', id: 'x'.repeat(65) },
+    { type: 'PING' },
+    null,
+    'subscribe',
+  ]) {
+    assert.equal(clientMessageSchema.safeParse(bad).success, false, JSON.stringify(bad));
+  }
+});
+
+test('every method has a unique route under /api/v1 and only health skips auth', () => {
+  const routes = Object.values(api).map((m) => `${m.method} ${m.path}`);
+  assert.equal(new Set(routes).size, routes.length);
+  assert.ok(Object.values(api).every((m) => m.path.startsWith('/api/v1/')));
+  assert.deepEqual(Object.entries(api).filter(([, m]) => !m.auth).map(([name]) => name), ['health']);
+});
