@@ -1,6 +1,5 @@
 /** The handler of every contract method: transport-free, called by REST routes and tests alike. */
 import type { ApiHandlers } from '../shared/contract/api';
-import { ApiError } from '../shared/errors';
 import type { Tick } from '../shared/tick';
 import type { InstrumentRegistry } from './instruments/instrument-registry';
 import type { TickHub } from './ticker/tick-hub';
@@ -24,13 +23,7 @@ export function createApiHandlers(deps: AgentApiDeps): ApiHandlers {
     unsubscribe: ({ instruments }) => ticker.unsubscribe(instruments),
     setWorkers: ({ count }) => ticker.setWorkerCount(count),
     getQuotes: ({ instruments }) => {
-      const unknown = registry.unknown(instruments);
-      if (unknown.length > 0) {
-        throw new ApiError('unknown_instrument', `Unknown instrument${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 5).join(', ')}.`, {
-          field: 'instruments',
-          details: { unknown },
-        });
-      }
+      registry.requireKnown(instruments);
       const quotes: Record<string, Tick> = {};
       for (const id of instruments) {
         const tick = hub.latest(registry.get(id)!.token);

@@ -27,8 +27,9 @@ export interface ResolvedToken {
  */
 export function resolveToken(dataDir: string, given: string | undefined): ResolvedToken {
   if (given !== undefined) {
-    if (given.length < MIN_TOKEN_LENGTH || /\s/.test(given)) {
-      throw new Error(`the token must be at least ${MIN_TOKEN_LENGTH} characters, without spaces`);
+    // Browsers carry the token as a WebSocket subprotocol, which allows only these characters.
+    if (given.length < MIN_TOKEN_LENGTH || !/^[A-Za-z0-9._~+-]+$/.test(given)) {
+      throw new Error(`the token must be at least ${MIN_TOKEN_LENGTH} characters of A-Z a-z 0-9 . _ ~ + -`);
     }
     return { token: given, file: undefined, generated: false };
   }

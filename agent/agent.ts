@@ -124,9 +124,18 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     cleanups.push(() => ticker.stop());
     const saved = db.loadTicker();
     const workers = options.workers ?? saved?.workers ?? Math.min(3, limits.connectionsPerKey);
-    const restorable = (saved?.subscriptions ?? []).filter((s) => registry.get(s.instrument));
-    await ticker.start(workers, restorable.slice(0, workers * limits.instrumentsPerConnection));
-    db.saveTicker(ticker.desired());
+    const known = (saved?.subscriptions ?? []).filter((s) => registry.get(s.instrument));
+    const restorable = known.slice(0, workers * limits.instrumentsPerConnection);
+    const dropped = (saved?.subscriptions ?? []).filter((s) => !restorable.includes(s)).map((s) => s.instrument);
+    if (dropped.length > 0) {
+      // Kept in the data file until the next change, so a restart with more workers brings them back.
+      log.warn(
+        { dropped: dropped.slice(0, 50), count: dropped.length },
+        `${dropped.length} saved subscriptions were not restored (unknown instruments, or more than ${workers} workers hold)`,
+      );
+    }
+    await ticker.start(workers, restorable);
+    if (dropped.length === 0) db.saveTicker(ticker.desired());
 
     const startedAt = Date.now();
     const handlers = createApiHandlers({ version: VERSION, startedAt, registry, ticker, hub });

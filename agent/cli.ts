@@ -86,7 +86,10 @@ try {
   console.log(agent.tokenFile ? `API token: stored in ${agent.tokenFile}` : 'API token: as given (--token or ALGODECK_TOKEN)');
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log.warn({ signal }, 'stopping at once');
+      process.exit(1); // a second signal: the user wants out now
+    }
     stopping = true;
     log.info({ signal }, 'stopping');
     agent.stop().then(

@@ -3,6 +3,7 @@
  * simulated market run as utility processes, so ticks never pass through the main process.
  */
 import { utilityProcess, type UtilityProcess } from 'electron';
+import { childEnv } from '../agent/process/child-env';
 import type { HostedProcess, ProcessHost, SpawnOptions } from '../agent/process/process-host';
 
 export class UtilityProcessHost implements ProcessHost {
@@ -11,7 +12,7 @@ export class UtilityProcessHost implements ProcessHost {
   spawn(modulePath: string, options: SpawnOptions): HostedProcess {
     const child: UtilityProcess = this.fork(modulePath, options.args ?? [], {
       serviceName: options.name,
-      env: { ...process.env, ...options.env, ALGODECK_PROCESS: options.name },
+      env: { ...childEnv(), ...options.env, ALGODECK_PROCESS: options.name },
       stdio: 'inherit',
       execArgv: options.nodeFlags ?? [],
     });

@@ -1,4 +1,5 @@
 /** The instruments an agent knows, looked up by id or token, and searched by the dashboard. */
+import { ApiError } from '../../shared/errors';
 import type { Instrument } from '../../shared/instrument';
 
 export class InstrumentRegistry {
@@ -29,6 +30,17 @@ export class InstrumentRegistry {
   /** Ids that are not listed, in the order given. */
   unknown(ids: readonly string[]): string[] {
     return ids.filter((id) => !this.byId.has(id));
+  }
+
+  /** Throws `unknown_instrument` naming every id that is not listed (the first few in the message). */
+  requireKnown(ids: readonly string[]): void {
+    const unknown = this.unknown(ids);
+    if (unknown.length === 0) return;
+    const more = unknown.length > 5 ? ` and ${unknown.length - 5} more` : '';
+    throw new ApiError('unknown_instrument', `Unknown instrument${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 5).join(', ')}${more}.`, {
+      field: 'instruments',
+      details: { unknown },
+    });
   }
 
   /**

@@ -50,25 +50,45 @@ function startOnce(host: ProcessHost, options: SimMarketOptions, port: number): 
   });
 }
 
+/** Asks a hosted process to stop, and kills it if it has not in 3 s. */
+function stopProcess(proc: HostedProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
+    proc.onExit(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    if (!proc.send({ type: 'stop' })) proc.kill('SIGKILL');
+  });
+}
+
 export async function startSimMarket(host: ProcessHost, options: SimMarketOptions, log: Logger): Promise<SimMarket> {
   let current = await startOnce(host, options, 0);
   let stopping = false;
+  /** A restart under way, which stop() must wait for so that nothing outlives the agent. */
+  let restarting: Promise<void> | undefined;
+  const restart = (attempt: number): Promise<void> =>
+    startOnce(host, options, current.port).then(
+      async (next) => {
+        if (stopping) return stopProcess(next.proc);
+        current = next;
+        watch(next.proc);
+      },
+      (error: Error) => {
+        log.error({ err: error, attempt }, 'could not restart the simulated market');
+        if (stopping) return;
+        return new Promise<void>((resolve) => setTimeout(resolve, Math.min(5000, 250 * 2 ** attempt))).then(() =>
+          stopping ? undefined : restart(attempt + 1),
+        );
+      },
+    );
   const watch = (proc: HostedProcess) =>
     proc.onExit((code, signal) => {
       if (stopping) return;
       log.warn({ code, signal }, 'the simulated market died; starting it again');
-      const retry = (attempt: number) =>
-        startOnce(host, options, current.port).then(
-          (next) => {
-            current = next;
-            watch(next.proc);
-          },
-          (error: Error) => {
-            log.error({ err: error, attempt }, 'could not restart the simulated market');
-            if (!stopping) setTimeout(() => retry(attempt + 1), Math.min(5000, 250 * 2 ** attempt)).unref();
-          },
-        );
-      retry(0);
+      restarting = restart(0).finally(() => {
+        restarting = undefined;
+      });
     });
   watch(current.proc);
   return {
@@ -78,16 +98,10 @@ export async function startSimMarket(host: ProcessHost, options: SimMarketOption
     get pid() {
       return current.proc.pid;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        stopping = true;
-        const proc = current.proc;
-        const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
-        proc.onExit(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-        if (!proc.send({ type: 'stop' })) proc.kill('SIGKILL');
-      }),
+    async stop() {
+      stopping = true;
+      await restarting;
+      await stopProcess(current.proc);
+    },
   };
 }

@@ -1,5 +1,6 @@
 /** ProcessHost on `child_process.fork`, with structured-clone (advanced) serialization. */
 import { fork } from 'node:child_process';
+import { childEnv } from './child-env';
 import type { HostedProcess, ProcessHost, SpawnOptions } from './process-host';
 
 /** A .ts entry runs through the same TypeScript loader as the agent itself. */
@@ -13,7 +14,7 @@ export class ChildProcessHost implements ProcessHost {
       execArgv: [...execArgvFor(modulePath), ...(options.nodeFlags ?? [])],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, ...options.env, ALGODECK_PROCESS: options.name },
+      env: { ...childEnv(), ...options.env, ALGODECK_PROCESS: options.name },
     });
     let exited = false;
     const exitListeners: Array<(code: number | null, signal: string | null) => void> = [];

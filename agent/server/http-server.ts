@@ -60,6 +60,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     loggerInstance: options.log,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    // On stop, close every connection: a keep-alive one that was busy when stop began would
+    // otherwise hold the agent open until its keep-alive timeout.
+    forceCloseConnections: true,
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
 

@@ -56,8 +56,19 @@ export class StreamServer {
   /** Wire to the HTTP server's `upgrade` event. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const url = new URL(request.url ?? '/', 'http://agent');
-    if (url.pathname !== STREAM_PATH) return refuse(socket, 404, 'Not Found');
+    try {
+      this.upgrade(request, socket, head);
+    } catch (error) {
+      // Whatever a client sends, an upgrade never takes the agent down.
+      this.options.log.warn({ err: error }, 'refused a malformed stream upgrade');
+      refuse(socket, 400, 'Bad Request');
+    }
+  }
+
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const [path = '', query = ''] = (request.url ?? '').split('?', 2);
+    if (path !== STREAM_PATH) return refuse(socket, 404, 'Not Found');
+    const url = { searchParams: new URLSearchParams(query) };
     const token = bearerToken(request.headers.authorization) ?? protocolToken(request.headers['sec-websocket-protocol']);
     if (!this.options.verifier.verify(token)) {
       return refuse(socket, 401, 'Unauthorized', 'WWW-Authenticate: Bearer realm="algodeck"\r\n');
@@ -123,16 +134,13 @@ export class StreamServer {
       if (message.type === 'subscribe') hub.subscribe(consumer, 'all');
       else hub.unsubscribe(consumer, 'all');
       const base = { ...idField, instruments: 'all' as const };
-      return this.reply(ws, message.type === 'subscribe' ? { type: 'subscribed', ...base, tokens: {}, inactive: [] } : { type: 'unsubscribed', ...base });
+      if (message.type === 'unsubscribe') return this.reply(ws, { type: 'unsubscribed', ...base });
+      // Every instrument may appear later, so a binary client gets every token it could meet.
+      const tokens = Object.fromEntries(registry.search(undefined, registry.size).map((i) => [i.id, i.token]));
+      return this.reply(ws, { type: 'subscribed', ...base, tokens, inactive: [] });
     }
     const ids = [...new Set(message.instruments!)];
-    const unknown = registry.unknown(ids);
-    if (unknown.length > 0) {
-      throw new ApiError('unknown_instrument', `Unknown instrument${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 5).join(', ')}.`, {
-        field: 'instruments',
-        details: { unknown },
-      });
-    }
+    registry.requireKnown(ids);
     const tokens = ids.map((id) => registry.get(id)!.token);
     if (message.type === 'unsubscribe') {
       hub.unsubscribe(consumer, tokens);

@@ -13,6 +13,8 @@ const MIGRATIONS = [
 
 export class AgentDb {
   private readonly db: Database.Database;
+  /** What the file holds, as last written or read. */
+  private savedModes: Map<string, TickMode> | undefined;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -52,15 +54,26 @@ export class AgentDb {
     return { workers: Number(workers.value), subscriptions };
   }
 
+  /** Writes only what changed since the last save or load: a change to a few instruments stays cheap. */
   saveTicker(desired: DesiredTicker): void {
-    const upsert = this.db.prepare(`INSERT INTO settings (key, value) VALUES ('ticker.workers', ?)
-      ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
-    const insert = this.db.prepare(`INSERT INTO ticker_subscriptions (instrument, mode) VALUES (?, ?)`);
+    const saved = this.savedModes ?? this.loadModes();
+    const next = new Map(desired.subscriptions.map((s) => [s.instrument, s.mode]));
+    const upsert = this.db.prepare(`INSERT INTO ticker_subscriptions (instrument, mode) VALUES (?, ?)
+      ON CONFLICT (instrument) DO UPDATE SET mode = excluded.mode`);
+    const remove = this.db.prepare(`DELETE FROM ticker_subscriptions WHERE instrument = ?`);
     this.db.transaction(() => {
-      upsert.run(String(desired.workers));
-      this.db.exec(`DELETE FROM ticker_subscriptions`);
-      for (const s of desired.subscriptions) insert.run(s.instrument, s.mode);
+      this.db
+        .prepare(`INSERT INTO settings (key, value) VALUES ('ticker.workers', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
+        .run(String(desired.workers));
+      for (const instrument of saved.keys()) if (!next.has(instrument)) remove.run(instrument);
+      for (const [instrument, mode] of next) if (saved.get(instrument) !== mode) upsert.run(instrument, mode);
     })();
+    this.savedModes = next;
+  }
+
+  private loadModes(): Map<string, TickMode> {
+    const rows = this.db.prepare(`SELECT instrument, mode FROM ticker_subscriptions`).all() as Array<{ instrument: string; mode: TickMode }>;
+    return new Map(rows.map((r) => [r.instrument, r.mode]));
   }
 
   close(): void {

@@ -119,6 +119,7 @@ export class TickHub {
     if (tokens === 'all') {
       if (consumer.all) this.everything.splice(this.everything.indexOf(consumer), 1);
       consumer.all = false;
+      consumer.dirty.clear(); // what a lagging all-subscriber had pending goes too
       tokens = [...consumer.tokens];
     }
     for (const token of tokens) {

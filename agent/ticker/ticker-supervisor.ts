@@ -31,6 +31,8 @@ export interface TickerOptions {
   staleAfterMs?: number;
   /** Longest a moving instrument waits for its new worker's first tick before the switch. */
   handoverMs?: number;
+  /** How long a new worker may take to connect to the broker before a pool change is refused. */
+  connectTimeoutMs?: number;
   /** Called after every change of the desired state, to persist it. */
   onDesiredChange?: (desired: DesiredTicker) => void;
 }
@@ -48,6 +50,7 @@ export class TickerSupervisor {
   private readonly slots = new Map<number, WorkerSlot>();
   private readonly staleAfterMs: number;
   private readonly handoverMs: number;
+  private readonly connectTimeoutMs: number;
   private readonly statsTimer: NodeJS.Timeout;
   private lastStatsAt = Date.now();
   private poolChange: Promise<unknown> = Promise.resolve();
@@ -56,6 +59,7 @@ export class TickerSupervisor {
   constructor(private readonly options: TickerOptions) {
     this.staleAfterMs = options.staleAfterMs ?? 10_000;
     this.handoverMs = options.handoverMs ?? 3_000;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.statsTimer = setInterval(() => this.tickStats(), 1000);
     this.statsTimer.unref();
   }
@@ -64,17 +68,18 @@ export class TickerSupervisor {
   async start(workers: number, subscriptions: DesiredTicker['subscriptions'] = []): Promise<void> {
     this.checkWorkerCount(workers, subscriptions.length);
     for (let id = 1; id <= workers; id++) this.addSlot(id);
-    const known = subscriptions.filter((s) => this.options.registry.get(s.instrument));
+    const unique = new Map(subscriptions.map((s) => [s.instrument, s]));
+    const known = [...unique.values()].filter((s) => this.options.registry.get(s.instrument));
     const moves = planAdd(new Map(), this.liveIds(), known.map((s) => s.instrument), this.options.limits.instrumentsPerConnection);
     const modes = new Map(known.map((s) => [s.instrument, s.mode]));
     const placed = (moves ?? []).map((move) => this.place(move, modes.get(move.instrument) ?? DEFAULT_MODE));
     this.sendGrouped(placed, (tokens, mode) => ({ type: 'subscribe', tokens, mode }));
-    await Promise.all([...this.slots.values()].map((slot) => slot.connected(10_000)));
+    await Promise.all([...this.slots.values()].map((slot) => slot.connected(this.connectTimeoutMs)));
   }
 
   subscribe(ids: readonly string[], mode?: TickMode): TickerState {
     const unique = [...new Set(ids)];
-    this.checkKnown(unique);
+    this.options.registry.requireKnown(unique);
     const fresh = unique.filter((id) => !this.subs.has(id));
     const moves = planAdd(this.assignment(), this.liveIds(), fresh, this.options.limits.instrumentsPerConnection);
     if (!moves) {
@@ -99,7 +104,7 @@ export class TickerSupervisor {
 
   unsubscribe(ids: readonly string[]): TickerState {
     const unique = [...new Set(ids)];
-    this.checkKnown(unique);
+    this.options.registry.requireKnown(unique);
     const gone = unique.map((id) => this.subs.get(id)).filter((s): s is Subscription => s !== undefined);
     this.sendGrouped(gone, (tokens) => ({ type: 'unsubscribe', tokens }), true);
     for (const sub of gone) {
@@ -122,13 +127,25 @@ export class TickerSupervisor {
   }
 
   private async changeWorkerCount(count: number): Promise<TickerState> {
+    this.checkRunning();
     this.checkWorkerCount(count, this.subs.size);
     const live = this.liveIds();
     const added: WorkerSlot[] = [];
     for (let id = 1; this.liveIds().length < count; id++) if (!this.slots.has(id)) added.push(this.addSlot(id));
     const leaving = live.slice(count).map((id) => this.slots.get(id)!);
     for (const slot of leaving) slot.stopping = true;
-    await Promise.all(added.map((slot) => slot.connected(10_000)));
+    await Promise.all(added.map((slot) => slot.connected(this.connectTimeoutMs)));
+    this.checkRunning();
+    // Instruments move only onto workers the broker has accepted; otherwise nothing changes.
+    const refused = added.filter((slot) => slot.state !== 'ready');
+    if (refused.length > 0) {
+      for (const slot of leaving) slot.stopping = false;
+      const reasons = refused.map((slot) => `worker ${slot.id}: ${slot.providerDetail}`).join('; ');
+      await Promise.all(added.map((slot) => this.retire(slot)));
+      throw new ApiError('unavailable', `The broker did not accept the new connection (${reasons}); the workers are unchanged.`, {
+        field: 'count',
+      });
+    }
     this.applyMoves(planRebalance(this.assignment(), this.liveIds()));
     this.desiredChanged();
     if (leaving.length > 0) {
@@ -136,6 +153,10 @@ export class TickerSupervisor {
       await Promise.all(leaving.map((slot) => this.retire(slot)));
     }
     return this.state();
+  }
+
+  private checkRunning(): void {
+    if (this.stopped) throw new ApiError('unavailable', 'The ticker is stopping.');
   }
 
   state(): TickerState {
@@ -168,6 +189,7 @@ export class TickerSupervisor {
   // --- workers ---
 
   private addSlot(id: number): WorkerSlot {
+    this.checkRunning();
     const slot = new WorkerSlot(id);
     this.slots.set(id, slot);
     this.spawn(slot);
@@ -343,17 +365,6 @@ export class TickerSupervisor {
     }
   }
 
-  private checkKnown(ids: string[]): void {
-    const unknown = this.options.registry.unknown(ids);
-    if (unknown.length > 0) {
-      throw new ApiError(
-        'unknown_instrument',
-        `Unknown instrument${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}.`,
-        { field: 'instruments', details: { unknown } },
-      );
-    }
-  }
-
   private checkWorkerCount(count: number, instruments: number): void {
     const { connectionsPerKey, instrumentsPerConnection } = this.options.limits;
     if (count > connectionsPerKey) {
@@ -370,8 +381,13 @@ export class TickerSupervisor {
     }
   }
 
+  /** Persists the change; a failure to save is logged, as the change is already live. */
   private desiredChanged(): void {
-    this.options.onDesiredChange?.(this.desired());
+    try {
+      this.options.onDesiredChange?.(this.desired());
+    } catch (error) {
+      this.options.log.error({ err: error }, 'could not save the ticker subscriptions; they will be lost on restart');
+    }
   }
 
   private tickStats(): void {
@@ -382,7 +398,9 @@ export class TickerSupervisor {
     for (const sub of this.subs.values()) {
       sub.ticksPerSecond = smooth(sub.ticksPerSecond, sub.count / seconds);
       sub.count = 0;
-      if (sub.handoverFrom !== null && now - sub.handoverSince > this.handoverMs) this.finishHandover(sub);
+      // The old worker keeps an instrument until the new one ticks it, or is up and had time to.
+      const overdue = sub.handoverFrom !== null && now - sub.handoverSince > this.handoverMs;
+      if (overdue && this.slots.get(sub.worker)?.state === 'ready') this.finishHandover(sub);
     }
     for (const slot of this.slots.values()) {
       slot.ticksPerSecond = smooth(slot.ticksPerSecond, slot.count / seconds);

@@ -37,6 +37,7 @@ export class WorkerSlot {
     this.state = 'dead';
     this.providerDetail = 'process ended';
     for (const resolve of this.exited.splice(0)) resolve();
+    for (const resolve of this.waiters.splice(0)) resolve(); // nothing left to wait for
     if (!this.stopping) {
       this.restarts++;
       this.recentDeaths.push(Date.now());
@@ -45,18 +46,19 @@ export class WorkerSlot {
 
   onProviderState(state: ProviderState, detail: string | undefined): void {
     this.providerDetail = detail ? `${state}: ${detail}` : state;
-    if (state === 'connected') {
-      this.state = 'ready';
-      for (const resolve of this.waiters.splice(0)) resolve();
-    } else if (state === 'reconnecting') this.state = 'reconnecting';
+    if (state === 'connected') this.state = 'ready';
+    else if (state === 'reconnecting') this.state = 'reconnecting';
     else if (state === 'connecting') this.state = 'connecting';
+    // The first attempt's outcome, success or refusal, is what a waiter needs to know.
+    if (state === 'connected' || state === 'reconnecting') for (const resolve of this.waiters.splice(0)) resolve();
   }
 
-  /** Resolves when the broker connection is up, or after `timeoutMs` regardless. */
+  /** Resolves when the first connection attempt has succeeded or failed, or after `timeoutMs`. */
   connected(timeoutMs: number): Promise<void> {
     if (this.state === 'ready') return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
       this.waiters.push(() => {
         clearTimeout(timer);
         resolve();

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { Instrument } from '../instrument';
 import type { Tick, TickMode } from '../tick';
 import {
+  anySchema,
   emptySchema,
   listInstrumentsInput,
   quotesInput,
@@ -26,7 +27,7 @@ export interface MethodDeclaration {
 export const API_PREFIX = '/api/v1';
 
 export const api = {
-  health: { method: 'GET', path: `${API_PREFIX}/health`, auth: false, input: emptySchema },
+  health: { method: 'GET', path: `${API_PREFIX}/health`, auth: false, input: anySchema },
   listInstruments: { method: 'GET', path: `${API_PREFIX}/instruments`, auth: true, input: listInstrumentsInput },
   getTicker: { method: 'GET', path: `${API_PREFIX}/ticker`, auth: true, input: emptySchema },
   subscribe: { method: 'POST', path: `${API_PREFIX}/ticker/subscriptions`, auth: true, input: subscribeInput },

@@ -34,6 +34,8 @@ export const queryInstrumentListSchema = z
   .pipe(instrumentListSchema);
 
 export const emptySchema = z.strictObject({});
+/** Health checkers add cache-busting parameters: ignore whatever they send. */
+export const anySchema = z.object({});
 
 export const listInstrumentsInput = z.strictObject({
   search: z.string().max(64).optional(),

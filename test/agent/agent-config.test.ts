@@ -31,7 +31,10 @@ test('a given token wins and is not written anywhere', (t) => {
 
 test('weak tokens are refused; a too-open token file is tightened; an empty one replaced', (t) => {
   const dir = tempDir(t);
-  for (const weak of ['', 'short', 'has spaces in it 0123456789']) assert.throws(() => resolveToken(dir, weak), /at least 16/);
+  for (const weak of ['', 'short', 'has spaces in it 0123456789', 'slash/in/it/0123456789', 'base64-padding-0123456789==', 'colon:0123456789abcdef', 'caf\u00e9-0123456789abcdef']) {
+    assert.throws(() => resolveToken(dir, weak), /at least 16/, weak);
+  }
+  assert.equal(resolveToken(dir, 'Good.token_with~all+chars-09').token, 'Good.token_with~all+chars-09');
   const file = join(dir, TOKEN_FILE);
   writeFileSync(file, 'stored-token-0123456789\n');
   chmodSync(file, 0o644);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { StreamClient } from '../../helpers/stream-client';
 import { startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
@@ -38,6 +39,39 @@ test('the stream refuses a missing or wrong token, a wrong path and an unknown f
   assert.equal(await status(`${url}/api/v1/stream`, {}, ['algodeck.v1', 'bearer.wrong-wrong-wrong']), 401);
   assert.equal(await status(`${url}/api/v1/elsewhere`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } }), 404);
   assert.equal(await status(`${url}/api/v1/stream?format=xml`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } }), 400);
+});
+
+test('hostile upgrade requests are refused and never take the agent down', async () => {
+  const { port } = new URL(t.agent.url);
+  const upgrade = (path: string, extra = '') =>
+    new Promise<string>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(
+          `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
+        );
+      });
+      let reply = '';
+      socket.on('data', (d) => (reply += d));
+      socket.on('close', () => resolve(reply.split('\r\n')[0] ?? ''));
+      socket.on('error', () => resolve(reply.split('\r\n')[0] ?? 'error'));
+      setTimeout(() => socket.destroy(), 2000);
+    });
+  const auth = `Authorization: Bearer ${TEST_TOKEN}\r\n`;
+  const cases: Array<[string, string, RegExp]> = [
+    ['//', '', /^HTTP\/1\.1 (400|404)/],
+    ['///', auth, /^HTTP\/1\.1 (400|404)/],
+    ['//@', auth, /^HTTP\/1\.1 (400|404)/],
+    ['/\\', auth, /^HTTP\/1\.1 (400|404)/],
+    ['//api/v1/stream', auth, /^HTTP\/1\.1 404/],
+    ['/api/v1/stream?format=%ZZ', auth, /^HTTP\/1\.1 400/],
+    ['/api/v1/stream?format=json&format=binary', auth, /^HTTP\/1\.1 (101|400)/],
+    [`/api/v1/stream?${'a=1&'.repeat(2000)}`, '', /^HTTP\/1\.1 (401|431)/],
+    ['/api/v1/stream', 'Authorization: Bearer \r\n', /^HTTP\/1\.1 401/],
+  ];
+  for (const [path, headers, expected] of cases) assert.match(await upgrade(path, headers), expected, path.slice(0, 40));
+  const health = await fetch(`${t.agent.url}/api/v1/health`);
+  assert.equal(health.status, 200, 'the agent is still up');
 });
 
 test('a browser-style client authenticates with a bearer subprotocol and gets JSON ticks', async () => {

@@ -12,7 +12,7 @@ function tempFile(t: { after: (fn: () => void) => void }): string {
   return join(dir, 'agent.db');
 }
 
-test('the ticker is saved and loaded across reopenings, in order', (t) => {
+test('the ticker is saved and loaded across reopenings', (t) => {
   const file = tempFile(t);
   const first = new AgentDb(file);
   assert.equal(first.loadTicker(), null);
@@ -20,10 +20,14 @@ test('the ticker is saved and loaded across reopenings, in order', (t) => {
   first.saveTicker({ workers: 3, subscriptions: [{ instrument: 'NSE:NIFTY 50', mode: 'quote' }, { instrument: 'NSE:TCS', mode: 'full' }] });
   first.close();
   const again = new AgentDb(file);
-  assert.deepEqual(again.loadTicker(), {
-    workers: 3,
-    subscriptions: [{ instrument: 'NSE:NIFTY 50', mode: 'quote' }, { instrument: 'NSE:TCS', mode: 'full' }],
-  });
+  const loaded = again.loadTicker()!;
+  assert.equal(loaded.workers, 3);
+  assert.deepEqual(
+    loaded.subscriptions.sort((a, b) => a.instrument.localeCompare(b.instrument)),
+    [{ instrument: 'NSE:NIFTY 50', mode: 'quote' }, { instrument: 'NSE:TCS', mode: 'full' }],
+  );
+  again.saveTicker({ workers: 3, subscriptions: [{ instrument: 'NSE:TCS', mode: 'ltp' }] });
+  assert.deepEqual(again.loadTicker()!.subscriptions, [{ instrument: 'NSE:TCS', mode: 'ltp' }], 'a reopened file saves its changes too');
   again.close();
 });
 
@@ -31,8 +35,11 @@ test('a failed save leaves the previous state whole', (t) => {
   const file = tempFile(t);
   const db = new AgentDb(file);
   db.saveTicker({ workers: 1, subscriptions: [{ instrument: 'NSE:INFY', mode: 'quote' }] });
-  assert.throws(() => db.saveTicker({ workers: 2, subscriptions: [{ instrument: 'NSE:TCS', mode: 'quote' }, { instrument: 'NSE:TCS', mode: 'full' }] }));
+  const bad = { workers: 2, subscriptions: [{ instrument: 'NSE:TCS', mode: 'quote' }, { instrument: 'NSE:SBIN', mode: 'fast' }] };
+  assert.throws(() => db.saveTicker(bad as never), /CHECK constraint/);
   assert.deepEqual(db.loadTicker(), { workers: 1, subscriptions: [{ instrument: 'NSE:INFY', mode: 'quote' }] });
+  db.saveTicker({ workers: 1, subscriptions: [{ instrument: 'NSE:INFY', mode: 'quote' }, { instrument: 'NSE:TCS', mode: 'full' }] });
+  assert.equal(db.loadTicker()!.subscriptions.length, 2, 'after a failed save the next one still writes everything it must');
   db.close();
 });
 

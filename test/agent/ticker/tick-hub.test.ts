@@ -191,3 +191,19 @@ test('a consumer subscribed to some instruments and then to all gets each tick o
   hub.flush();
   assert.equal(sink.ticks().length, 2, 'unsubscribing all removes the named instruments too');
 });
+
+test('a lagging all-subscriber that unsubscribes gets nothing more when it drains', async (t) => {
+  const hub = hubFor(t);
+  const sink = new RecordingSink('binary');
+  const handle = hub.addConsumer(sink);
+  hub.subscribe(handle, 'all');
+  publish(hub, 408065, 1);
+  sink.backlog = 5000;
+  hub.flush();
+  publish(hub, 408065, 2);
+  publish(hub, 2953217, 3);
+  hub.unsubscribe(handle, 'all');
+  sink.backlog = 0;
+  await sleep(30);
+  assert.deepEqual(sink.ticks().map((x) => x.lastPrice), [1]);
+});

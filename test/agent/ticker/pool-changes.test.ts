@@ -1,0 +1,66 @@
+/** Worker-pool changes that go wrong: a broker that refuses the new connection, a stop mid-change. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startSimTickerServer } from '../../../agent/market/sim/sim-ticker-server';
+import { buildUniverse } from '../../../agent/market/sim/universe';
+import { ChildProcessHost } from '../../../agent/process/child-process-host';
+import type { HostedProcess, ProcessHost, SpawnOptions } from '../../../agent/process/process-host';
+import type { ApiError } from '../../../shared/errors';
+import { startTestAgent, waitFor } from '../../helpers/test-agent';
+
+/** The real host, counting what it started and what has ended. */
+class CountingHost implements ProcessHost {
+  readonly started: HostedProcess[] = [];
+  readonly ended = new Set<HostedProcess>();
+  private readonly real = new ChildProcessHost();
+
+  spawn(modulePath: string, options: SpawnOptions): HostedProcess {
+    const proc = this.real.spawn(modulePath, options);
+    this.started.push(proc);
+    proc.onExit(() => this.ended.add(proc));
+    return proc;
+  }
+}
+
+test('a new worker the broker refuses leaves the pool as it was', async (t) => {
+  const universe = buildUniverse({ generated: 30 });
+  // The broker allows 2 connections; the agent believes it may open 3.
+  const broker = await startSimTickerServer({ universe, apiKey: 'key', accessToken: 'secret', ticksPerSecond: 10, limits: { connectionsPerKey: 2 } });
+  t.after(() => broker.close());
+  const agent = await startTestAgent({
+    simInstruments: 30,
+    workers: 2,
+    feed: { url: broker.url, apiKey: 'key', accessToken: 'secret' },
+  });
+  t.after(() => agent.stop());
+  const ids = (await agent.api.call('listInstruments', { search: 'SIM', limit: 30 })).instruments.map((i) => i.id);
+  const before = await agent.api.call('subscribe', { instruments: ids, mode: 'quote' });
+  const startedAt = Date.now();
+  await assert.rejects(agent.api.call('setWorkers', { count: 3 }), (error: ApiError) => {
+    assert.equal(error.code, 'unavailable');
+    assert.match(error.message, /429|too many/i);
+    return true;
+  });
+  assert.ok(Date.now() - startedAt < 15_000);
+  const after = await agent.api.call('getTicker');
+  assert.deepEqual(after.workers.map((w) => [w.id, w.pid]), before.workers.map((w) => [w.id, w.pid]));
+  assert.deepEqual(after.subscriptions.map((s) => [s.instrument, s.worker]), before.subscriptions.map((s) => [s.instrument, s.worker]));
+  await waitFor('every instrument to tick', async () => {
+    const state = await agent.api.call('getTicker');
+    return state.subscriptions.every((s) => s.lastTickAt !== null && !s.stale) ? state : undefined;
+  });
+});
+
+test('stopping the agent in the middle of worker-count changes leaves no process behind', async () => {
+  const host = new CountingHost();
+  const agent = await startTestAgent({ processHost: host, workers: 1 });
+  // Requests cut off by the stop fail; what matters is what is left running.
+  const changes = [3, 2, 3].map((count) => agent.api.call('setWorkers', { count }).catch((error: Error) => error));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await agent.stop();
+  await Promise.all(changes);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.ok(host.started.length >= 2, 'workers and the market were started');
+  const running = host.started.filter((p) => !host.ended.has(p)).map((p) => p.pid);
+  assert.deepEqual(running, [], 'every process the agent started has ended');
+});
