@@ -1,6 +1,6 @@
 /** The handler of every contract method: transport-free, called by REST routes and tests alike. */
-import type { ApiHandlers } from '../shared/contract/api';
-import type { Tick } from '../shared/tick';
+import type { ApiHandlers, Quote } from '../shared/contract/api';
+
 import type { InstrumentRegistry } from './instruments/instrument-registry';
 import type { TickHub } from './ticker/tick-hub';
 import type { TickerSupervisor } from './ticker/ticker-supervisor';
@@ -24,10 +24,12 @@ export function createApiHandlers(deps: AgentApiDeps): ApiHandlers {
     setWorkers: ({ count }) => ticker.setWorkerCount(count),
     getQuotes: ({ instruments }) => {
       registry.requireKnown(instruments);
-      const quotes: Record<string, Tick> = {};
+      const quotes: Record<string, Quote> = {};
+      const now = Date.now();
       for (const id of instruments) {
         const tick = hub.latest(registry.get(id)!.token);
-        if (tick) quotes[id] = tick;
+        // A price a trader might act on says when it is old.
+        if (tick) quotes[id] = { ...tick, stale: now - tick.receivedAt > ticker.staleAfterMs };
       }
       return { quotes };
     },

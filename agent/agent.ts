@@ -43,6 +43,8 @@ export interface AgentOptions {
   seed?: number;
   limits?: ProviderLimits;
   staleAfterMs?: number;
+  /** A ticker worker silent this long is replaced (default 5 s). */
+  workerHangAfterMs?: number;
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Listening on a non-loopback address without TLS must be asked for explicitly. */
   allowInsecureRemote?: boolean;
@@ -119,6 +121,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       hub,
       log,
       ...(options.staleAfterMs === undefined ? {} : { staleAfterMs: options.staleAfterMs }),
+      ...(options.workerHangAfterMs === undefined ? {} : { hangAfterMs: options.workerHangAfterMs }),
       onDesiredChange: (desired) => db.saveTicker(desired),
     });
     cleanups.push(() => ticker.stop());

@@ -33,6 +33,8 @@ export interface StreamServerOptions {
   keepAliveMs?: number;
 }
 
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
 function refuse(socket: Duplex, status: number, reason: string, extra = ''): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`);
 }
@@ -157,6 +159,13 @@ export class StreamServer {
   }
 
   private reply(ws: WebSocket, message: ServerMessage): void {
+    // Ticks are conflated for a slow reader, but replies are not: a client that keeps asking
+    // without reading is cut off before it can grow the agent's memory.
+    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.options.log.warn('closing a stream client that sends requests but does not read the replies');
+      ws.terminate();
+      return;
+    }
     ws.send(JSON.stringify(message));
   }
 

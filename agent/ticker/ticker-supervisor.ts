@@ -33,6 +33,8 @@ export interface TickerOptions {
   handoverMs?: number;
   /** How long a new worker may take to connect to the broker before a pool change is refused. */
   connectTimeoutMs?: number;
+  /** A worker silent this long (it reports every second) is killed and replaced. */
+  hangAfterMs?: number;
   /** Called after every change of the desired state, to persist it. */
   onDesiredChange?: (desired: DesiredTicker) => void;
 }
@@ -48,9 +50,10 @@ export class TickerSupervisor {
   private readonly subs = new Map<string, Subscription>();
   private readonly byToken = new Map<number, Subscription>();
   private readonly slots = new Map<number, WorkerSlot>();
-  private readonly staleAfterMs: number;
+  readonly staleAfterMs: number;
   private readonly handoverMs: number;
   private readonly connectTimeoutMs: number;
+  private readonly hangAfterMs: number;
   private readonly statsTimer: NodeJS.Timeout;
   private lastStatsAt = Date.now();
   private poolChange: Promise<unknown> = Promise.resolve();
@@ -60,6 +63,7 @@ export class TickerSupervisor {
     this.staleAfterMs = options.staleAfterMs ?? 10_000;
     this.handoverMs = options.handoverMs ?? 3_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.hangAfterMs = options.hangAfterMs ?? 5_000;
     this.statsTimer = setInterval(() => this.tickStats(), 1000);
     this.statsTimer.unref();
   }
@@ -224,6 +228,7 @@ export class TickerSupervisor {
 
   private onWorkerMessage(slot: WorkerSlot, proc: HostedProcess, message: unknown): void {
     if (slot.proc !== proc) return;
+    slot.lastHeardAt = Date.now();
     if (isTicksMessage(message)) {
       this.onTicks(slot, message.bytes, message.receivedAt);
       return;
@@ -405,6 +410,12 @@ export class TickerSupervisor {
     for (const slot of this.slots.values()) {
       slot.ticksPerSecond = smooth(slot.ticksPerSecond, slot.count / seconds);
       slot.count = 0;
+      // A worker that is alive but silent (hung, stopped) delivers nothing: replace it.
+      if (slot.proc && !slot.stopping && now - slot.lastHeardAt > this.hangAfterMs) {
+        this.options.log.warn({ worker: slot.id, silentMs: now - slot.lastHeardAt }, 'ticker worker stopped answering; replacing it');
+        slot.lastHeardAt = now;
+        slot.proc.kill('SIGKILL');
+      }
     }
   }
 }

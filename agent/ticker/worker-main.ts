@@ -6,6 +6,9 @@ import { parentChannel } from '../process/parent-channel';
 import { KiteWsProvider } from './kite-ws-provider';
 import { type FromWorker, type TicksMessage, toWorkerSchema } from './worker-protocol';
 
+/** Stats double as the worker's heartbeat: the agent replaces a worker that falls silent. */
+const STATS_INTERVAL_MS = 1000;
+
 const channel = parentChannel();
 let provider: KiteWsProvider | undefined;
 let statsTimer: NodeJS.Timeout | undefined;
@@ -35,7 +38,7 @@ channel.onMessage((raw) => {
       statsTimer = setInterval(() => {
         const { framesReceived, packetsReceived, badFrames, reconnects } = provider!.stats();
         send({ type: 'stats', framesReceived, packetsReceived, badFrames, reconnects, rssBytes: process.memoryUsage.rss() });
-      }, 2000);
+      }, STATS_INTERVAL_MS);
       send({ type: 'ready', workerId: message.workerId });
       return;
     }

@@ -16,6 +16,8 @@ export class WorkerSlot {
   lastTickAt = 0;
   providerDetail = 'starting';
   providerStats: Extract<FromWorker, { type: 'stats' }> | undefined;
+  /** When the current process last sent anything. */
+  lastHeardAt = Date.now();
   private recentDeaths: number[] = [];
   private waiters: Array<() => void> = [];
   private exited: Array<() => void> = [];
@@ -28,6 +30,7 @@ export class WorkerSlot {
 
   attach(proc: HostedProcess): void {
     this.proc = proc;
+    this.lastHeardAt = Date.now();
     this.state = 'starting';
     this.providerDetail = 'starting';
   }

@@ -96,6 +96,9 @@ export interface TickerState {
   consumers: ConsumerInfo[];
 }
 
+/** The latest tick of an instrument, and whether it is older than the ticker's stale limit. */
+export type Quote = Tick & { stale: boolean };
+
 export interface ApiResults {
   health: HealthResult;
   listInstruments: { instruments: Instrument[] };
@@ -103,7 +106,7 @@ export interface ApiResults {
   subscribe: TickerState;
   unsubscribe: TickerState;
   setWorkers: TickerState;
-  getQuotes: { quotes: Record<string, Tick> };
+  getQuotes: { quotes: Record<string, Quote> };
 }
 
 /** What a caller passes (before defaults and coercion). */

@@ -78,6 +78,7 @@ test('subscribing 100 over 3 workers splits 34/33/33, then quotes come from live
   assert.equal(quote.mode, 'full');
   assert.equal(new Date(quote.timestamp).toISOString(), quote.timestamp);
   assert.equal(quote.depth!.buy.length, 5);
+  assert.equal(quote.stale, false);
   await t.api.call('unsubscribe', { instruments: ids });
 });
 

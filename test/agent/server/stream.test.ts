@@ -132,6 +132,22 @@ test('bad messages get an error reply with a stable code and the connection stay
   assert.equal(pong.type, 'pong');
 });
 
+test('a client that keeps asking without reading the replies is cut off; others are not', { timeout: 30_000 }, async () => {
+  const greedy = await open();
+  const other = await open();
+  const socket = (greedy.ws as unknown as { _socket: { pause(): void } })._socket;
+  socket.pause();
+  const closed = new Promise((resolve) => greedy.ws.once('close', resolve));
+  const request = JSON.stringify({ type: 'subscribe', all: true }); // each reply carries every token
+  for (let i = 0; i < 6000 && greedy.ws.readyState === WebSocket.OPEN; i++) {
+    greedy.ws.send(request);
+    if (i % 200 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  await closed;
+  const pong = await other.request({ type: 'ping' });
+  assert.equal(pong.type, 'pong', 'the agent and its other clients carry on');
+});
+
 test('a slow consumer is conflated and told it lagged, while a fast one gets every tick', async () => {
   const ids = (await t.api.call('listInstruments', { search: 'SIM', limit: 300 })).instruments.map((i) => i.id);
   await t.api.call('subscribe', { instruments: ids, mode: 'full' });

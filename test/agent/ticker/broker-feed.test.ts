@@ -81,6 +81,11 @@ test('bad broker data is dropped and counted, wrong-mode and unknown packets are
   const tcs = stale.subscriptions.find((s) => s.instrument === 'NSE:TCS')!;
   assert.deepEqual([tcs.stale, tcs.lastTickAt, tcs.ticksPerSecond], [true, null, 0]);
   clearInterval(ticking);
+  const aged = await waitFor('the INFY quote to be flagged stale once ticks stop', async () => {
+    const quote = (await agent.api.call('getQuotes', { instruments: ['NSE:INFY'] })).quotes['NSE:INFY']!;
+    return quote.stale ? quote : undefined;
+  });
+  assert.equal(aged.lastPrice, 1502, 'a stale quote still carries the last price');
 
   await agent.stop();
   const again = await startTestAgent({ ...options, workers: undefined });

@@ -64,3 +64,31 @@ test('stopping the agent in the middle of worker-count changes leaves no process
   const running = host.started.filter((p) => !host.ended.has(p)).map((p) => p.pid);
   assert.deepEqual(running, [], 'every process the agent started has ended');
 });
+
+test('a worker that hangs (alive but silent) is replaced and its instruments tick again', async (t) => {
+  const agent = await startTestAgent({ workers: 2, workerHangAfterMs: 3000 });
+  t.after(() => agent.stop());
+  await agent.api.call('subscribe', { instruments: ['NSE:INFY', 'NSE:TCS', 'NSE:SBIN', 'NSE:ITC'], mode: 'ltp' });
+  const before = await agent.api.call('getTicker');
+  const victim = before.workers[0]!;
+  process.kill(victim.pid!, 'SIGSTOP'); // frozen: no exit, no messages
+  t.after(() => {
+    try {
+      process.kill(victim.pid!, 'SIGKILL');
+    } catch {
+      // already gone, as it should be
+    }
+  });
+  const replaced = await waitFor('the hung worker to be replaced', async () => {
+    const state = await agent.api.call('getTicker');
+    const slot = state.workers.find((w) => w.id === victim.id)!;
+    return slot.pid !== victim.pid && slot.state === 'ready' ? state : undefined;
+  }, 10_000);
+  assert.equal(replaced.workers.find((w) => w.id === victim.id)!.restarts, 1);
+  assert.equal(replaced.workers[1]!.pid, before.workers[1]!.pid, 'the healthy worker was not touched');
+  const since = Date.now();
+  await waitFor('its instruments to tick again', async () => {
+    const state = await agent.api.call('getTicker');
+    return state.subscriptions.every((s) => s.lastTickAt !== null && Date.parse(s.lastTickAt) > since) ? true : undefined;
+  }, 5000);
+});
