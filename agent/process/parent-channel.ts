@@ -14,7 +14,10 @@ export function parentChannel(): ParentChannel {
   const port = (process as unknown as { parentPort?: ElectronParentPort }).parentPort;
   if (port) {
     return {
-      send: (message) => port.postMessage(message),
+      send: (message, onSent) => {
+        port.postMessage(message);
+        if (onSent) queueMicrotask(onSent);
+      },
       onMessage: (listener) => port.on('message', (event) => listener(event.data)),
     };
   }
@@ -23,8 +26,9 @@ export function parentChannel(): ParentChannel {
   // When the parent goes away the channel closes: a hosted process never outlives its agent.
   process.on('disconnect', () => process.exit(0));
   return {
-    send(message) {
-      if (process.connected) send(message);
+    send(message, onSent) {
+      if (process.connected) send(message, undefined, undefined, onSent ? () => onSent() : undefined);
+      else onSent?.();
     },
     onMessage(listener) {
       process.on('message', listener);

@@ -28,6 +28,7 @@ export interface ProcessHost {
 
 /** The child's side: how a hosted module talks to its parent, whatever the host. */
 export interface ParentChannel {
-  send(message: unknown): void;
+  /** `onSent` runs once the message has left this process (at once where the host cannot tell). */
+  send(message: unknown, onSent?: () => void): void;
   onMessage(listener: (message: unknown) => void): void;
 }

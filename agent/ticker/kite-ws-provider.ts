@@ -84,6 +84,7 @@ export class KiteWsProvider implements MarketDataProvider {
 
   private ws: WebSocket | null = null;
   private connected = false;
+  private paused = false;
   private started = false;
   /** Why the current socket ended, for the state detail; first reason wins. */
   private failure = '';
@@ -132,6 +133,23 @@ export class KiteWsProvider implements MarketDataProvider {
   setMode(tokens: readonly number[], mode: TickMode): void {
     if (this.closing) return;
     this.send(this.subscriptions.setMode(tokens, mode));
+  }
+
+  /**
+   * Flow control: stops reading from the broker (TCP then holds the data back) until resume().
+   * The idle watchdog sleeps meanwhile: silence we asked for is not a dead connection.
+   */
+  pause(): void {
+    if (this.paused || this.closing) return;
+    this.paused = true;
+    this.ws?.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.lastFrameAt = performance.now();
+    this.ws?.resume();
   }
 
   stats(): KiteWsProviderStats {
@@ -203,6 +221,7 @@ export class KiteWsProvider implements MarketDataProvider {
       this.stableTimer = null;
       this.backoff.reset();
     }, this.stableAfterMs);
+    if (this.paused) ws.pause(); // a pause asked for while connecting holds for the new socket
     // Replay before announcing, so a listener that subscribes on 'connected' sends only its delta.
     this.send(this.subscriptions.replay());
     this.listener.state('connected');
@@ -250,7 +269,7 @@ export class KiteWsProvider implements MarketDataProvider {
     this.idleTimer = null;
     const ws = this.ws;
     if (!ws || !this.connected) return;
-    const quiet = performance.now() - this.lastFrameAt;
+    const quiet = this.paused ? 0 : performance.now() - this.lastFrameAt;
     if (quiet < this.idleTimeoutMs) {
       this.idleTimer = setTimeout(this.checkIdle, this.idleTimeoutMs - quiet);
       return;

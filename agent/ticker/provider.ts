@@ -27,6 +27,9 @@ export interface MarketDataProvider {
   subscribe(tokens: readonly number[], mode: TickMode): void;
   unsubscribe(tokens: readonly number[]): void;
   setMode(tokens: readonly number[], mode: TickMode): void;
+  /** Flow control: stop reading from the broker until `resume()` (the connection stays up). */
+  pause(): void;
+  resume(): void;
   close(): Promise<void>;
 }
 

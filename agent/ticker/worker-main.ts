@@ -3,6 +3,7 @@
  * untouched, stamped with their arrival time; all routing happens in the agent.
  */
 import { parentChannel } from '../process/parent-channel';
+import { FlowGate } from './flow-gate';
 import { KiteWsProvider } from './kite-ws-provider';
 import { type FromWorker, type TicksMessage, toWorkerSchema } from './worker-protocol';
 
@@ -12,6 +13,10 @@ const STATS_INTERVAL_MS = 1000;
 const channel = parentChannel();
 let provider: KiteWsProvider | undefined;
 let statsTimer: NodeJS.Timeout | undefined;
+let gate: FlowGate | undefined;
+const onDelivered = () => gate?.delivered();
+/** Frames handed to the agent and not yet taken, past which the broker socket is paused. */
+const MAX_FRAMES_IN_FLIGHT = 64;
 
 /** Structured clone copies a view's whole buffer, so a partial view is copied to its own first. */
 const whole = (bytes: Uint8Array) => (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes));
@@ -30,10 +35,14 @@ channel.onMessage((raw) => {
       if (provider) return;
       provider = new KiteWsProvider(message.provider, {
         // The bytes may be a view into the socket's read buffer: post only the view's bytes.
-        frame: (bytes, receivedAt) => send({ type: 'ticks', bytes: whole(bytes), receivedAt }),
+        frame: (bytes, receivedAt) => {
+          gate!.sent();
+          channel.send({ type: 'ticks', bytes: whole(bytes), receivedAt } satisfies TicksMessage, onDelivered);
+        },
         state: (state, detail) => send(detail === undefined ? { type: 'provider', state } : { type: 'provider', state, detail }),
         notice: (level, text) => send({ type: 'notice', level, text }),
       });
+      gate = new FlowGate(MAX_FRAMES_IN_FLIGHT, MAX_FRAMES_IN_FLIGHT / 4, provider);
       provider.connect();
       statsTimer = setInterval(() => {
         const { framesReceived, packetsReceived, badFrames, reconnects } = provider!.stats();

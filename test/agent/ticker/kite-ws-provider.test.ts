@@ -325,3 +325,33 @@ test('instances are independent: one connection and one subscription set each', 
   assert.equal(provider.stats().connected, true);
   assert.equal(recorder.count('closed'), 0);
 });
+
+test('pause holds frames back without the watchdog reconnecting; resume delivers them', async (t) => {
+  const { server, recorder, provider } = await setup(t, {}, { idleTimeoutMs: 100 });
+  provider.connect();
+  await waitFor('connected', () => provider.stats().connected);
+  const ws = server.connections[0]!.ws;
+  provider.pause();
+  const sender = setInterval(() => ws.send(kiteFrame([408065, 'ltp'])), 20);
+  t.after(() => clearInterval(sender));
+  await sleep(400); // four idle timeouts: a watchdog that ignored the pause would reconnect
+  assert.equal(recorder.frames.length, 0, 'nothing is read while paused');
+  assert.equal(server.attempts.length, 1, 'no reconnect during the pause');
+  assert.equal(provider.stats().connected, true);
+  provider.resume();
+  await waitFor('the held frames', () => recorder.frames.length >= 15);
+  clearInterval(sender);
+  assert.equal(server.attempts.length, 1);
+});
+
+test('a pause asked for while connecting holds for the new socket', async (t) => {
+  const { server, recorder, provider } = await setup(t, { onConnection: (c) => c.ws.send(kiteFrame([408065, 'ltp'])) });
+  provider.pause();
+  provider.connect();
+  await waitFor('connected', () => provider.stats().connected);
+  await sleep(100);
+  assert.equal(recorder.frames.length, 0);
+  provider.resume();
+  await waitFor('the first frame', () => recorder.frames.length === 1);
+  assert.equal(server.attempts.length, 1);
+});
