@@ -69,11 +69,17 @@ export class TickFrameWriter {
 
   /** Appends a packet taken from `source` (a Kite packet of `length` bytes at `offset`). */
   append(source: Uint8Array, offset: number, length: number, receivedAt: number): void {
+    this.appendPacket(source.subarray(offset, offset + length), receivedAt);
+  }
+
+  /** Appends `packet`, exactly one Kite packet (no view to make: the hot path's form). */
+  appendPacket(packet: Uint8Array, receivedAt: number): void {
     if (this.ticks === 0xffff) throw new RangeError('tick frame is full (65535 ticks)');
+    const length = packet.byteLength;
     this.reserve(ENTRY_HEADER + length);
     this.view.setUint16(this.used, length);
     this.view.setFloat64(this.used + 2, receivedAt);
-    this.buffer.set(source.subarray(offset, offset + length), this.used + ENTRY_HEADER);
+    this.buffer.set(packet, this.used + ENTRY_HEADER);
     this.used += ENTRY_HEADER + length;
     this.ticks++;
   }

@@ -7,7 +7,7 @@
  */
 import type { ConsumerInfo } from '../../shared/contract/api';
 import type { StreamFormat } from '../../shared/contract/stream';
-import { decodePacket, PACKET_FULL } from '../../shared/kite-packet';
+import { decodePacket } from '../../shared/kite-packet';
 import type { Tick } from '../../shared/tick';
 import { TickFrameWriter } from '../../shared/tick-frame';
 
@@ -135,11 +135,13 @@ export class TickHub {
   publish(token: number, source: Uint8Array, offset: number, length: number, receivedAt: number): void {
     let latest = this.latestByToken.get(token);
     if (!latest) {
-      latest = { bytes: new Uint8Array(PACKET_FULL), length: 0, receivedAt: 0, json: undefined };
+      latest = { bytes: new Uint8Array(length), length, receivedAt: 0, json: undefined };
       this.latestByToken.set(token, latest);
+    } else if (latest.length !== length) {
+      latest.bytes = new Uint8Array(length); // exactly one packet long: it is appended whole below
+      latest.length = length;
     }
     latest.bytes.set(source.subarray(offset, offset + length));
-    latest.length = length;
     latest.receivedAt = receivedAt;
     latest.json = undefined;
 
@@ -206,7 +208,7 @@ export class TickHub {
       return;
     }
     if (consumer.writer) {
-      consumer.writer.append(latest.bytes, 0, latest.length, latest.receivedAt);
+      consumer.writer.appendPacket(latest.bytes, latest.receivedAt);
       if (consumer.writer.full) this.sendPending(consumer);
     } else consumer.jsonParts.push(this.json(token, latest));
     this.unflushed.add(consumer);

@@ -207,3 +207,16 @@ test('a lagging all-subscriber that unsubscribes gets nothing more when it drain
   await sleep(30);
   assert.deepEqual(sink.ticks().map((x) => x.lastPrice), [1]);
 });
+
+test('the latest tick follows a change of packet length (a mode change)', (t) => {
+  const hub = hubFor(t);
+  const sink = new RecordingSink('binary');
+  hub.subscribe(hub.addConsumer(sink), [408065]);
+  for (const [mode, price] of [['full', 10], ['ltp', 11], ['quote', 12]] as const) {
+    const bytes = packet(408065, price, mode);
+    hub.publish(408065, bytes, 0, bytes.length, 1);
+    assert.deepEqual([hub.latest(408065)!.mode, hub.latest(408065)!.lastPrice], [mode, price]);
+  }
+  hub.flush();
+  assert.deepEqual(sink.ticks().map((x) => x.mode), ['full', 'ltp', 'quote']);
+});
