@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { SIM_MARKET_ENTRY } from '../hosted-entries';
 import { AGENT_NODE_FLAGS } from '../process/node-flags';
+import { stopHosted } from '../process/stop-hosted';
 import type { HostedProcess, ProcessHost } from '../process/process-host';
 import { simExchangeReplySchema, type SimExchangeRequest } from './sim/sim-exchange-protocol';
 
@@ -50,18 +51,6 @@ function startOnce(host: ProcessHost, options: SimMarketOptions, port: number): 
   });
 }
 
-/** Asks a hosted process to stop, and kills it if it has not in 3 s. */
-function stopProcess(proc: HostedProcess): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
-    proc.onExit(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-    if (!proc.send({ type: 'stop' })) proc.kill('SIGKILL');
-  });
-}
-
 export async function startSimMarket(host: ProcessHost, options: SimMarketOptions, log: Logger): Promise<SimMarket> {
   let current = await startOnce(host, options, 0);
   let stopping = false;
@@ -70,7 +59,7 @@ export async function startSimMarket(host: ProcessHost, options: SimMarketOption
   const restart = (attempt: number): Promise<void> =>
     startOnce(host, options, current.port).then(
       async (next) => {
-        if (stopping) return stopProcess(next.proc);
+        if (stopping) return stopHosted(next.proc, 3000);
         current = next;
         watch(next.proc);
       },
@@ -101,7 +90,7 @@ export async function startSimMarket(host: ProcessHost, options: SimMarketOption
     async stop() {
       stopping = true;
       await restarting;
-      await stopProcess(current.proc);
+      await stopHosted(current.proc, 3000);
     },
   };
 }

@@ -1,6 +1,7 @@
 /** One place in the worker pool: the current process (replaced when it dies) and its figures. */
 import type { WorkerState } from '../../shared/contract/api';
 import type { HostedProcess } from '../process/process-host';
+import { stopHosted } from '../process/stop-hosted';
 import type { ProviderState } from './provider';
 import type { FromWorker } from './worker-protocol';
 
@@ -20,7 +21,6 @@ export class WorkerSlot {
   lastHeardAt = Date.now();
   private recentDeaths: number[] = [];
   private waiters: Array<() => void> = [];
-  private exited: Array<() => void> = [];
 
   constructor(readonly id: number) {}
 
@@ -39,7 +39,6 @@ export class WorkerSlot {
     this.proc = null;
     this.state = 'dead';
     this.providerDetail = 'process ended';
-    for (const resolve of this.exited.splice(0)) resolve();
     for (const resolve of this.waiters.splice(0)) resolve(); // nothing left to wait for
     if (!this.stopping) {
       this.restarts++;
@@ -79,15 +78,6 @@ export class WorkerSlot {
 
   /** Asks the worker to close its connection and exit; kills it if it does not in time. */
   stop(timeoutMs: number): Promise<void> {
-    const proc = this.proc;
-    if (!proc) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
-      this.exited.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-      if (!proc.send({ type: 'stop' })) proc.kill('SIGKILL');
-    });
+    return this.proc ? stopHosted(this.proc, timeoutMs) : Promise.resolve();
   }
 }

@@ -119,23 +119,16 @@ function stock([symbol, token, name, basePrice, annualVolatility, dailyVolume]: 
   };
 }
 
-function index([symbol, token, name, basePrice, annualVolatility]: StockRow): SimInstrument {
+function index(row: StockRow): SimInstrument {
   return {
-    id: instrumentId('NSE', symbol),
-    token,
-    exchange: 'NSE',
-    tradingsymbol: symbol,
-    name,
+    ...stock(row),
     // Kite lists indices as segment INDICES, instrument type EQ, lot size 0 and tick size 0.
     segment: 'INDICES',
-    instrumentType: 'EQ',
     // Index levels are published to the paisa; the sim needs a non-zero grid to round to.
     tickSize: 0.01,
     // 0 as Kite lists it: an index cannot be traded, so any order quantity is invalid.
     lotSize: 0,
     tradable: false,
-    basePrice,
-    annualVolatility,
     dailyVolume: 0,
   };
 }
