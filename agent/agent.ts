@@ -110,7 +110,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       feed = { url: market.url, apiKey: 'sim', accessToken };
     }
 
-    const hub = new TickHub({ nameOf: (t) => registry.byTokenOf(t)?.id ?? `TOKEN:${t}`, ...options.hub });
+    const hub = new TickHub({
+      nameOf: (t) => registry.byTokenOf(t)?.id ?? `TOKEN:${t}`,
+      // Every byte of an outgoing frame is written before it is sent: no need to zero-fill.
+      allocate: (bytes) => Buffer.allocUnsafe(bytes),
+      ...options.hub,
+    });
     cleanups.push(() => hub.close());
     const ticker = new TickerSupervisor({
       host: processHost,

@@ -30,7 +30,7 @@ ws.on('open', () => {
   process.send?.({ type: 'subscribed' });
   if (kind === 'report') {
     measuring = true;
-    setInterval(() => process.send?.({ type: 'count', received, lagged, conflated }), 100);
+    setInterval(() => process.send?.({ type: 'count', received, lagged, conflated, at: now() }), 100);
   }
 });
 process.on('message', (message: { type?: string; ms?: number }) => {

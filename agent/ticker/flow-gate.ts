@@ -1,7 +1,7 @@
 /**
- * Bounds what a worker has handed to the agent but the agent has not taken yet: past `high`
- * messages in flight it pauses the broker connection, below `low` it resumes. An agent that
- * falls behind then slows the broker's socket down instead of growing the worker's memory.
+ * Bounds the frames a worker has handed to its tick link but not yet written out: past `high`
+ * in flight it pauses the broker connection, below `low` it resumes. An agent that falls behind
+ * then slows the broker's socket down instead of growing the worker's memory.
  */
 export class FlowGate {
   private inFlight = 0;

@@ -4,6 +4,12 @@
  * frames; meanwhile only the latest tick per instrument is kept for it (conflation), so a slow
  * consumer never stalls the others nor grows memory beyond one tick per subscribed instrument.
  * When it drains below `lowWaterBytes` it is told it lagged and gets the latest ticks.
+ *
+ * Hot path: ticks arrive a broker frame at a time (`beginFrame`, `tick` per accepted packet,
+ * `endFrame`). A consumer of every instrument gets the frame's accepted packets copied in runs,
+ * not one by one. The latest tick of each instrument is copied out of the frame at once: holding
+ * frames instead (to copy less) kept buffers alive long enough to be promoted, and the full
+ * garbage collections that followed cost far more than the copies saved.
  */
 import type { ConsumerInfo } from '../../shared/contract/api';
 import type { StreamFormat } from '../../shared/contract/stream';
@@ -27,13 +33,28 @@ export interface TickHubOptions {
   lowWaterBytes?: number;
   /** How often lagging consumers are checked for having drained. */
   drainCheckMs?: number;
+  /** Allocates outgoing frame buffers (the agent passes one that skips zero-filling). */
+  allocate?: (bytes: number) => Uint8Array;
 }
 
-interface LatestTick {
-  bytes: Uint8Array;
-  length: number;
-  receivedAt: number;
+const NO_BYTES = new Uint8Array(0);
+/** A frame this big goes out at once: smaller messages are cheaper for the reader to assemble. */
+const MAX_FRAME_BYTES = 128 * 1024;
+
+/** One instrument: its latest tick and the consumers of it by name. */
+export class Channel {
+  /** Consumers that named this instrument (consumers of everything are kept apart). */
+  readonly listeners: Consumer[] = [];
+  /** The latest packet, exactly its length (0 before the first tick). */
+  bytes: Uint8Array = NO_BYTES;
+  receivedAt = 0;
+  /** The hub's tick counter when this instrument last ticked. */
+  seq = 0;
   json: string | undefined;
+  /** A publisher (the ticker) holds this channel; it is never dropped while held. */
+  held = false;
+
+  constructor(readonly token: number) {}
 }
 
 class Consumer {
@@ -41,17 +62,20 @@ class Consumer {
   readonly tokens = new Set<number>();
   readonly writer: TickFrameWriter | undefined;
   jsonParts: string[] = [];
+  queued = false;
   lagging = false;
-  readonly dirty = new Set<number>();
-  conflated = 0;
+  /** While lagging: the hub's tick counter when it started, and ticks it missed by name. */
+  lagSeq = 0;
+  lagTicks = 0;
   conflatedTotal = 0;
   delivered = 0;
 
   constructor(
     readonly id: number,
     readonly sink: ConsumerSink,
+    allocate: ((bytes: number) => Uint8Array) | undefined,
   ) {
-    this.writer = sink.format === 'binary' ? new TickFrameWriter() : undefined;
+    this.writer = sink.format === 'binary' ? new TickFrameWriter(allocate ? { allocate } : {}) : undefined;
   }
 
   get pending(): number {
@@ -62,17 +86,27 @@ class Consumer {
 export type ConsumerHandle = { readonly id: number };
 
 export class TickHub {
-  private readonly latestByToken = new Map<number, LatestTick>();
+  private readonly channels = new Map<number, Channel>();
   private readonly consumers = new Map<number, Consumer>();
-  private readonly byToken = new Map<number, Consumer[]>();
-  private readonly everything: Consumer[] = [];
-  private readonly unflushed = new Set<Consumer>();
+  /** Consumers of every instrument, by format. */
+  private readonly everyBinary: Consumer[] = [];
+  private readonly everyJson: Consumer[] = [];
+  private readonly unflushed: Consumer[] = [];
   private readonly lagging = new Set<Consumer>();
   private readonly highWater: number;
   private readonly lowWater: number;
   private nextId = 1;
   private flushScheduled = false;
   private readonly drainTimer: NodeJS.Timeout;
+  private seq = 0;
+
+  // The frame being published, and the runs of consecutive accepted packets in it.
+  private frame: Uint8Array = NO_BYTES;
+  private frameAt = 0;
+  private runStart = -1;
+  private runEnd = -1;
+  private runCount = 0;
+  private accepted = 0;
 
   constructor(private readonly options: TickHubOptions) {
     this.highWater = options.highWaterBytes ?? 2 * 1024 * 1024;
@@ -82,7 +116,7 @@ export class TickHub {
   }
 
   addConsumer(sink: ConsumerSink): ConsumerHandle {
-    const consumer = new Consumer(this.nextId++, sink);
+    const consumer = new Consumer(this.nextId++, sink, this.options.allocate);
     this.consumers.set(consumer.id, consumer);
     return consumer;
   }
@@ -92,7 +126,8 @@ export class TickHub {
     if (!consumer) return;
     this.unsubscribe(handle, 'all');
     this.consumers.delete(consumer.id);
-    this.unflushed.delete(consumer);
+    const queued = this.unflushed.indexOf(consumer);
+    if (queued >= 0) this.unflushed.splice(queued, 1);
     this.lagging.delete(consumer);
   }
 
@@ -100,16 +135,14 @@ export class TickHub {
   subscribe(handle: ConsumerHandle, tokens: Iterable<number> | 'all'): void {
     const consumer = this.consumer(handle);
     if (tokens === 'all') {
-      if (!consumer.all) this.everything.push(consumer);
+      if (!consumer.all) (consumer.writer ? this.everyBinary : this.everyJson).push(consumer);
       consumer.all = true;
       return;
     }
     for (const token of tokens) {
       if (consumer.tokens.has(token)) continue;
       consumer.tokens.add(token);
-      const list = this.byToken.get(token);
-      if (list) list.push(consumer);
-      else this.byToken.set(token, [consumer]);
+      this.channelOf(token).listeners.push(consumer);
     }
   }
 
@@ -117,65 +150,100 @@ export class TickHub {
   unsubscribe(handle: ConsumerHandle, tokens: Iterable<number> | 'all'): void {
     const consumer = this.consumer(handle);
     if (tokens === 'all') {
-      if (consumer.all) this.everything.splice(this.everything.indexOf(consumer), 1);
+      if (consumer.all) {
+        const list = consumer.writer ? this.everyBinary : this.everyJson;
+        list.splice(list.indexOf(consumer), 1);
+      }
       consumer.all = false;
-      consumer.dirty.clear(); // what a lagging all-subscriber had pending goes too
       tokens = [...consumer.tokens];
     }
     for (const token of tokens) {
       if (!consumer.tokens.delete(token)) continue;
-      consumer.dirty.delete(token);
-      const list = this.byToken.get(token)!;
-      list.splice(list.indexOf(consumer), 1);
-      if (list.length === 0) this.byToken.delete(token);
+      const channel = this.channels.get(token)!;
+      channel.listeners.splice(channel.listeners.indexOf(consumer), 1);
+      this.dropIfUnused(channel);
     }
   }
 
-  /** Hot path: one Kite packet of `length` bytes at `offset` in `source`. */
-  publish(token: number, source: Uint8Array, offset: number, length: number, receivedAt: number): void {
-    let latest = this.latestByToken.get(token);
-    if (!latest) {
-      latest = { bytes: new Uint8Array(length), length, receivedAt: 0, json: undefined };
-      this.latestByToken.set(token, latest);
-    } else if (latest.length !== length) {
-      latest.bytes = new Uint8Array(length); // exactly one packet long: it is appended whole below
-      latest.length = length;
-    }
-    latest.bytes.set(source.subarray(offset, offset + length));
-    latest.receivedAt = receivedAt;
-    latest.json = undefined;
+  /** The channel a publisher sends an instrument's ticks to (held until `forget`). */
+  channel(token: number): Channel {
+    const channel = this.channelOf(token);
+    channel.held = true;
+    return channel;
+  }
 
-    const listeners = this.byToken.get(token);
-    if (listeners) {
-      for (let i = 0; i < listeners.length; i++) {
-        const consumer = listeners[i]!;
-        if (!consumer.all) this.deliver(consumer, token, latest); // an all-subscriber gets it below, once
-      }
+  /** Forgets an instrument's latest tick and releases its channel (the ticker stopped carrying it). */
+  forget(token: number): void {
+    const channel = this.channels.get(token);
+    if (!channel) return;
+    channel.held = false;
+    channel.bytes = NO_BYTES;
+    channel.json = undefined;
+    this.dropIfUnused(channel);
+  }
+
+  /** Starts publishing the packets of one broker frame (a Kite frame) received at `receivedAt`. */
+  beginFrame(frame: Uint8Array, receivedAt: number): void {
+    this.frame = frame;
+    this.frameAt = receivedAt;
+    this.runStart = -1;
+    this.runCount = 0;
+    this.accepted = 0;
+  }
+
+  /** Hot path: the packet of `length` bytes at `offset` in the current frame, for `channel`. */
+  tick(channel: Channel, offset: number, length: number): void {
+    if (channel.bytes.byteLength !== length) channel.bytes = new Uint8Array(length); // a mode change
+    channel.bytes.set(this.frame.subarray(offset, offset + length));
+    channel.receivedAt = this.frameAt;
+    channel.json = undefined;
+    channel.seq = ++this.seq;
+    this.accepted++;
+
+    // Runs of consecutive packets (each behind its uint16 length) go to all-subscribers whole.
+    if (offset - 2 === this.runEnd) {
+      this.runEnd = offset + length;
+      this.runCount++;
+    } else {
+      this.flushRun();
+      this.runStart = offset - 2;
+      this.runEnd = offset + length;
+      this.runCount = 1;
     }
-    for (let i = 0; i < this.everything.length; i++) this.deliver(this.everything[i]!, token, latest);
-    if (!this.flushScheduled && this.unflushed.size > 0) {
+
+    const listeners = channel.listeners;
+    for (let i = 0; i < listeners.length; i++) {
+      const consumer = listeners[i]!;
+      if (!consumer.all) this.deliver(consumer, channel);
+    }
+    for (let i = 0; i < this.everyJson.length; i++) this.deliver(this.everyJson[i]!, channel);
+  }
+
+  /** Finishes the current frame. */
+  endFrame(): void {
+    this.flushRun();
+    this.frame = NO_BYTES;
+    if (!this.flushScheduled && this.unflushed.length > 0) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
   }
 
-  /** Sends every pending frame now (also runs on its own after each batch of publishes). */
+  /** Sends every pending frame now (also runs on its own after each batch of frames). */
   flush(): void {
     this.flushScheduled = false;
-    for (const consumer of this.unflushed) this.sendPending(consumer);
-    this.unflushed.clear();
+    for (const consumer of this.unflushed) {
+      consumer.queued = false;
+      this.sendPending(consumer);
+    }
+    this.unflushed.length = 0;
   }
 
   /** The latest tick of an instrument, decoded; undefined before its first tick. */
   latest(token: number): Tick | undefined {
-    const latest = this.latestByToken.get(token);
-    if (!latest) return undefined;
-    return this.decode(token, latest);
-  }
-
-  /** Forgets an instrument's latest tick (when the ticker stops carrying it). */
-  forget(token: number): void {
-    this.latestByToken.delete(token);
+    const channel = this.channels.get(token);
+    if (!channel || channel.bytes.byteLength === 0) return undefined;
+    return this.decode(channel);
   }
 
   stats(): ConsumerStats[] {
@@ -199,19 +267,55 @@ export class TickHub {
     return consumer;
   }
 
-  private deliver(consumer: Consumer, token: number, latest: LatestTick): void {
+  private channelOf(token: number): Channel {
+    let channel = this.channels.get(token);
+    if (!channel) {
+      channel = new Channel(token);
+      this.channels.set(token, channel);
+    }
+    return channel;
+  }
+
+  private dropIfUnused(channel: Channel): void {
+    if (!channel.held && channel.listeners.length === 0) this.channels.delete(channel.token);
+  }
+
+  private flushRun(): void {
+    if (this.runCount === 0) return;
+    for (let i = 0; i < this.everyBinary.length; i++) {
+      const consumer = this.everyBinary[i]!;
+      if (consumer.lagging) continue;
+      const writer = consumer.writer!;
+      if (writer.full) this.sendPending(consumer);
+      writer.appendPackets(this.frame, this.runStart, this.runEnd, this.runCount, this.frameAt);
+      if (writer.byteLength >= MAX_FRAME_BYTES) this.sendPending(consumer);
+      else this.queue(consumer);
+    }
+    this.runCount = 0;
+    this.runEnd = -1;
+  }
+
+  private deliver(consumer: Consumer, channel: Channel): void {
     if (consumer.lagging) {
-      if (consumer.dirty.has(token)) {
-        consumer.conflated++;
-        consumer.conflatedTotal++;
-      } else consumer.dirty.add(token);
+      consumer.lagTicks++;
       return;
     }
-    if (consumer.writer) {
-      consumer.writer.appendPacket(latest.bytes, latest.receivedAt);
-      if (consumer.writer.full) this.sendPending(consumer);
-    } else consumer.jsonParts.push(this.json(token, latest));
-    this.unflushed.add(consumer);
+    const writer = consumer.writer;
+    if (writer) {
+      if (writer.full) this.sendPending(consumer);
+      writer.append(channel.bytes, 0, channel.bytes.byteLength, channel.receivedAt);
+      if (writer.byteLength >= MAX_FRAME_BYTES) {
+        this.sendPending(consumer);
+        return;
+      }
+    } else consumer.jsonParts.push(this.json(channel));
+    this.queue(consumer);
+  }
+
+  private queue(consumer: Consumer): void {
+    if (consumer.queued) return;
+    consumer.queued = true;
+    this.unflushed.push(consumer);
   }
 
   private sendPending(consumer: Consumer): void {
@@ -223,8 +327,10 @@ export class TickHub {
       consumer.jsonParts = [];
     }
     consumer.delivered += count;
-    if (consumer.sink.bufferedAmount() > this.highWater) {
+    if (!consumer.lagging && consumer.sink.bufferedAmount() > this.highWater) {
       consumer.lagging = true;
+      consumer.lagSeq = this.seq;
+      consumer.lagTicks = 0;
       this.lagging.add(consumer);
     }
   }
@@ -232,34 +338,49 @@ export class TickHub {
   private checkLagging(): void {
     for (const consumer of this.lagging) {
       if (consumer.sink.bufferedAmount() > this.lowWater) continue;
-      consumer.lagging = false;
-      this.lagging.delete(consumer);
-      const conflated = consumer.conflated;
-      consumer.conflated = 0;
-      consumer.sink.send(
-        JSON.stringify({
-          type: 'lagged',
-          conflated,
-          message: `This connection fell behind; ${conflated} older ticks were replaced by the latest tick of their instrument.`,
-        }),
-      );
-      for (const token of consumer.dirty) {
-        const latest = this.latestByToken.get(token);
-        if (latest) this.deliver(consumer, token, latest);
-      }
-      consumer.dirty.clear();
-      this.sendPending(consumer);
-      this.unflushed.delete(consumer);
+      this.resume(consumer);
     }
   }
 
-  private json(token: number, latest: LatestTick): string {
-    latest.json ??= JSON.stringify(this.decode(token, latest));
-    return latest.json;
+  /** A lagging consumer has drained: tell it what it lost, then send the latest of what changed. */
+  private resume(consumer: Consumer): void {
+    consumer.lagging = false;
+    this.lagging.delete(consumer);
+    const changed: Channel[] = [];
+    if (consumer.all) {
+      for (const channel of this.channels.values()) if (channel.seq > consumer.lagSeq && channel.bytes.byteLength > 0) changed.push(channel);
+    } else {
+      for (const token of consumer.tokens) {
+        const channel = this.channels.get(token)!;
+        if (channel.seq > consumer.lagSeq && channel.bytes.byteLength > 0) changed.push(channel);
+      }
+    }
+    const missed = consumer.all ? this.ticksSince(consumer.lagSeq) : consumer.lagTicks;
+    const conflated = Math.max(0, missed - changed.length);
+    consumer.conflatedTotal += conflated;
+    consumer.sink.send(
+      JSON.stringify({
+        type: 'lagged',
+        conflated,
+        message: `This connection fell behind; ${conflated} older ticks were replaced by the latest tick of their instrument.`,
+      }),
+    );
+    changed.sort((a, b) => a.seq - b.seq); // in the order they happened
+    for (const channel of changed) this.deliver(consumer, channel);
+    this.sendPending(consumer);
   }
 
-  private decode(token: number, latest: LatestTick): Tick {
-    const view = new DataView(latest.bytes.buffer, latest.bytes.byteOffset, latest.length);
-    return decodePacket(view, 0, latest.length, this.options.nameOf(token), latest.receivedAt);
+  private ticksSince(seq: number): number {
+    return this.seq - seq;
+  }
+
+  private json(channel: Channel): string {
+    channel.json ??= JSON.stringify(this.decode(channel));
+    return channel.json;
+  }
+
+  private decode(channel: Channel): Tick {
+    const { bytes } = channel;
+    return decodePacket(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, bytes.byteLength, this.options.nameOf(channel.token), channel.receivedAt);
   }
 }

@@ -3,6 +3,7 @@ import type { ConsumerInfo, SubscriptionInfo, TickerState, WorkerInfo } from '..
 import type { Instrument } from '../../shared/instrument';
 import type { TickMode } from '../../shared/tick';
 import type { ProviderLimits } from './provider';
+import type { Channel } from './tick-hub';
 import type { WorkerSlot } from './worker-slot';
 
 export interface Subscription {
@@ -17,6 +18,8 @@ export interface Subscription {
   count: number;
   ticksPerSecond: number;
   lastTickAt: number;
+  /** Where this instrument's ticks go in the hub. */
+  channel: Channel;
 }
 
 /** One step of an exponential moving average with a two-second memory (at one step a second). */

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { TickerState } from '../../shared/contract/api';
 import { ApiError } from '../../shared/errors';
-import { checkKiteFrame, packetLength } from '../../shared/kite-packet';
+import { packetLength } from '../../shared/kite-packet';
 import type { TickMode } from '../../shared/tick';
 import type { InstrumentRegistry } from '../instruments/instrument-registry';
 import type { HostedProcess, ProcessHost } from '../process/process-host';
@@ -16,7 +16,8 @@ import { AGENT_NODE_FLAGS } from '../process/node-flags';
 import type { ProviderConfig, ProviderLimits } from './provider';
 import { planAdd, planRebalance, type Move } from './splitter';
 import type { TickHub } from './tick-hub';
-import { fromWorkerSchema, isTicksMessage, type ToWorker } from './worker-protocol';
+import { TickLinkServer } from './tick-link';
+import { fromWorkerSchema, type ToWorker } from './worker-protocol';
 import { buildTickerState, smooth, type Subscription } from './ticker-state';
 import { WorkerSlot } from './worker-slot';
 
@@ -45,6 +46,8 @@ export interface DesiredTicker {
 }
 
 const DEFAULT_MODE: TickMode = 'quote';
+/** The shortest Kite packet (ltp mode). */
+const MIN_PACKET = packetLength(1, 'ltp');
 
 export class TickerSupervisor {
   private readonly subs = new Map<string, Subscription>();
@@ -58,6 +61,7 @@ export class TickerSupervisor {
   private lastStatsAt = Date.now();
   private poolChange: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  private link: TickLinkServer | undefined;
 
   constructor(private readonly options: TickerOptions) {
     this.staleAfterMs = options.staleAfterMs ?? 10_000;
@@ -71,6 +75,7 @@ export class TickerSupervisor {
   /** Starts `workers` processes with `subscriptions` split evenly over them. */
   async start(workers: number, subscriptions: DesiredTicker['subscriptions'] = []): Promise<void> {
     this.checkWorkerCount(workers, subscriptions.length);
+    this.link = await TickLinkServer.open();
     for (let id = 1; id <= workers; id++) this.addSlot(id);
     const unique = new Map(subscriptions.map((s) => [s.instrument, s]));
     const known = [...unique.values()].filter((s) => this.options.registry.get(s.instrument));
@@ -188,6 +193,7 @@ export class TickerSupervisor {
     this.stopped = true;
     clearInterval(this.statsTimer);
     await Promise.all([...this.slots.values()].map((slot) => this.retire(slot)));
+    await this.link?.close();
   }
 
   // --- workers ---
@@ -206,9 +212,20 @@ export class TickerSupervisor {
       nodeFlags: AGENT_NODE_FLAGS,
     });
     slot.attach(proc);
+    const link = this.link!.expect({
+      frame: (bytes, receivedAt) => (slot.proc === proc ? this.onTicks(slot, bytes, receivedAt) : undefined),
+      closed: (reason) => {
+        if (slot.proc !== proc || slot.stopping || this.stopped) return;
+        this.options.log.warn({ worker: slot.id, reason }, 'ticker worker lost its tick link; replacing it');
+        proc.kill('SIGKILL');
+      },
+    });
     proc.onMessage((message) => this.onWorkerMessage(slot, proc, message));
-    proc.onExit((code, signal) => this.onWorkerExit(slot, proc, code, signal));
-    proc.send({ type: 'init', workerId: slot.id, provider: this.options.provider } satisfies ToWorker);
+    proc.onExit((code, signal) => {
+      link.cancel();
+      this.onWorkerExit(slot, proc, code, signal);
+    });
+    proc.send({ type: 'init', workerId: slot.id, provider: this.options.provider, link: { path: this.link!.path, key: link.key } } satisfies ToWorker);
     const mine = [...this.subs.values()].filter((s) => s.worker === slot.id);
     this.sendGrouped(mine, (tokens, mode) => ({ type: 'subscribe', tokens, mode }));
   }
@@ -229,10 +246,6 @@ export class TickerSupervisor {
   private onWorkerMessage(slot: WorkerSlot, proc: HostedProcess, message: unknown): void {
     if (slot.proc !== proc) return;
     slot.lastHeardAt = Date.now();
-    if (isTicksMessage(message)) {
-      this.onTicks(slot, message.bytes, message.receivedAt);
-      return;
-    }
     const parsed = fromWorkerSchema.safeParse(message);
     if (!parsed.success) {
       this.options.log.warn({ worker: slot.id }, 'ticker worker sent a malformed message');
@@ -244,36 +257,50 @@ export class TickerSupervisor {
     else if (m.type === 'stats') slot.providerStats = m;
   }
 
-  /** Hot path: route every packet of a worker's frame to the hub. */
-  private onTicks(slot: WorkerSlot, frame: Uint8Array, receivedAt: number): void {
-    // IPC hands over a Buffer; a plain view makes the per-tick subarray() a cheap builtin.
-    const bytes = new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
-    const check = checkKiteFrame(bytes);
-    if ('error' in check) {
-      this.options.log.warn({ worker: slot.id, reason: check.error }, 'dropped a malformed tick frame');
-      return;
-    }
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  /**
+   * Hot path: routes every packet of a worker's Kite frame to the hub, in one pass that also
+   * checks the frame's structure. The worker has checked it already, so a bad frame here means
+   * a broken link: the packets before the fault are complete and go out, and the error returned
+   * ends the link (the worker is replaced).
+   */
+  private onTicks(slot: WorkerSlot, bytes: Uint8Array, receivedAt: number): string | undefined {
+    slot.lastHeardAt = Date.now();
+    const end = bytes.byteLength;
+    if (end < 2) return `a ${end}-byte tick frame is shorter than its header`;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, end);
+    const count = view.getUint16(0);
     const hub = this.options.hub;
+    hub.beginFrame(bytes, receivedAt);
+    let error: string | undefined;
     let at = 2;
     let accepted = 0;
-    for (let i = 0; i < check.count; i++) {
+    for (let i = 0; i < count; i++) {
+      if (at + 2 > end) {
+        error = `tick frame ends before packet ${i + 1} of ${count}`;
+        break;
+      }
       const length = view.getUint16(at);
       const offset = at + 2;
       at = offset + length;
-      const token = view.getInt32(offset);
-      const sub = this.byToken.get(token);
-      if (sub === undefined || length !== sub.packetLength) continue;
+      if (at > end || length < MIN_PACKET) {
+        error = `packet ${i + 1} of ${count} has a bad length (${length})`;
+        break;
+      }
+      const sub = this.byToken.get(view.getInt32(offset));
+      if (sub === undefined || length !== sub.packetLength) continue; // not carried, or of a previous mode
       if (sub.worker !== slot.id) {
         if (sub.handoverFrom !== slot.id) continue;
       } else if (sub.handoverFrom !== null) this.finishHandover(sub);
       sub.count++;
       sub.lastTickAt = receivedAt;
       accepted++;
-      hub.publish(token, bytes, offset, length, receivedAt);
+      hub.tick(sub.channel, offset, length);
     }
+    hub.endFrame();
+    if (error === undefined && at !== end) error = `${end - at} stray bytes after ${count} packets`;
     slot.count += accepted;
     if (accepted > 0) slot.lastTickAt = receivedAt;
+    return error;
   }
 
   private async retire(slot: WorkerSlot): Promise<void> {
@@ -297,6 +324,7 @@ export class TickerSupervisor {
       count: 0,
       ticksPerSecond: 0,
       lastTickAt: 0,
+      channel: this.options.hub.channel(instrument.token),
     };
     this.subs.set(instrument.id, sub);
     this.byToken.set(instrument.token, sub);

@@ -1,27 +1,33 @@
 /**
  * A ticker worker: one process, one broker connection. It forwards the broker's binary frames
- * untouched, stamped with their arrival time; all routing happens in the agent.
+ * untouched over its tick link, stamped with their arrival time; all routing happens in the agent.
  */
 import { parentChannel } from '../process/parent-channel';
 import { FlowGate } from './flow-gate';
 import { KiteWsProvider } from './kite-ws-provider';
-import { type FromWorker, type TicksMessage, toWorkerSchema } from './worker-protocol';
+import { TickLinkClient } from './tick-link';
+import { type FromWorker, toWorkerSchema } from './worker-protocol';
 
 /** Stats double as the worker's heartbeat: the agent replaces a worker that falls silent. */
 const STATS_INTERVAL_MS = 1000;
+/** Frames handed to the link and not yet written, past which the broker socket is paused. */
+const MAX_FRAMES_IN_FLIGHT = 64;
 
 const channel = parentChannel();
 let provider: KiteWsProvider | undefined;
 let statsTimer: NodeJS.Timeout | undefined;
+let link: TickLinkClient | undefined;
 let gate: FlowGate | undefined;
-const onDelivered = () => gate?.delivered();
-/** Frames handed to the agent and not yet taken, past which the broker socket is paused. */
-const MAX_FRAMES_IN_FLIGHT = 64;
+let stopping = false;
+const onWritten = () => gate?.delivered();
 
-/** Structured clone copies a view's whole buffer, so a partial view is copied to its own first. */
-const whole = (bytes: Uint8Array) => (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes));
+const send = (message: FromWorker) => channel.send(message);
 
-const send = (message: FromWorker | TicksMessage) => channel.send(message);
+/** A worker without its link is useless: it exits, and the agent starts a fresh one. */
+function fail(text: string): never {
+  send({ type: 'notice', level: 'error', text });
+  process.exit(1);
+}
 
 channel.onMessage((raw) => {
   const parsed = toWorkerSchema.safeParse(raw);
@@ -33,22 +39,33 @@ channel.onMessage((raw) => {
   switch (message.type) {
     case 'init': {
       if (provider) return;
-      provider = new KiteWsProvider(message.provider, {
-        // The bytes may be a view into the socket's read buffer: post only the view's bytes.
+      // Created at once so subscriptions sent right after `init` are kept; it connects below.
+      const p = new KiteWsProvider(message.provider, {
+        // The bytes may be a view into ws's read buffer; the link writes them without a copy.
         frame: (bytes, receivedAt) => {
           gate!.sent();
-          channel.send({ type: 'ticks', bytes: whole(bytes), receivedAt } satisfies TicksMessage, onDelivered);
+          link!.send(bytes, receivedAt, onWritten);
         },
         state: (state, detail) => send(detail === undefined ? { type: 'provider', state } : { type: 'provider', state, detail }),
         notice: (level, text) => send({ type: 'notice', level, text }),
       });
-      gate = new FlowGate(MAX_FRAMES_IN_FLIGHT, MAX_FRAMES_IN_FLIGHT / 4, provider);
-      provider.connect();
-      statsTimer = setInterval(() => {
-        const { framesReceived, packetsReceived, badFrames, reconnects } = provider!.stats();
-        send({ type: 'stats', framesReceived, packetsReceived, badFrames, reconnects, rssBytes: process.memoryUsage.rss() });
-      }, STATS_INTERVAL_MS);
-      send({ type: 'ready', workerId: message.workerId });
+      provider = p;
+      gate = new FlowGate(MAX_FRAMES_IN_FLIGHT, MAX_FRAMES_IN_FLIGHT / 4, p);
+      TickLinkClient.connect(message.link.path, message.link.key).then(
+        (connected) => {
+          link = connected;
+          link.onClose((error) => {
+            if (!stopping) fail(`tick link to the agent closed${error ? `: ${error.message}` : ''}`);
+          });
+          p.connect();
+          statsTimer = setInterval(() => {
+            const { framesReceived, packetsReceived, badFrames, reconnects } = p.stats();
+            send({ type: 'stats', framesReceived, packetsReceived, badFrames, reconnects, rssBytes: process.memoryUsage.rss() });
+          }, STATS_INTERVAL_MS);
+          send({ type: 'ready', workerId: message.workerId });
+        },
+        (error: Error) => fail(`cannot open the tick link to the agent: ${error.message}`),
+      );
       return;
     }
     case 'subscribe':
@@ -61,6 +78,7 @@ channel.onMessage((raw) => {
       provider?.setMode(message.tokens, message.mode);
       return;
     case 'stop':
+      stopping = true;
       clearInterval(statsTimer);
       void (provider?.close() ?? Promise.resolve()).finally(() => process.exit(0));
       return;

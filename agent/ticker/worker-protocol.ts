@@ -14,7 +14,13 @@ export const providerConfigSchema = z.object({
 });
 
 export const toWorkerSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('init'), workerId: z.number().int().positive(), provider: providerConfigSchema }),
+  z.object({
+    type: z.literal('init'),
+    workerId: z.number().int().positive(),
+    provider: providerConfigSchema,
+    /** Where to send ticks (see tick-link.ts), and the key that proves who is connecting. */
+    link: z.object({ path: z.string().min(1), key: z.string().regex(/^[0-9a-f]{64}$/) }),
+  }),
   z.object({ type: z.literal('subscribe'), tokens, mode: tickModeSchema }),
   z.object({ type: z.literal('unsubscribe'), tokens }),
   z.object({ type: z.literal('mode'), tokens, mode: tickModeSchema }),
@@ -40,22 +46,3 @@ export const fromWorkerSchema = z.discriminatedUnion('type', [
   }),
 ]);
 export type FromWorker = z.infer<typeof fromWorkerSchema>;
-
-/** The hot path skips zod: ticks are `{type:'ticks', bytes, receivedAt}` checked by hand. */
-export interface TicksMessage {
-  type: 'ticks';
-  bytes: Uint8Array;
-  receivedAt: number;
-}
-
-export function isTicksMessage(message: unknown): message is TicksMessage {
-  const m = message as TicksMessage | null;
-  return (
-    typeof m === 'object' &&
-    m !== null &&
-    m.type === 'ticks' &&
-    m.bytes instanceof Uint8Array &&
-    typeof m.receivedAt === 'number' &&
-    Number.isFinite(m.receivedAt)
-  );
-}

@@ -5,6 +5,9 @@ import { startSimTickerServer } from '../../../agent/market/sim/sim-ticker-serve
 import { buildUniverse } from '../../../agent/market/sim/universe';
 import { ChildProcessHost } from '../../../agent/process/child-process-host';
 import type { HostedProcess, ProcessHost, SpawnOptions } from '../../../agent/process/process-host';
+import { TickLinkClient } from '../../../agent/ticker/tick-link';
+import type { ToWorker } from '../../../agent/ticker/worker-protocol';
+import { encodePacket } from '../../../shared/kite-packet';
 import type { ApiError } from '../../../shared/errors';
 import { startTestAgent, waitFor } from '../../helpers/test-agent';
 
@@ -91,4 +94,66 @@ test('a worker that hangs (alive but silent) is replaced and its instruments tic
     const state = await agent.api.call('getTicker');
     return state.subscriptions.every((s) => s.lastTickAt !== null && Date.parse(s.lastTickAt) > since) ? true : undefined;
   }, 5000);
+});
+
+/** The real host, except that the first ticker worker never gets its `init`: the test takes its place. */
+class ImpostorHost implements ProcessHost {
+  first: { proc: HostedProcess; link: { path: string; key: string } } | undefined;
+  private readonly real = new ChildProcessHost();
+
+  spawn(modulePath: string, options: SpawnOptions): HostedProcess {
+    const proc = this.real.spawn(modulePath, options);
+    if (this.first || !options.name.startsWith('ticker-worker')) return proc;
+    const held = { proc, link: { path: '', key: '' } };
+    this.first = held;
+    return {
+      get pid() {
+        return proc.pid;
+      },
+      send: (message) => {
+        const m = message as ToWorker;
+        if (m.type !== 'init') return proc.send(message);
+        held.link = m.link;
+        return true;
+      },
+      onMessage: (listener) => proc.onMessage(listener),
+      onExit: (listener) => proc.onExit(listener),
+      kill: (signal) => proc.kill(signal),
+    };
+  }
+}
+
+test("ticks on a worker's link are routed; a malformed frame ends the link and the worker is replaced", async (t) => {
+  const host = new ImpostorHost();
+  const agent = await startTestAgent({ processHost: host, workers: 1, workerHangAfterMs: 60_000 });
+  t.after(() => agent.stop());
+  await agent.api.call('subscribe', { instruments: ['NSE:INFY'], mode: 'ltp' });
+  const impostor = host.first!;
+  const link = await TickLinkClient.connect(impostor.link.path, impostor.link.key);
+
+  const frame = new Uint8Array(2 + 2 + 8);
+  const view = new DataView(frame.buffer);
+  view.setUint16(0, 1);
+  view.setUint16(2, 8);
+  encodePacket(view, 4, 'ltp', {
+    token: 408065, lastPrice: 1234.5, lastQuantity: 0, averagePrice: 0, volume: 0, totalBuyQuantity: 0, totalSellQuantity: 0,
+    open: 0, high: 0, low: 0, close: 0, lastTradeTime: 0, oi: 0, oiDayHigh: 0, oiDayLow: 0, exchangeTimestamp: 0, depth: [],
+  });
+  link.send(frame, Date.now(), () => undefined);
+  const quote = await waitFor('the tick sent on the link', async () => (await agent.api.call('getQuotes', { instruments: ['NSE:INFY'] })).quotes['NSE:INFY']);
+  assert.equal(quote.lastPrice, 1234.5);
+
+  const exited = new Promise<void>((resolve) => impostor.proc.onExit(() => resolve()));
+  const broken = frame.slice();
+  new DataView(broken.buffer).setUint16(0, 2); // claims two packets, holds one
+  const brokeAt = Date.now();
+  link.send(broken, brokeAt, () => undefined);
+  await exited; // without the bad frame nothing would end it for a minute
+  const state = await waitFor('a working replacement', async () => {
+    const s = await agent.api.call('getTicker');
+    const infy = s.subscriptions.find((x) => x.instrument === 'NSE:INFY');
+    const fresh = infy?.lastTickAt && Date.parse(infy.lastTickAt) > brokeAt; // ticked by the replacement
+    return s.workers[0]!.restarts === 1 && s.workers[0]!.pid !== impostor.proc.pid && fresh ? s : undefined;
+  });
+  assert.equal(state.workers[0]!.state, 'ready');
 });

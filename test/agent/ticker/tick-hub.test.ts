@@ -55,9 +55,35 @@ function hubFor(t: { after: (fn: () => void) => void }, highWaterBytes = 1000) {
   return hub;
 }
 
+/** A Kite frame of `packets`, as a ticker worker forwards it. */
+function kiteFrame(packets: Uint8Array[]): Uint8Array {
+  const frame = new Uint8Array(2 + packets.reduce((n, p) => n + 2 + p.length, 0));
+  const view = new DataView(frame.buffer);
+  view.setUint16(0, packets.length);
+  let at = 2;
+  for (const p of packets) {
+    view.setUint16(at, p.length);
+    frame.set(p, at + 2);
+    at += 2 + p.length;
+  }
+  return frame;
+}
+
+/** Publishes one broker frame; `accept` picks the packets the ticker carries (all by default). */
+function publishFrame(hub: TickHub, packets: Uint8Array[], receivedAt = 1000, accept = (_i: number) => true) {
+  const frame = kiteFrame(packets);
+  const view = new DataView(frame.buffer);
+  hub.beginFrame(frame, receivedAt);
+  let at = 2;
+  packets.forEach((p, i) => {
+    if (accept(i)) hub.tick(hub.channel(view.getInt32(at + 2)), at + 2, p.length);
+    at += 2 + p.length;
+  });
+  hub.endFrame();
+}
+
 function publish(hub: TickHub, token: number, price: number, receivedAt = 1000) {
-  const bytes = packet(token, price);
-  hub.publish(token, bytes, 0, bytes.length, receivedAt);
+  publishFrame(hub, [packet(token, price)], receivedAt);
 }
 
 test('each consumer gets exactly the ticks of its instruments, bytes and receipt times intact', (t) => {
@@ -155,15 +181,17 @@ test('unsubscribing and removing consumers stops their ticks', (t) => {
   assert.deepEqual(hub.stats().map((s) => s.instruments), [0]);
 });
 
-test('a frame never exceeds 65535 ticks', (t) => {
+test('70,000 ticks of distinct arrival times arrive whole and in order, over several frames', (t) => {
   const hub = hubFor(t, 1e12);
   const sink = new RecordingSink('binary');
   hub.subscribe(hub.addConsumer(sink), 'all');
   const bytes = packet(408065, 10, 'ltp');
-  for (let i = 0; i < 70_000; i++) hub.publish(408065, bytes, 0, bytes.length, i);
+  for (let i = 0; i < 70_000; i++) publishFrame(hub, [bytes], i);
   hub.flush();
-  assert.equal(sink.sent.length, 2);
-  assert.equal(sink.ticks().length, 70_000);
+  assert.ok(sink.sent.length >= 2);
+  const times = sink.ticks().map((x) => x.receivedAt);
+  assert.equal(times.length, 70_000);
+  assert.ok(times.every((at, i) => at === i));
 });
 
 test('latest() decodes the most recent tick of an instrument', (t) => {
@@ -213,10 +241,69 @@ test('the latest tick follows a change of packet length (a mode change)', (t) =>
   const sink = new RecordingSink('binary');
   hub.subscribe(hub.addConsumer(sink), [408065]);
   for (const [mode, price] of [['full', 10], ['ltp', 11], ['quote', 12]] as const) {
-    const bytes = packet(408065, price, mode);
-    hub.publish(408065, bytes, 0, bytes.length, 1);
+    publishFrame(hub, [packet(408065, price, mode)], 1);
     assert.deepEqual([hub.latest(408065)!.mode, hub.latest(408065)!.lastPrice], [mode, price]);
   }
   hub.flush();
   assert.deepEqual(sink.ticks().map((x) => x.mode), ['full', 'ltp', 'quote']);
+});
+
+test('an all-subscriber gets only the packets the ticker accepted, in order, however they are split', (t) => {
+  const hub = hubFor(t);
+  const all = new RecordingSink('binary');
+  const named = new RecordingSink('json');
+  hub.subscribe(hub.addConsumer(all), 'all');
+  hub.subscribe(hub.addConsumer(named), [2953217]);
+  const packets = [packet(408065, 1), packet(2953217, 2), packet(738561, 3), packet(408065, 4), packet(2953217, 5)];
+  publishFrame(hub, packets, 42, (i) => i !== 2); // the third is not carried (e.g. left over from a move)
+  hub.flush();
+  assert.deepEqual(all.ticks().map((x) => [x.instrument, x.lastPrice, x.receivedAt]), [
+    ['NSE:INFY', 1, 42], ['NSE:TCS', 2, 42], ['NSE:INFY', 4, 42], ['NSE:TCS', 5, 42],
+  ]);
+  assert.deepEqual(named.ticks().map((x) => x.lastPrice), [2, 5]);
+  assert.equal(hub.latest(408065)!.lastPrice, 4);
+  assert.equal(hub.latest(738561), undefined);
+});
+
+test('latest ticks are copies: they outlive the frame they came in', (t) => {
+  const hub = hubFor(t);
+  const frame = kiteFrame([packet(408065, 1500), packet(2953217, 3900)]);
+  hub.beginFrame(frame, 9);
+  hub.tick(hub.channel(408065), 4, 184);
+  hub.tick(hub.channel(2953217), 4 + 186, 184);
+  hub.endFrame();
+  frame.fill(0); // a read buffer's memory may be reused once the frame is handled
+  assert.deepEqual([hub.latest(408065)?.lastPrice, hub.latest(2953217)?.lastPrice, hub.latest(408065)?.receivedAt], [1500, 3900, 9]);
+});
+
+test('a lagging all-subscriber is told how many ticks it lost and gets the latest of each', async (t) => {
+  const hub = hubFor(t);
+  const sink = new RecordingSink('binary');
+  hub.subscribe(hub.addConsumer(sink), 'all');
+  publish(hub, 408065, 1);
+  sink.backlog = 5000;
+  hub.flush();
+  for (let i = 2; i <= 11; i++) publishFrame(hub, [packet(408065, i), packet(2953217, 100 + i)], i);
+  hub.flush();
+  sink.backlog = 0;
+  await sleep(30);
+  assert.equal(sink.messages().find((m) => m.type === 'lagged')?.conflated, 18);
+  assert.deepEqual(sink.ticks().map((x) => [x.instrument, x.lastPrice]), [['NSE:INFY', 1], ['NSE:INFY', 11], ['NSE:TCS', 111]]);
+});
+
+test('a busy consumer gets frames of about 128 KiB rather than one frame per turn of any size', (t) => {
+  const hub = hubFor(t, 1e12);
+  const all = new RecordingSink('binary');
+  const named = new RecordingSink('binary');
+  hub.subscribe(hub.addConsumer(all), 'all');
+  hub.subscribe(hub.addConsumer(named), [408065]);
+  const batch = Array.from({ length: 500 }, (_, i) => packet(408065, i + 1)); // 93 KB a frame
+  for (let f = 0; f < 6; f++) publishFrame(hub, batch, f);
+  hub.flush();
+  for (const sink of [all, named]) {
+    const sizes = sink.sent.map((d) => (d as Uint8Array).byteLength);
+    assert.ok(sizes.length >= 3, `several frames, not one of ${sizes[0]} bytes`);
+    for (const size of sizes.slice(0, -1)) assert.ok(size >= 128 * 1024 && size < 128 * 1024 + 93_200, `frame of ${size} bytes`);
+    assert.equal(sink.ticks().length, 3000);
+  }
 });
