@@ -82,8 +82,9 @@ try {
     log,
   });
   log.info({ url: agent.url, tokenFile: agent.tokenFile }, 'AlgoDeck agent ready');
-  console.log(`AlgoDeck agent ${VERSION} listening on ${agent.url}`);
-  console.log(agent.tokenFile ? `API token: stored in ${agent.tokenFile}` : 'API token: as given (--token or ALGODECK_TOKEN)');
+  // One write, so a reader of the output never sees the first line without the second.
+  const token = agent.tokenFile ? `API token: stored in ${agent.tokenFile}` : 'API token: as given (--token or ALGODECK_TOKEN)';
+  console.log(`AlgoDeck agent ${VERSION} listening on ${agent.url}\n${token}`);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {

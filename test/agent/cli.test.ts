@@ -27,7 +27,7 @@ test('the CLI starts a headless agent that generates, stores and prints where it
   const { child, output, exited } = runCli(['--port', '0', '--data-dir', dataDir, '--workers', '1', '--log-level', 'warn']);
   t.after(() => child.kill('SIGKILL'));
   const deadline = Date.now() + 20_000;
-  while (!/listening on (http:\/\/\S+)/.test(output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (!/API token: .*\n/.test(output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const url = /listening on (http:\/\/\S+)/.exec(output())?.[1];
   assert.ok(url, output());
   const tokenFile = join(dataDir, 'agent-token');
