@@ -106,7 +106,6 @@ export class TickHub {
   private runStart = -1;
   private runEnd = -1;
   private runCount = 0;
-  private accepted = 0;
 
   constructor(private readonly options: TickHubOptions) {
     this.highWater = options.highWaterBytes ?? 2 * 1024 * 1024;
@@ -188,7 +187,6 @@ export class TickHub {
     this.frameAt = receivedAt;
     this.runStart = -1;
     this.runCount = 0;
-    this.accepted = 0;
   }
 
   /** Hot path: the packet of `length` bytes at `offset` in the current frame, for `channel`. */
@@ -198,7 +196,6 @@ export class TickHub {
     channel.receivedAt = this.frameAt;
     channel.json = undefined;
     channel.seq = ++this.seq;
-    this.accepted++;
 
     // Runs of consecutive packets (each behind its uint16 length) go to all-subscribers whole.
     if (offset - 2 === this.runEnd) {
@@ -355,7 +352,7 @@ export class TickHub {
         if (channel.seq > consumer.lagSeq && channel.bytes.byteLength > 0) changed.push(channel);
       }
     }
-    const missed = consumer.all ? this.ticksSince(consumer.lagSeq) : consumer.lagTicks;
+    const missed = consumer.all ? this.seq - consumer.lagSeq : consumer.lagTicks;
     const conflated = Math.max(0, missed - changed.length);
     consumer.conflatedTotal += conflated;
     consumer.sink.send(
@@ -368,10 +365,6 @@ export class TickHub {
     changed.sort((a, b) => a.seq - b.seq); // in the order they happened
     for (const channel of changed) this.deliver(consumer, channel);
     this.sendPending(consumer);
-  }
-
-  private ticksSince(seq: number): number {
-    return this.seq - seq;
   }
 
   private json(channel: Channel): string {
