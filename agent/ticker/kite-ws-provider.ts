@@ -4,7 +4,7 @@
  * replayed on every connect, and reconnects on its own. It avoids the official client's traps:
  * no process.exit, no module-level state, no backoff reset on a mere successful open.
  */
-import { WebSocket, type RawData } from 'ws';
+import { FeedSocket } from './feed-socket';
 import { checkKiteFrame } from '../../shared/kite-packet';
 import type { TickMode } from '../../shared/tick';
 import { Backoff } from './kite/backoff';
@@ -44,6 +44,8 @@ const DEFAULT_STABLE_AFTER_MS = 10_000;
 const MIN_HANDSHAKE_TIMEOUT_MS = 5_000;
 /** How long close() waits for the broker's close frame before cutting the socket. */
 const CLOSE_GRACE_MS = 1_000;
+/** Kite's largest frame is 3000 full packets (about 560 KB); a message far past it is garbage. */
+const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 const HTTP_REASONS: Record<number, string> = {
   403: 'access token rejected',
@@ -66,11 +68,6 @@ function tickerUrl(config: ProviderConfig): string {
   return url.toString();
 }
 
-function asBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-}
-
 export class KiteWsProvider implements MarketDataProvider {
   private readonly url: string;
   private readonly idleTimeoutMs: number;
@@ -82,7 +79,7 @@ export class KiteWsProvider implements MarketDataProvider {
   private readonly textNotices = new NoticeLimiter(20);
   private readonly counters = { framesReceived: 0, packetsReceived: 0, badFrames: 0, reconnects: 0 };
 
-  private ws: WebSocket | null = null;
+  private ws: FeedSocket | null = null;
   private connected = false;
   private paused = false;
   private started = false;
@@ -166,7 +163,7 @@ export class KiteWsProvider implements MarketDataProvider {
       this.finishClose();
     } else {
       ws.close(1000); // while still connecting, this aborts the handshake
-      // Cut the socket if the broker does not answer; resolve even if ws never reports it.
+      // Cut the socket if the broker does not answer; resolve even if the socket never reports it.
       this.graceTimer = setTimeout(() => {
         this.graceTimer = null;
         ws.terminate();
@@ -178,41 +175,42 @@ export class KiteWsProvider implements MarketDataProvider {
 
   private open(): void {
     this.failure = '';
-    let ws: WebSocket;
+    // Every event comes later than the constructor returns, so `ws` is set by then.
+    let ws: FeedSocket;
+    const events = {
+      open: () => this.onOpen(ws),
+      binary: (bytes: Uint8Array) => {
+        try {
+          this.onBinary(ws, bytes);
+        } catch (error) {
+          // A consumer bug on one odd frame must not take the feed down.
+          this.notice(this.badFrameNotices, 'error', `failed to handle a broker frame: ${(error as Error).message}`);
+        }
+      },
+      text: (text: string) => this.onText(ws, text),
+      unexpectedResponse: (status: number) => {
+        const reason = HTTP_REASONS[status];
+        this.failure ||= reason ? `HTTP ${status}: ${reason}` : `HTTP ${status} on upgrade`;
+      },
+      close: (code: number, reason: string, error: string | undefined) => {
+        if (error && !this.failure) this.failure = error;
+        this.onClose(ws, code, reason);
+      },
+    };
     try {
-      ws = new WebSocket(this.url, {
+      ws = new FeedSocket(this.url, events, {
         headers: { 'X-Kite-Version': '3' },
-        perMessageDeflate: false,
-        handshakeTimeout: Math.max(this.idleTimeoutMs, MIN_HANDSHAKE_TIMEOUT_MS),
+        handshakeTimeoutMs: Math.max(this.idleTimeoutMs, MIN_HANDSHAKE_TIMEOUT_MS),
+        maxMessageBytes: MAX_MESSAGE_BYTES,
       });
     } catch (error) {
       this.scheduleReconnect(`cannot open socket: ${(error as Error).message}`);
       return;
     }
     this.ws = ws;
-    ws.on('unexpected-response', (_request, response) => {
-      const status = response.statusCode ?? 0;
-      const reason = HTTP_REASONS[status];
-      this.failure = reason ? `HTTP ${status}: ${reason}` : `HTTP ${status} on upgrade`;
-      ws.terminate(); // ends in 'close', which schedules the retry
-    });
-    ws.on('open', () => this.onOpen(ws));
-    ws.on('message', (data, isBinary) => {
-      try {
-        this.onMessage(ws, data, isBinary);
-      } catch (error) {
-        // A consumer bug on one odd frame must not take the feed down: a throw here would
-        // also wedge ws's receiver, so the socket would never close or reconnect.
-        this.notice(this.badFrameNotices, 'error', `failed to handle a broker frame: ${(error as Error).message}`);
-      }
-    });
-    ws.on('error', (error) => {
-      if (!this.failure) this.failure = error.message;
-    });
-    ws.on('close', (code, reason) => this.onClose(ws, code, reason.toString()));
   }
 
-  private onOpen(ws: WebSocket): void {
+  private onOpen(ws: FeedSocket): void {
     if (ws !== this.ws || this.closing) return;
     this.connected = true;
     this.lastFrameAt = performance.now();
@@ -227,12 +225,10 @@ export class KiteWsProvider implements MarketDataProvider {
     this.listener.state('connected');
   }
 
-  private onMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
+  private onBinary(ws: FeedSocket, bytes: Uint8Array): void {
     const receivedAt = this.now();
     if (ws !== this.ws) return;
     this.lastFrameAt = performance.now();
-    if (!isBinary) return this.onText(data);
-    const bytes = asBytes(data);
     if (bytes.byteLength === 1) return; // heartbeat: it has fed the watchdog, nothing else
     const checked = checkKiteFrame(bytes);
     if ('error' in checked) {
@@ -243,18 +239,18 @@ export class KiteWsProvider implements MarketDataProvider {
     if (checked.count === 0) return;
     this.counters.framesReceived++;
     this.counters.packetsReceived += checked.count;
-    // A view into ws's read buffer, no copy: a consumer that keeps it or posts it to a worker
-    // must respect byteOffset/byteLength (or copy), as several frames can share one buffer.
+    // A view into the socket's read buffer, valid only during the call: keeping it means copying.
     this.listener.frame(bytes, receivedAt);
   }
 
-  private onText(data: RawData): void {
-    const bytes = asBytes(data);
-    const { level, text } = readTextFrame(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  private onText(ws: FeedSocket, message: string): void {
+    if (ws !== this.ws) return;
+    this.lastFrameAt = performance.now();
+    const { level, text } = readTextFrame(message);
     this.notice(this.textNotices, level, text);
   }
 
-  private onClose(ws: WebSocket, code: number, reason: string): void {
+  private onClose(ws: FeedSocket, code: number, reason: string): void {
     if (ws !== this.ws) return;
     this.ws = null;
     this.connected = false;
@@ -300,7 +296,7 @@ export class KiteWsProvider implements MarketDataProvider {
   private send(messages: readonly string[]): void {
     const ws = this.ws;
     // While disconnected the desired state alone changes; the next connect replays it.
-    if (!ws || !this.connected || ws.readyState !== WebSocket.OPEN) return;
+    if (!ws || !this.connected || !ws.isOpen) return;
     for (const message of messages) ws.send(message);
   }
 

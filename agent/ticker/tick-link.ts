@@ -183,31 +183,78 @@ export class LinkFrameReader {
   }
 }
 
-/** The worker's side: connects, proves itself with the key, then writes frames. */
-export class TickLinkClient {
-  private constructor(private readonly socket: Socket) {}
+/** What the worker's link tells its broker connection when the agent falls behind. */
+export interface LinkFlowControl {
+  pause(): void;
+  resume(): void;
+}
 
-  static connect(path: string, key: string): Promise<TickLinkClient> {
+export interface TickLinkClientOptions {
+  /** Bytes waiting behind the write in flight past which the broker connection is paused. */
+  highWaterBytes?: number;
+}
+
+const INITIAL_OUT_BYTES = 1024 * 1024;
+const DEFAULT_HIGH_WATER_BYTES = 2 * 1024 * 1024;
+
+/**
+ * The worker's side: connects, proves itself with the key, then writes frames. Frames are copied
+ * into one of two reusable buffers: while one is being written, the next frames gather in the
+ * other and go out together when the write completes. So the broker's read buffer is free again
+ * as soon as `send` returns, nothing is allocated per frame, and a busy link writes in large
+ * chunks. If the agent falls behind, the broker connection is paused until the write completes.
+ */
+export class TickLinkClient {
+  private filling = Buffer.allocUnsafe(INITIAL_OUT_BYTES);
+  private spare = Buffer.allocUnsafe(INITIAL_OUT_BYTES);
+  private filled = 0;
+  private writing = false;
+  private paused = false;
+  private readonly highWater: number;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly flow: LinkFlowControl,
+    options: TickLinkClientOptions,
+  ) {
+    this.highWater = options.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES;
+  }
+
+  static connect(path: string, key: string, flow: LinkFlowControl, options: TickLinkClientOptions = {}): Promise<TickLinkClient> {
     return new Promise((resolve, reject) => {
       const socket = connect(path);
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
         socket.write(Buffer.from(key, 'hex'));
-        resolve(new TickLinkClient(socket));
+        resolve(new TickLinkClient(socket, flow, options));
       });
     });
   }
 
-  /** Sends a frame without copying it; `written` runs once the bytes are in the kernel's hands. */
-  send(bytes: Uint8Array, receivedAt: number, written: () => void): void {
-    const header = Buffer.allocUnsafe(LINK_HEADER);
-    header.writeUInt32BE(bytes.byteLength, 0);
-    header.writeDoubleBE(receivedAt, 4);
-    this.socket.cork();
-    this.socket.write(header);
-    this.socket.write(bytes, () => written());
-    this.socket.uncork();
+  /** Bytes handed to `send` and not yet given to the socket. */
+  get pendingBytes(): number {
+    return this.filled;
+  }
+
+  /** Queues a frame; `bytes` is copied, so the caller may reuse its memory at once. */
+  send(bytes: Uint8Array, receivedAt: number): void {
+    const need = LINK_HEADER + bytes.byteLength;
+    if (this.filling.byteLength - this.filled < need) {
+      const bigger = Buffer.allocUnsafe(Math.max(2 * this.filling.byteLength, this.filled + need));
+      this.filling.copy(bigger, 0, 0, this.filled);
+      this.filling = bigger;
+    }
+    const at = this.filled;
+    this.filling.writeUInt32BE(bytes.byteLength, at);
+    this.filling.writeDoubleBE(receivedAt, at + 4);
+    this.filling.set(bytes, at + LINK_HEADER);
+    this.filled = at + need;
+    if (!this.writing) this.flush();
+    else if (!this.paused && this.filled >= this.highWater) {
+      this.paused = true;
+      this.flow.pause();
+    }
   }
 
   onClose(listener: (error: Error | undefined) => void): void {
@@ -219,4 +266,24 @@ export class TickLinkClient {
   close(): void {
     this.socket.end();
   }
+
+  private flush(): void {
+    const chunk = this.filling.subarray(0, this.filled);
+    const written = this.filling;
+    this.filling = this.spare;
+    this.spare = written;
+    this.filled = 0;
+    this.writing = true;
+    this.socket.write(chunk, this.afterWrite);
+  }
+
+  private readonly afterWrite = (error: Error | null | undefined): void => {
+    this.writing = false;
+    if (error) return; // the socket is gone; 'close' reports it
+    if (this.filled > 0) this.flush();
+    if (this.paused) {
+      this.paused = false;
+      this.flow.resume();
+    }
+  };
 }

@@ -3,23 +3,18 @@
  * untouched over its tick link, stamped with their arrival time; all routing happens in the agent.
  */
 import { parentChannel } from '../process/parent-channel';
-import { FlowGate } from './flow-gate';
 import { KiteWsProvider } from './kite-ws-provider';
 import { TickLinkClient } from './tick-link';
 import { type FromWorker, toWorkerSchema } from './worker-protocol';
 
 /** Stats double as the worker's heartbeat: the agent replaces a worker that falls silent. */
 const STATS_INTERVAL_MS = 1000;
-/** Frames handed to the link and not yet written, past which the broker socket is paused. */
-const MAX_FRAMES_IN_FLIGHT = 64;
 
 const channel = parentChannel();
 let provider: KiteWsProvider | undefined;
 let statsTimer: NodeJS.Timeout | undefined;
 let link: TickLinkClient | undefined;
-let gate: FlowGate | undefined;
 let stopping = false;
-const onWritten = () => gate?.delivered();
 
 const send = (message: FromWorker) => channel.send(message);
 
@@ -41,17 +36,14 @@ channel.onMessage((raw) => {
       if (provider) return;
       // Created at once so subscriptions sent right after `init` are kept; it connects below.
       const p = new KiteWsProvider(message.provider, {
-        // The bytes may be a view into ws's read buffer; the link writes them without a copy.
-        frame: (bytes, receivedAt) => {
-          gate!.sent();
-          link!.send(bytes, receivedAt, onWritten);
-        },
+        // The bytes are a view into the provider's read buffer; the link copies them.
+        frame: (bytes, receivedAt) => link!.send(bytes, receivedAt),
         state: (state, detail) => send(detail === undefined ? { type: 'provider', state } : { type: 'provider', state, detail }),
         notice: (level, text) => send({ type: 'notice', level, text }),
       });
       provider = p;
-      gate = new FlowGate(MAX_FRAMES_IN_FLIGHT, MAX_FRAMES_IN_FLIGHT / 4, p);
-      TickLinkClient.connect(message.link.path, message.link.key).then(
+      // An agent that falls behind pauses the broker connection: TCP then holds the ticks back.
+      TickLinkClient.connect(message.link.path, message.link.key, p).then(
         (connected) => {
           link = connected;
           link.onClose((error) => {

@@ -129,7 +129,7 @@ test("ticks on a worker's link are routed; a malformed frame ends the link and t
   t.after(() => agent.stop());
   await agent.api.call('subscribe', { instruments: ['NSE:INFY'], mode: 'ltp' });
   const impostor = host.first!;
-  const link = await TickLinkClient.connect(impostor.link.path, impostor.link.key);
+  const link = await TickLinkClient.connect(impostor.link.path, impostor.link.key, { pause: () => undefined, resume: () => undefined });
 
   const frame = new Uint8Array(2 + 2 + 8);
   const view = new DataView(frame.buffer);
@@ -139,7 +139,7 @@ test("ticks on a worker's link are routed; a malformed frame ends the link and t
     token: 408065, lastPrice: 1234.5, lastQuantity: 0, averagePrice: 0, volume: 0, totalBuyQuantity: 0, totalSellQuantity: 0,
     open: 0, high: 0, low: 0, close: 0, lastTradeTime: 0, oi: 0, oiDayHigh: 0, oiDayLow: 0, exchangeTimestamp: 0, depth: [],
   });
-  link.send(frame, Date.now(), () => undefined);
+  link.send(frame, Date.now());
   const quote = await waitFor('the tick sent on the link', async () => (await agent.api.call('getQuotes', { instruments: ['NSE:INFY'] })).quotes['NSE:INFY']);
   assert.equal(quote.lastPrice, 1234.5);
 
@@ -147,7 +147,7 @@ test("ticks on a worker's link are routed; a malformed frame ends the link and t
   const broken = frame.slice();
   new DataView(broken.buffer).setUint16(0, 2); // claims two packets, holds one
   const brokeAt = Date.now();
-  link.send(broken, brokeAt, () => undefined);
+  link.send(broken, brokeAt);
   await exited; // without the bad frame nothing would end it for a minute
   const state = await waitFor('a working replacement', async () => {
     const s = await agent.api.call('getTicker');

@@ -1,8 +1,9 @@
 /** The tick link between workers and the agent: framing, keys, and every way a link goes bad. */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
-import { dirname } from 'node:path';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { LINK_HEADER, LINK_MAX_FRAME, LinkFrameReader, TickLinkClient, TickLinkServer } from '../../../agent/ticker/tick-link';
 import { waitFor } from '../../helpers/test-agent';
@@ -41,6 +42,8 @@ function rawClient(path: string): Promise<Socket> {
   });
 }
 
+const noFlow = { pause: () => undefined, resume: () => undefined };
+
 function header(length: number, receivedAt: number): Buffer {
   const bytes = Buffer.alloc(LINK_HEADER);
   bytes.writeUInt32BE(length, 0);
@@ -52,13 +55,17 @@ test('frames arrive intact and in order, large and small, with their arrival tim
   const server = await openServer(t);
   const { received, handlers } = recorder();
   const expected = server.expect(handlers);
-  const client = await TickLinkClient.connect(server.path, expected.key);
-  const big = Uint8Array.from({ length: 300_000 }, (_, i) => i % 251); // spans several socket reads
+  const client = await TickLinkClient.connect(server.path, expected.key, noFlow);
+  const big = Uint8Array.from({ length: 1_500_000 }, (_, i) => i % 251); // past the client's first buffer
   const frames = [Uint8Array.of(1, 2, 3), big, new Uint8Array(0), Uint8Array.of(9)];
-  let written = 0;
-  frames.forEach((bytes, i) => client.send(bytes, 1000.5 + i, () => written++));
+  // The client copies: the sender may reuse its memory as soon as send() returns.
+  const scratch = new Uint8Array(1_500_000);
+  frames.forEach((bytes, i) => {
+    scratch.set(bytes);
+    client.send(scratch.subarray(0, bytes.byteLength), 1000.5 + i);
+    scratch.fill(0xee);
+  });
   await waitFor('all frames', () => (received.frames.length === frames.length ? true : undefined));
-  assert.equal(written, frames.length);
   assert.deepEqual(received.frames.map((f) => f.receivedAt), [1000.5, 1001.5, 1002.5, 1003.5]);
   received.frames.forEach((f, i) => assert.deepEqual(f.bytes, [...frames[i]!]));
   client.close();
@@ -108,8 +115,8 @@ test('a wrong, reused or cancelled key gets no link', async (t) => {
   wrong.write(Buffer.concat([Buffer.alloc(32, 0xab), header(1, 1), Buffer.of(1)]));
   await closedBy(wrong);
 
-  const right = await TickLinkClient.connect(server.path, expected.key);
-  right.send(Uint8Array.of(42), 5, () => undefined);
+  const right = await TickLinkClient.connect(server.path, expected.key, noFlow);
+  right.send(Uint8Array.of(42), 5);
   await waitFor('the frame', () => (received.frames.length === 1 ? true : undefined));
 
   const reused = await rawClient(server.path);
@@ -128,13 +135,62 @@ test('cancel() ends an open link without reporting it as a failure; close() remo
   const server = await TickLinkServer.open();
   const { received, handlers } = recorder();
   const expected = server.expect(handlers);
-  const client = await TickLinkClient.connect(server.path, expected.key);
+  const client = await TickLinkClient.connect(server.path, expected.key, noFlow);
   const ended = new Promise<void>((resolve) => client.onClose(() => resolve()));
-  client.send(Uint8Array.of(1), 1, () => undefined);
+  client.send(Uint8Array.of(1), 1);
   await waitFor('the frame', () => (received.frames.length === 1 ? true : undefined));
   expected.cancel();
   await ended;
   assert.deepEqual(received.closed, []);
   await server.close();
   if (process.platform !== 'win32') assert.equal(existsSync(dirname(server.path)), false);
+});
+
+test('an agent that stops reading pauses the sender; nothing is lost, and it resumes', async (t) => {
+  // A stand-in agent that takes the key and then reads only when told.
+  const dir = mkdtempSync(join(tmpdir(), 'link-test-'));
+  const path = join(dir, 'agent.sock');
+  let agentSide: Socket | undefined;
+  const server = createServer({ pauseOnConnect: true }, (socket) => (agentSide = socket));
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  t.after(async () => {
+    agentSide?.destroy();
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const events: string[] = [];
+  const flow = { pause: () => events.push('pause'), resume: () => events.push('resume') };
+  const client = await TickLinkClient.connect(path, 'ab'.repeat(32), flow, { highWaterBytes: 256 * 1024 });
+  const frame = new Uint8Array(10_000);
+  let sent = 0;
+  while (events.length === 0 && sent < 10_000) {
+    new DataView(frame.buffer).setUint32(0, sent);
+    client.send(frame, sent++);
+    if (sent % 20 === 0) await new Promise((resolve) => setImmediate(resolve)); // let writes complete
+  }
+  assert.deepEqual(events, ['pause'], 'the sender is paused once the agent stops reading');
+  assert.ok(client.pendingBytes >= 256 * 1024);
+
+  const got: number[] = [];
+  const reader = new LinkFrameReader((bytes, receivedAt) => {
+    assert.equal(new DataView(bytes.buffer, bytes.byteOffset).getUint32(0), receivedAt);
+    got.push(receivedAt);
+    return undefined;
+  });
+  let key = Buffer.alloc(0);
+  agentSide!.on('data', (chunk: Buffer) => {
+    if (key.byteLength < 32) {
+      const take = Math.min(32 - key.byteLength, chunk.byteLength);
+      key = Buffer.concat([key, chunk.subarray(0, take)]);
+      chunk = chunk.subarray(take);
+    }
+    if (chunk.byteLength > 0) assert.equal(reader.push(chunk), undefined);
+  });
+  agentSide!.resume();
+  await waitFor('every frame', () => (got.length === sent ? true : undefined));
+  assert.deepEqual(got, Array.from({ length: sent }, (_, i) => i), 'in order, none missing');
+  assert.equal(key.toString('hex'), 'ab'.repeat(32));
+  await waitFor('resumed', () => (events.length === 2 ? true : undefined));
+  assert.deepEqual(events, ['pause', 'resume']);
+  client.close();
 });

@@ -1,0 +1,443 @@
+/**
+ * A WebSocket client (RFC 6455, client role) for reading a broker's market-data feed at high
+ * rates. The socket reads straight into one reusable buffer (Node's `onread`), frames are parsed
+ * where they landed, and each binary message reaches the listener as a view into that buffer,
+ * valid only during the call. No buffer is allocated per message or per read: a general client
+ * allocates both, and at a million ticks a second the garbage collector then costs the worker
+ * more than the rest of its work together (see docs/ARCHITECTURE.md).
+ *
+ * Scope is what a ticker feed needs: ws: and wss:, no extensions (so no compression), no
+ * subprotocols; text and binary messages, fragmentation, ping/pong and the closing handshake.
+ */
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
+import { isIP, connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+
+export interface FeedSocketListener {
+  open(): void;
+  /** A binary message: a view into the read buffer, valid only until this call returns. */
+  binary(bytes: Uint8Array): void;
+  text(text: string): void;
+  /** The server answered the upgrade with another HTTP status; the socket then closes. */
+  unexpectedResponse(status: number): void;
+  /**
+   * Once, when the connection is gone: the close code the server sent (1005 if its close frame
+   * had none, 1006 if there was no closing handshake) and, after a failure, what went wrong.
+   */
+  close(code: number, reason: string, error: string | undefined): void;
+}
+
+export interface FeedSocketOptions {
+  headers?: Record<string, string>;
+  /** From the start of the connection to the server's 101 answer. */
+  handshakeTimeoutMs: number;
+  /** A longer message (whole, after reassembly) fails the connection with 1009. */
+  maxMessageBytes?: number;
+  /** Extra TLS options for wss: (a test's own CA, say). */
+  tls?: ConnectionOptions;
+}
+
+type State = 'connecting' | 'open' | 'closing' | 'closed';
+
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** The read buffer starts this big and grows to hold the largest message seen. */
+const INITIAL_BUFFER_BYTES = 1024 * 1024;
+/** A read is never offered less room than this. */
+const MIN_READ_BYTES = 64 * 1024;
+const MAX_RESPONSE_HEAD_BYTES = 16 * 1024;
+const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+const OP_CONTINUATION = 0x0;
+const OP_TEXT = 0x1;
+const OP_BINARY = 0x2;
+const OP_CLOSE = 0x8;
+const OP_PING = 0x9;
+const OP_PONG = 0xa;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Close codes a peer may send (RFC 6455 §7.4). */
+function isValidCloseCode(code: number): boolean {
+  return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
+}
+
+class ProtocolError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class FeedSocket {
+  private readonly socket: Socket;
+  private readonly listener: FeedSocketListener;
+  private readonly maxMessageBytes: number;
+  private readonly expectedAccept: string;
+  private state: State = 'connecting';
+  private paused = false;
+  private handshakeTimer: NodeJS.Timeout | null;
+
+  // The read buffer: unparsed bytes are [start, end); reads land at end.
+  private buffer = Buffer.allocUnsafe(INITIAL_BUFFER_BYTES);
+  private start = 0;
+  private end = 0;
+  /** Bytes from `start` the next frame needs in one piece (0 when not yet known). */
+  private want = 0;
+
+  // A fragmented message being reassembled.
+  private fragmentOpcode = 0;
+  private fragments: Buffer | null = null;
+  private fragmentBytes = 0;
+
+  private closeCode = 1006;
+  private closeReason = '';
+  private error: string | undefined;
+
+  /** Connects at once. Throws on a URL or header that cannot be sent. */
+  constructor(url: string, listener: FeedSocketListener, options: FeedSocketOptions) {
+    const target = new URL(url);
+    const secure = target.protocol === 'wss:';
+    if (!secure && target.protocol !== 'ws:') throw new TypeError(`a feed url must be ws: or wss:, got ${target.protocol}`);
+    const headers = options.headers ?? {};
+    for (const [name, value] of Object.entries(headers)) {
+      if (!HEADER_TOKEN.test(name) || !HEADER_VALUE.test(value)) throw new TypeError(`invalid HTTP header ${JSON.stringify(name)}`);
+    }
+    this.listener = listener;
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const key = randomBytes(16).toString('base64');
+    this.expectedAccept = createHash('sha1').update(key + GUID).digest('base64');
+
+    const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
+    const port = Number(target.port) || (secure ? 443 : 80);
+    const onread: OnReadOpts = { buffer: this.nextReadBuffer, callback: this.onRead };
+    // tls.connect takes `onread` as net.connect does (Node's types omit it).
+    const tlsOptions: ConnectionOptions & { onread: OnReadOpts } = { ...options.tls, host, port, ...(isIP(host) ? {} : { servername: host }), onread };
+    this.socket = secure ? tlsConnect(tlsOptions) : netConnect({ host, port, onread });
+    this.socket.setNoDelay(true);
+    this.socket.on('error', (error) => this.fail(error.message));
+    this.socket.on('close', this.onSocketClose);
+    this.handshakeTimer = setTimeout(() => this.fail('opening handshake has timed out'), options.handshakeTimeoutMs);
+
+    const lines = [
+      `GET ${target.pathname}${target.search} HTTP/1.1`,
+      `Host: ${target.host}`,
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      `Sec-WebSocket-Key: ${key}`,
+      'Sec-WebSocket-Version: 13',
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    ];
+    this.socket.write(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  /** Sends a text message (ignored unless open). */
+  send(text: string): void {
+    if (this.state === 'open') this.sendFrame(OP_TEXT, Buffer.from(text, 'utf8'));
+  }
+
+  /** Stops reading and delivering until resume(); the opening handshake is still read. */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    if (this.state !== 'connecting') this.socket.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.state === 'closed') return;
+    this.socket.resume();
+    // Messages that arrived in the read that preceded the pause are still in the buffer.
+    if (this.end > this.start) setImmediate(() => this.parseSafely());
+  }
+
+  /** Starts the closing handshake (or aborts a connection still opening). */
+  close(code = 1000): void {
+    if (this.state === 'connecting') {
+      this.fail('closed before the connection was established');
+      return;
+    }
+    if (this.state !== 'open') return;
+    this.state = 'closing';
+    const payload = Buffer.allocUnsafe(2);
+    payload.writeUInt16BE(code, 0);
+    this.sendFrame(OP_CLOSE, payload);
+  }
+
+  /** Drops the connection at once. */
+  terminate(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closing';
+    this.socket.destroy();
+  }
+
+  // --- reading ---
+
+  /** Where the next read lands: after the unparsed bytes, with room to spare. */
+  private readonly nextReadBuffer = (): Uint8Array => {
+    if (this.start === this.end) this.start = this.end = 0;
+    if (this.buffer.byteLength - this.end < MIN_READ_BYTES || this.buffer.byteLength - this.start < this.want) this.makeRoom();
+    return this.buffer.subarray(this.end);
+  };
+
+  /** Moves the unparsed bytes to the front, into a bigger buffer if the next frame needs one. */
+  private makeRoom(): void {
+    const pending = this.end - this.start;
+    const needed = Math.max(pending, this.want) + MIN_READ_BYTES;
+    if (needed > this.buffer.byteLength) {
+      let size = this.buffer.byteLength;
+      while (size < needed) size *= 2;
+      const bigger = Buffer.allocUnsafe(size);
+      this.buffer.copy(bigger, 0, this.start, this.end);
+      this.buffer = bigger;
+    } else {
+      this.buffer.copyWithin(0, this.start, this.end);
+    }
+    this.start = 0;
+    this.end = pending;
+  }
+
+  private readonly onRead = (bytes: number): boolean => {
+    this.end += bytes;
+    this.parseSafely();
+    return true;
+  };
+
+  /** Runs inside the socket's read callback, where a throw would take the process down. */
+  private parseSafely(): void {
+    try {
+      this.parse();
+    } catch (error) {
+      if (error instanceof ProtocolError) this.fail(error.message, error.code);
+      else this.fail(`failed to read the feed: ${(error as Error).message}`);
+    }
+  }
+
+  private parse(): void {
+    while (this.state !== 'closed' && this.end > this.start && !(this.paused && this.state !== 'connecting')) {
+      if (this.state === 'connecting') {
+        if (!this.readHandshake()) return;
+        continue;
+      }
+      if (!this.readFrame()) return;
+    }
+  }
+
+  private readHandshake(): boolean {
+    const available = this.buffer.subarray(this.start, this.end);
+    const headEnd = available.indexOf('\r\n\r\n', 0, 'latin1');
+    if (headEnd < 0) {
+      if (available.byteLength > MAX_RESPONSE_HEAD_BYTES) throw new ProtocolError(1002, 'the upgrade response head is too large');
+      return false;
+    }
+    const [statusLine = '', ...lines] = available.toString('latin1', 0, headEnd).split('\r\n');
+    this.start += headEnd + 4;
+    const status = /^HTTP\/1\.1 (\d{3})(?: |$)/.exec(statusLine);
+    if (!status) throw new ProtocolError(1002, `not an HTTP response: ${JSON.stringify(statusLine.slice(0, 80))}`);
+    if (status[1] !== '101') {
+      this.listener.unexpectedResponse(Number(status[1]));
+      this.fail(`unexpected server response: ${status[1]}`);
+      return false;
+    }
+    const headers = new Map<string, string>();
+    for (const line of lines) {
+      const colon = line.indexOf(':');
+      if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+    }
+    if (headers.get('upgrade')?.toLowerCase() !== 'websocket') throw new ProtocolError(1002, 'the upgrade response lacks "Upgrade: websocket"');
+    if (!/(^|,)\s*upgrade\s*(,|$)/i.test(headers.get('connection') ?? '')) throw new ProtocolError(1002, 'the upgrade response lacks "Connection: Upgrade"');
+    if (headers.get('sec-websocket-accept') !== this.expectedAccept) throw new ProtocolError(1002, 'the upgrade response has a wrong Sec-WebSocket-Accept');
+    if (headers.has('sec-websocket-extensions')) throw new ProtocolError(1002, 'the server chose an extension that was not offered');
+    if (headers.has('sec-websocket-protocol')) throw new ProtocolError(1002, 'the server chose a subprotocol that was not offered');
+    this.state = 'open';
+    this.clearHandshakeTimer();
+    if (this.paused) this.socket.pause();
+    this.listener.open();
+    return true;
+  }
+
+  /** Handles one whole frame at `start`; false when it has not fully arrived. */
+  private readFrame(): boolean {
+    const buffer = this.buffer;
+    const at = this.start;
+    const available = this.end - at;
+    if (available < 2) return false;
+    const b0 = buffer[at]!;
+    const b1 = buffer[at + 1]!;
+    let length = b1 & 0x7f;
+    let header = 2;
+    if (length === 126) {
+      if (available < 4) return false;
+      length = buffer.readUInt16BE(at + 2);
+      header = 4;
+    } else if (length === 127) {
+      if (available < 10) return false;
+      if (buffer.readUInt32BE(at + 2) !== 0) throw new ProtocolError(1009, 'a frame is longer than 4 GiB');
+      length = buffer.readUInt32BE(at + 6);
+      header = 10;
+    }
+    if ((b0 & 0x70) !== 0) throw new ProtocolError(1002, 'a frame has reserved bits set');
+    if ((b1 & 0x80) !== 0) throw new ProtocolError(1002, 'the server masked a frame');
+    const opcode = b0 & 0x0f;
+    const fin = (b0 & 0x80) !== 0;
+    if (opcode >= OP_CLOSE) {
+      if (!fin || length > 125) throw new ProtocolError(1002, 'a control frame is fragmented or longer than 125 bytes');
+    } else if (this.fragmentBytes + length > this.maxMessageBytes) {
+      throw new ProtocolError(1009, `a message is longer than ${this.maxMessageBytes} bytes`);
+    }
+    if (available < header + length) {
+      this.want = header + length;
+      return false;
+    }
+    this.want = 0;
+    const from = at + header;
+    const to = from + length;
+    this.start = to;
+    this.onFrame(opcode, fin, from, to);
+    return true;
+  }
+
+  private onFrame(opcode: number, fin: boolean, from: number, to: number): void {
+    switch (opcode) {
+      case OP_TEXT:
+      case OP_BINARY:
+        if (this.fragmentOpcode !== 0) throw new ProtocolError(1002, 'a new message started inside a fragmented one');
+        if (fin) return this.deliver(opcode, this.buffer.subarray(from, to));
+        this.fragmentOpcode = opcode;
+        return this.addFragment(from, to);
+      case OP_CONTINUATION: {
+        if (this.fragmentOpcode === 0) throw new ProtocolError(1002, 'a continuation frame without a message to continue');
+        this.addFragment(from, to);
+        if (!fin) return;
+        const opcodeOfMessage = this.fragmentOpcode;
+        const message = this.fragments!.subarray(0, this.fragmentBytes);
+        this.fragmentOpcode = 0;
+        this.fragmentBytes = 0;
+        return this.deliver(opcodeOfMessage, message);
+      }
+      case OP_CLOSE:
+        return this.onCloseFrame(from, to);
+      case OP_PING:
+        if (this.state === 'open') this.sendFrame(OP_PONG, Buffer.from(this.buffer.subarray(from, to)));
+        return;
+      case OP_PONG:
+        return;
+      default:
+        throw new ProtocolError(1002, `a frame has the unknown opcode ${opcode}`);
+    }
+  }
+
+  private addFragment(from: number, to: number): void {
+    const length = to - from;
+    const needed = this.fragmentBytes + length;
+    if (!this.fragments || this.fragments.byteLength < needed) {
+      const bigger = Buffer.allocUnsafe(Math.max(needed, 2 * (this.fragments?.byteLength ?? 0), 64 * 1024));
+      this.fragments?.copy(bigger, 0, 0, this.fragmentBytes);
+      this.fragments = bigger;
+    }
+    this.buffer.copy(this.fragments, this.fragmentBytes, from, to);
+    this.fragmentBytes = needed;
+  }
+
+  private deliver(opcode: number, bytes: Uint8Array): void {
+    if (this.state !== 'open') return; // data after our close frame is not read
+    if (opcode === OP_BINARY) {
+      this.listener.binary(bytes);
+      return;
+    }
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      throw new ProtocolError(1007, 'a text message is not valid UTF-8');
+    }
+    this.listener.text(text);
+  }
+
+  private onCloseFrame(from: number, to: number): void {
+    const length = to - from;
+    if (length === 1) throw new ProtocolError(1002, 'a close frame has a 1-byte payload');
+    let code = 1005;
+    let reason = '';
+    if (length >= 2) {
+      code = this.buffer.readUInt16BE(from);
+      if (!isValidCloseCode(code)) throw new ProtocolError(1002, `a close frame has the invalid code ${code}`);
+      try {
+        reason = utf8.decode(this.buffer.subarray(from + 2, to));
+      } catch {
+        throw new ProtocolError(1007, 'a close reason is not valid UTF-8');
+      }
+    }
+    this.closeCode = code;
+    this.closeReason = reason;
+    if (this.state === 'open') {
+      // Echo the code, as the closing handshake asks.
+      const payload = Buffer.allocUnsafe(length >= 2 ? 2 : 0);
+      if (length >= 2) payload.writeUInt16BE(code, 0);
+      this.sendFrame(OP_CLOSE, payload);
+    }
+    this.state = 'closing';
+    this.start = this.end; // nothing after a close frame counts
+    this.socket.end();
+  }
+
+  // --- writing and ending ---
+
+  /** Client frames are masked (RFC 6455 §5.3). */
+  private sendFrame(opcode: number, payload: Buffer): void {
+    const length = payload.byteLength;
+    const header = length < 126 ? 6 : length < 65536 ? 8 : 14;
+    const frame = Buffer.allocUnsafe(header + length);
+    frame[0] = 0x80 | opcode;
+    if (length < 126) frame[1] = 0x80 | length;
+    else if (length < 65536) {
+      frame[1] = 0x80 | 126;
+      frame.writeUInt16BE(length, 2);
+    } else {
+      frame[1] = 0x80 | 127;
+      frame.writeUInt32BE(0, 2);
+      frame.writeUInt32BE(length, 6);
+    }
+    const mask = header - 4;
+    randomFillSync(frame, mask, 4);
+    for (let i = 0; i < length; i++) frame[header + i] = payload[i]! ^ frame[mask + (i & 3)]!;
+    this.socket.write(frame);
+  }
+
+  /** Ends the connection over a failure; the first failure is the one reported. */
+  private fail(message: string, code?: number): void {
+    if (this.state === 'closed') return;
+    this.error ??= message;
+    if (code !== undefined && this.state === 'open') {
+      const payload = Buffer.allocUnsafe(2);
+      payload.writeUInt16BE(code, 0);
+      this.sendFrame(OP_CLOSE, payload);
+    }
+    this.state = 'closing';
+    this.start = this.end; // nothing more is read
+    this.want = 0;
+    this.clearHandshakeTimer();
+    this.socket.destroy();
+  }
+
+  private readonly onSocketClose = (): void => {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.clearHandshakeTimer();
+    this.fragments = null;
+    this.listener.close(this.closeCode, this.closeReason, this.error);
+  };
+
+  private clearHandshakeTimer(): void {
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = null;
+  }
+}
