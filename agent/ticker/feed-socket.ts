@@ -12,6 +12,7 @@
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { isIP, connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { ReadBuffer } from './read-buffer';
 
 export interface FeedSocketListener {
   open(): void;
@@ -41,10 +42,6 @@ type State = 'connecting' | 'open' | 'closing' | 'closed';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-/** The read buffer starts this big and grows to hold the largest message seen. */
-const INITIAL_BUFFER_BYTES = 1024 * 1024;
-/** A read is never offered less room than this. */
-const MIN_READ_BYTES = 64 * 1024;
 const MAX_RESPONSE_HEAD_BYTES = 16 * 1024;
 const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
@@ -81,12 +78,7 @@ export class FeedSocket {
   private paused = false;
   private handshakeTimer: NodeJS.Timeout | null;
 
-  // The read buffer: unparsed bytes are [start, end); reads land at end.
-  private buffer = Buffer.allocUnsafe(INITIAL_BUFFER_BYTES);
-  private start = 0;
-  private end = 0;
-  /** Bytes from `start` the next frame needs in one piece (0 when not yet known). */
-  private want = 0;
+  private readonly input = new ReadBuffer();
 
   // A fragmented message being reassembled.
   private fragmentOpcode = 0;
@@ -113,7 +105,7 @@ export class FeedSocket {
 
     const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
     const port = Number(target.port) || (secure ? 443 : 80);
-    const onread: OnReadOpts = { buffer: this.nextReadBuffer, callback: this.onRead };
+    const onread: OnReadOpts = { buffer: this.input.next, callback: this.onRead };
     // tls.connect takes `onread` as net.connect does (Node's types omit it).
     const tlsOptions: ConnectionOptions & { onread: OnReadOpts } = { ...options.tls, host, port, ...(isIP(host) ? {} : { servername: host }), onread };
     this.socket = secure ? tlsConnect(tlsOptions) : netConnect({ host, port, onread });
@@ -156,7 +148,7 @@ export class FeedSocket {
     if (this.state === 'closed') return;
     this.socket.resume();
     // Messages that arrived in the read that preceded the pause are still in the buffer.
-    if (this.end > this.start) setImmediate(() => this.parseSafely());
+    if (this.input.available > 0) setImmediate(() => this.parseSafely());
   }
 
   /** Starts the closing handshake (or aborts a connection still opening). */
@@ -181,32 +173,8 @@ export class FeedSocket {
 
   // --- reading ---
 
-  /** Where the next read lands: after the unparsed bytes, with room to spare. */
-  private readonly nextReadBuffer = (): Uint8Array => {
-    if (this.start === this.end) this.start = this.end = 0;
-    if (this.buffer.byteLength - this.end < MIN_READ_BYTES || this.buffer.byteLength - this.start < this.want) this.makeRoom();
-    return this.buffer.subarray(this.end);
-  };
-
-  /** Moves the unparsed bytes to the front, into a bigger buffer if the next frame needs one. */
-  private makeRoom(): void {
-    const pending = this.end - this.start;
-    const needed = Math.max(pending, this.want) + MIN_READ_BYTES;
-    if (needed > this.buffer.byteLength) {
-      let size = this.buffer.byteLength;
-      while (size < needed) size *= 2;
-      const bigger = Buffer.allocUnsafe(size);
-      this.buffer.copy(bigger, 0, this.start, this.end);
-      this.buffer = bigger;
-    } else {
-      this.buffer.copyWithin(0, this.start, this.end);
-    }
-    this.start = 0;
-    this.end = pending;
-  }
-
   private readonly onRead = (bytes: number): boolean => {
-    this.end += bytes;
+    this.input.received(bytes);
     this.parseSafely();
     return true;
   };
@@ -222,7 +190,7 @@ export class FeedSocket {
   }
 
   private parse(): void {
-    while (this.state !== 'closed' && this.end > this.start && !(this.paused && this.state !== 'connecting')) {
+    while (this.state !== 'closed' && this.input.available > 0 && !(this.paused && this.state !== 'connecting')) {
       if (this.state === 'connecting') {
         if (!this.readHandshake()) return;
         continue;
@@ -232,14 +200,15 @@ export class FeedSocket {
   }
 
   private readHandshake(): boolean {
-    const available = this.buffer.subarray(this.start, this.end);
+    const input = this.input;
+    const available = input.bytes.subarray(input.start, input.end);
     const headEnd = available.indexOf('\r\n\r\n', 0, 'latin1');
     if (headEnd < 0) {
       if (available.byteLength > MAX_RESPONSE_HEAD_BYTES) throw new ProtocolError(1002, 'the upgrade response head is too large');
       return false;
     }
     const [statusLine = '', ...lines] = available.toString('latin1', 0, headEnd).split('\r\n');
-    this.start += headEnd + 4;
+    input.start += headEnd + 4;
     const status = /^HTTP\/1\.1 (\d{3})(?: |$)/.exec(statusLine);
     if (!status) throw new ProtocolError(1002, `not an HTTP response: ${JSON.stringify(statusLine.slice(0, 80))}`);
     if (status[1] !== '101') {
@@ -266,9 +235,10 @@ export class FeedSocket {
 
   /** Handles one whole frame at `start`; false when it has not fully arrived. */
   private readFrame(): boolean {
-    const buffer = this.buffer;
-    const at = this.start;
-    const available = this.end - at;
+    const input = this.input;
+    const buffer = input.bytes;
+    const at = input.start;
+    const available = input.end - at;
     if (available < 2) return false;
     const b0 = buffer[at]!;
     const b1 = buffer[at + 1]!;
@@ -294,13 +264,13 @@ export class FeedSocket {
       throw new ProtocolError(1009, `a message is longer than ${this.maxMessageBytes} bytes`);
     }
     if (available < header + length) {
-      this.want = header + length;
+      input.want = header + length;
       return false;
     }
-    this.want = 0;
+    input.want = 0;
     const from = at + header;
     const to = from + length;
-    this.start = to;
+    input.start = to;
     this.onFrame(opcode, fin, from, to);
     return true;
   }
@@ -310,7 +280,7 @@ export class FeedSocket {
       case OP_TEXT:
       case OP_BINARY:
         if (this.fragmentOpcode !== 0) throw new ProtocolError(1002, 'a new message started inside a fragmented one');
-        if (fin) return this.deliver(opcode, this.buffer.subarray(from, to));
+        if (fin) return this.deliver(opcode, this.input.bytes.subarray(from, to));
         this.fragmentOpcode = opcode;
         return this.addFragment(from, to);
       case OP_CONTINUATION: {
@@ -326,7 +296,7 @@ export class FeedSocket {
       case OP_CLOSE:
         return this.onCloseFrame(from, to);
       case OP_PING:
-        if (this.state === 'open') this.sendFrame(OP_PONG, Buffer.from(this.buffer.subarray(from, to)));
+        if (this.state === 'open') this.sendFrame(OP_PONG, Buffer.from(this.input.bytes.subarray(from, to)));
         return;
       case OP_PONG:
         return;
@@ -343,7 +313,7 @@ export class FeedSocket {
       this.fragments?.copy(bigger, 0, 0, this.fragmentBytes);
       this.fragments = bigger;
     }
-    this.buffer.copy(this.fragments, this.fragmentBytes, from, to);
+    this.input.bytes.copy(this.fragments, this.fragmentBytes, from, to);
     this.fragmentBytes = needed;
   }
 
@@ -368,10 +338,10 @@ export class FeedSocket {
     let code = 1005;
     let reason = '';
     if (length >= 2) {
-      code = this.buffer.readUInt16BE(from);
+      code = this.input.bytes.readUInt16BE(from);
       if (!isValidCloseCode(code)) throw new ProtocolError(1002, `a close frame has the invalid code ${code}`);
       try {
-        reason = utf8.decode(this.buffer.subarray(from + 2, to));
+        reason = utf8.decode(this.input.bytes.subarray(from + 2, to));
       } catch {
         throw new ProtocolError(1007, 'a close reason is not valid UTF-8');
       }
@@ -385,7 +355,7 @@ export class FeedSocket {
       this.sendFrame(OP_CLOSE, payload);
     }
     this.state = 'closing';
-    this.start = this.end; // nothing after a close frame counts
+    this.input.discard(); // nothing after a close frame counts
     this.socket.end();
   }
 
@@ -422,8 +392,7 @@ export class FeedSocket {
       this.sendFrame(OP_CLOSE, payload);
     }
     this.state = 'closing';
-    this.start = this.end; // nothing more is read
-    this.want = 0;
+    this.input.discard(); // nothing more is read
     this.clearHandshakeTimer();
     this.socket.destroy();
   }

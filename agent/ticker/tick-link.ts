@@ -5,15 +5,20 @@
  * every frame several times, and that copying (and the garbage it leaves) was the workers'
  * main cost.
  *
- * A worker connects, writes the 32-byte key it was given in its `init` message, then writes
- * frames: uint32 length, float64 receivedAt (epoch ms), then `length` bytes of a Kite frame.
- * Big-endian, like everything else on the wire.
+ * The worker listens on a path the agent chose in its private directory and tells the agent
+ * (`link-listening`); the agent connects and writes the 32-byte key it gave the worker in its
+ * `init` message; the worker checks it in constant time, stops listening, and writes frames:
+ * uint32 length, float64 receivedAt (epoch ms), then `length` bytes of a Kite frame. Big-endian,
+ * like everything else on the wire. The agent is the side that connects because only a
+ * connecting socket can read into a buffer of its own (`onread`): the agent parses frames where
+ * they land, with nothing allocated or joined per read.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ReadBuffer } from './read-buffer';
 
 export const LINK_KEY_BYTES = 32;
 export const LINK_HEADER = 12;
@@ -22,162 +27,131 @@ export const LINK_MAX_FRAME = 4 * 1024 * 1024;
 const KEY_TIMEOUT_MS = 5000;
 
 export interface LinkHandlers {
-  /** One frame; returning an error text ends the link. */
+  /** One frame, a view valid only during the call; returning an error text ends the link. */
   frame(bytes: Uint8Array, receivedAt: number): string | undefined;
   /** The link ended: the worker closed it, or it sent something that is not a frame. */
   closed(reason: string): void;
 }
 
 export interface ExpectedLink {
+  /** Where the worker is to listen. */
+  readonly path: string;
   /** Hex key to hand to the worker (single use). */
   readonly key: string;
-  /** Forgets the key, and ends the link if it is open. */
+  /** Connects, once the worker says it is listening. */
+  connect(): void;
+  /** Ends the link, or stops it from being made; `closed` is not called after this. */
   cancel(): void;
 }
 
-interface Pending {
-  key: Buffer;
-  handlers: LinkHandlers;
-  socket: Socket | null;
-  cancelled: boolean;
-}
-
-/** The agent's side: one listening socket, one link per worker process. */
-export class TickLinkServer {
-  private readonly pending = new Set<Pending>();
+/** The agent's side: a private directory holding each worker's link socket. */
+export class TickLinks {
   private readonly sockets = new Set<Socket>();
 
-  private constructor(
-    private readonly server: Server,
-    readonly path: string,
-    private readonly dir: string | null,
-  ) {
-    server.on('connection', (socket) => this.accept(socket));
+  private constructor(private readonly dir: string | null) {}
+
+  static open(): TickLinks {
+    return new TickLinks(process.platform === 'win32' ? null : mkdtempSync(join(tmpdir(), 'algodeck-'))); // mode 0700
   }
 
-  static async open(): Promise<TickLinkServer> {
-    const id = randomBytes(8).toString('hex');
-    const dir = process.platform === 'win32' ? null : mkdtempSync(join(tmpdir(), 'algodeck-')); // mode 0700
-    const path = dir ? join(dir, 'ticks.sock') : `\\\\.\\pipe\\algodeck-${process.pid}-${id}`;
-    const server = createServer();
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(path, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (error) {
-      if (dir) rmSync(dir, { recursive: true, force: true });
-      throw error;
-    }
-    return new TickLinkServer(server, path, dir);
-  }
-
-  /** Registers a worker-to-be; its frames go to `handlers` once it connects with the key. */
+  /** A link for a worker-to-be: its frames go to `handlers` once connected. */
   expect(handlers: LinkHandlers): ExpectedLink {
-    const entry: Pending = { key: randomBytes(LINK_KEY_BYTES), handlers, socket: null, cancelled: false };
-    this.pending.add(entry);
+    const id = randomBytes(16).toString('hex');
+    const path = this.dir ? join(this.dir, `${id}.sock`) : `\\\\.\\pipe\\algodeck-${id}`;
+    const key = randomBytes(LINK_KEY_BYTES);
+    let socket: Socket | null = null;
+    let cancelled = false;
     return {
-      key: entry.key.toString('hex'),
+      path,
+      key: key.toString('hex'),
+      connect: () => {
+        if (socket || cancelled) return;
+        socket = this.connect(path, key, handlers, () => cancelled);
+      },
       cancel: () => {
-        entry.cancelled = true;
-        this.pending.delete(entry);
-        entry.socket?.destroy();
+        cancelled = true;
+        socket?.destroy();
       },
     };
   }
 
-  async close(): Promise<void> {
+  close(): void {
     for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private accept(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    socket.on('error', () => undefined); // 'close' follows
-    const timer = setTimeout(() => socket.destroy(), KEY_TIMEOUT_MS);
-    timer.unref();
-    let head = Buffer.alloc(0);
-    const onKey = (chunk: Buffer) => {
-      head = Buffer.concat([head, chunk]);
-      if (head.byteLength < LINK_KEY_BYTES) return;
-      clearTimeout(timer);
-      socket.off('data', onKey);
-      const entry = this.match(head.subarray(0, LINK_KEY_BYTES));
-      if (!entry) {
-        socket.destroy();
-        return;
-      }
-      this.pending.delete(entry);
-      entry.socket = socket;
-      const reader = new LinkFrameReader(entry.handlers.frame);
-      let failure = 'the worker closed its tick link';
-      socket.on('data', (data: Buffer) => {
-        const error = reader.push(data);
-        if (error) {
+  private connect(path: string, key: Buffer, handlers: LinkHandlers, cancelled: () => boolean): Socket {
+    const reader = new LinkFrameReader(handlers.frame);
+    let failure = 'the worker closed its tick link';
+    const socket = connect({
+      path,
+      onread: {
+        buffer: reader.next,
+        callback: (bytes) => {
+          const error = reader.received(bytes);
+          if (error === undefined) return true;
           failure = error;
           socket.destroy();
-        }
-      });
-      socket.on('close', () => {
-        if (!entry.cancelled) entry.handlers.closed(failure);
-      });
-      const rest = head.subarray(LINK_KEY_BYTES);
-      if (rest.byteLength > 0) socket.emit('data', rest);
-    };
-    socket.on('data', onKey);
-  }
-
-  /** Compares against every pending key, each in constant time. */
-  private match(key: Buffer): Pending | undefined {
-    let found: Pending | undefined;
-    for (const entry of this.pending) if (timingSafeEqual(entry.key, key)) found = entry;
-    return found;
+          return false;
+        },
+      },
+    });
+    this.sockets.add(socket);
+    socket.on('connect', () => socket.write(key));
+    socket.on('error', (error) => (failure = `tick link: ${error.message}`));
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      if (!cancelled()) handlers.closed(failure);
+    });
+    return socket;
   }
 }
 
 /**
- * Cuts a byte stream into link frames. A frame inside one chunk is handed over as a view (no
- * copy); only a frame split across chunks is joined. Returns an error text for a bad header.
+ * Cuts a byte stream into link frames, in place: the stream is read into a reusable buffer and
+ * each frame handed over as a view into it. Returns an error text for a bad header.
  */
 export class LinkFrameReader {
-  private parts: Buffer[] = [];
-  private partBytes = 0;
-  private need = 0;
+  private readonly input = new ReadBuffer();
 
   constructor(private readonly onFrame: (bytes: Uint8Array, receivedAt: number) => string | undefined) {}
 
-  push(chunk: Buffer): string | undefined {
-    let buffer = chunk;
-    if (this.partBytes > 0) {
-      this.parts.push(chunk);
-      this.partBytes += chunk.byteLength;
-      if (this.partBytes < this.need) return undefined;
-      buffer = Buffer.concat(this.parts, this.partBytes);
-      this.parts = [];
-      this.partBytes = 0;
-    }
-    let at = 0;
-    while (buffer.byteLength - at >= LINK_HEADER) {
+  /** Where the next read lands (`onread.buffer`). */
+  readonly next = (): Uint8Array => this.input.next();
+
+  /** `bytes` more have landed: hands over every whole frame. */
+  received(bytes: number): string | undefined {
+    const input = this.input;
+    input.received(bytes);
+    const buffer = input.bytes;
+    while (input.end - input.start >= LINK_HEADER) {
+      const at = input.start;
       const length = buffer.readUInt32BE(at);
       if (length > LINK_MAX_FRAME) return `a ${length}-byte frame is past the ${LINK_MAX_FRAME}-byte limit`;
       const receivedAt = buffer.readDoubleBE(at + 4);
       if (!Number.isFinite(receivedAt)) return 'a frame has no valid arrival time';
       const end = at + LINK_HEADER + length;
-      if (end > buffer.byteLength) break;
+      if (end > input.end) {
+        input.want = LINK_HEADER + length;
+        return undefined;
+      }
+      input.want = 0;
+      input.start = end;
       const error = this.onFrame(new Uint8Array(buffer.buffer, buffer.byteOffset + at + LINK_HEADER, length), receivedAt);
       if (error !== undefined) return error;
-      at = end;
     }
-    if (at < buffer.byteLength) {
-      const rest = buffer.subarray(at);
-      this.parts = [rest];
-      this.partBytes = rest.byteLength;
-      this.need = rest.byteLength >= LINK_HEADER ? LINK_HEADER + rest.readUInt32BE(0) : LINK_HEADER;
+    return undefined;
+  }
+
+  /** Copies a chunk in and reads it: for a stream that arrives as buffers. */
+  push(chunk: Uint8Array): string | undefined {
+    for (let at = 0; at < chunk.byteLength; ) {
+      const room = this.next();
+      const take = Math.min(room.byteLength, chunk.byteLength - at);
+      room.set(chunk.subarray(at, at + take));
+      at += take;
+      const error = this.received(take);
+      if (error !== undefined) return error;
     }
     return undefined;
   }
@@ -220,16 +194,41 @@ export class TickLinkClient {
     this.highWater = options.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES;
   }
 
-  static connect(path: string, key: string, flow: LinkFlowControl, options: TickLinkClientOptions = {}): Promise<TickLinkClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(path);
-      socket.once('error', reject);
-      socket.once('connect', () => {
-        socket.off('error', reject);
-        socket.write(Buffer.from(key, 'hex'));
-        resolve(new TickLinkClient(socket, flow, options));
+  /**
+   * Listens on `path`; `accepted` resolves with the link once the agent has connected with the
+   * key. Connections with another key (or none within 5 s) are dropped and listening goes on.
+   */
+  static async listen(path: string, key: string, flow: LinkFlowControl, options: TickLinkClientOptions = {}): Promise<{ accepted: Promise<TickLinkClient> }> {
+    const expected = Buffer.from(key, 'hex');
+    let accept: (link: TickLinkClient) => void = () => undefined;
+    const accepted = new Promise<TickLinkClient>((resolve) => (accept = resolve));
+    const server = createServer((socket) => {
+      socket.on('error', () => undefined); // 'close' follows
+      const timer = setTimeout(() => socket.destroy(), KEY_TIMEOUT_MS);
+      let head = Buffer.alloc(0);
+      const onKey = (chunk: Buffer) => {
+        head = Buffer.concat([head, chunk]);
+        if (head.byteLength < LINK_KEY_BYTES) return;
+        clearTimeout(timer);
+        socket.off('data', onKey);
+        if (head.byteLength !== LINK_KEY_BYTES || !timingSafeEqual(head, expected)) {
+          socket.destroy();
+          return;
+        }
+        server.close(); // one link per worker; this also removes the socket file
+        socket.resume(); // nothing more is expected from the agent; read on to see it close
+        accept(new TickLinkClient(socket, flow, options));
+      };
+      socket.on('data', onKey);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
       });
     });
+    return { accepted };
   }
 
   /** Bytes handed to `send` and not yet given to the socket. */

@@ -16,7 +16,7 @@ import { AGENT_NODE_FLAGS } from '../process/node-flags';
 import type { ProviderConfig, ProviderLimits } from './provider';
 import { planAdd, planRebalance, type Move } from './splitter';
 import type { TickHub } from './tick-hub';
-import { TickLinkServer } from './tick-link';
+import { type ExpectedLink, TickLinks } from './tick-link';
 import { fromWorkerSchema, type ToWorker } from './worker-protocol';
 import { buildTickerState, smooth, type Subscription } from './ticker-state';
 import { WorkerSlot } from './worker-slot';
@@ -61,7 +61,7 @@ export class TickerSupervisor {
   private lastStatsAt = Date.now();
   private poolChange: Promise<unknown> = Promise.resolve();
   private stopped = false;
-  private link: TickLinkServer | undefined;
+  private link: TickLinks | undefined;
 
   constructor(private readonly options: TickerOptions) {
     this.staleAfterMs = options.staleAfterMs ?? 10_000;
@@ -75,7 +75,7 @@ export class TickerSupervisor {
   /** Starts `workers` processes with `subscriptions` split evenly over them. */
   async start(workers: number, subscriptions: DesiredTicker['subscriptions'] = []): Promise<void> {
     this.checkWorkerCount(workers, subscriptions.length);
-    this.link = await TickLinkServer.open();
+    this.link = TickLinks.open();
     for (let id = 1; id <= workers; id++) this.addSlot(id);
     const unique = new Map(subscriptions.map((s) => [s.instrument, s]));
     const known = [...unique.values()].filter((s) => this.options.registry.get(s.instrument));
@@ -193,7 +193,7 @@ export class TickerSupervisor {
     this.stopped = true;
     clearInterval(this.statsTimer);
     await Promise.all([...this.slots.values()].map((slot) => this.retire(slot)));
-    await this.link?.close();
+    this.link?.close();
   }
 
   // --- workers ---
@@ -220,12 +220,12 @@ export class TickerSupervisor {
         proc.kill('SIGKILL');
       },
     });
-    proc.onMessage((message) => this.onWorkerMessage(slot, proc, message));
+    proc.onMessage((message) => this.onWorkerMessage(slot, proc, link, message));
     proc.onExit((code, signal) => {
       link.cancel();
       this.onWorkerExit(slot, proc, code, signal);
     });
-    proc.send({ type: 'init', workerId: slot.id, provider: this.options.provider, link: { path: this.link!.path, key: link.key } } satisfies ToWorker);
+    proc.send({ type: 'init', workerId: slot.id, provider: this.options.provider, link: { path: link.path, key: link.key } } satisfies ToWorker);
     const mine = [...this.subs.values()].filter((s) => s.worker === slot.id);
     this.sendGrouped(mine, (tokens, mode) => ({ type: 'subscribe', tokens, mode }));
   }
@@ -243,7 +243,7 @@ export class TickerSupervisor {
     }, delay).unref();
   }
 
-  private onWorkerMessage(slot: WorkerSlot, proc: HostedProcess, message: unknown): void {
+  private onWorkerMessage(slot: WorkerSlot, proc: HostedProcess, link: ExpectedLink, message: unknown): void {
     if (slot.proc !== proc) return;
     slot.lastHeardAt = Date.now();
     const parsed = fromWorkerSchema.safeParse(message);
@@ -252,7 +252,8 @@ export class TickerSupervisor {
       return;
     }
     const m = parsed.data;
-    if (m.type === 'provider') slot.onProviderState(m.state, m.detail);
+    if (m.type === 'link-listening') link.connect();
+    else if (m.type === 'provider') slot.onProviderState(m.state, m.detail);
     else if (m.type === 'notice') this.options.log[m.level === 'error' ? 'warn' : 'info']({ worker: slot.id }, m.text);
     else if (m.type === 'stats') slot.providerStats = m;
   }

@@ -43,21 +43,26 @@ channel.onMessage((raw) => {
       });
       provider = p;
       // An agent that falls behind pauses the broker connection: TCP then holds the ticks back.
-      TickLinkClient.connect(message.link.path, message.link.key, p).then(
-        (connected) => {
-          link = connected;
-          link.onClose((error) => {
-            if (!stopping) fail(`tick link to the agent closed${error ? `: ${error.message}` : ''}`);
-          });
-          p.connect();
-          statsTimer = setInterval(() => {
-            const { framesReceived, packetsReceived, badFrames, reconnects } = p.stats();
-            send({ type: 'stats', framesReceived, packetsReceived, badFrames, reconnects, rssBytes: process.memoryUsage.rss() });
-          }, STATS_INTERVAL_MS);
-          send({ type: 'ready', workerId: message.workerId });
-        },
-        (error: Error) => fail(`cannot open the tick link to the agent: ${error.message}`),
-      );
+      TickLinkClient.listen(message.link.path, message.link.key, p)
+        .then(({ accepted }) => {
+          send({ type: 'link-listening' });
+          return accepted;
+        })
+        .then(
+          (accepted) => {
+            link = accepted;
+            link.onClose((error) => {
+              if (!stopping) fail(`tick link to the agent closed${error ? `: ${error.message}` : ''}`);
+            });
+            p.connect();
+            statsTimer = setInterval(() => {
+              const { framesReceived, packetsReceived, badFrames, reconnects } = p.stats();
+              send({ type: 'stats', framesReceived, packetsReceived, badFrames, reconnects, rssBytes: process.memoryUsage.rss() });
+            }, STATS_INTERVAL_MS);
+            send({ type: 'ready', workerId: message.workerId });
+          },
+          (error: Error) => fail(`cannot open the tick link to the agent: ${error.message}`),
+        );
       return;
     }
     case 'subscribe':

@@ -18,7 +18,7 @@ export const toWorkerSchema = z.discriminatedUnion('type', [
     type: z.literal('init'),
     workerId: z.number().int().positive(),
     provider: providerConfigSchema,
-    /** Where to send ticks (see tick-link.ts), and the key that proves who is connecting. */
+    /** Where to listen for the agent's tick link (see tick-link.ts), and the key it will show. */
     link: z.object({ path: z.string().min(1), key: z.string().regex(/^[0-9a-f]{64}$/) }),
   }),
   z.object({ type: z.literal('subscribe'), tokens, mode: tickModeSchema }),
@@ -29,6 +29,8 @@ export const toWorkerSchema = z.discriminatedUnion('type', [
 export type ToWorker = z.infer<typeof toWorkerSchema>;
 
 export const fromWorkerSchema = z.discriminatedUnion('type', [
+  /** The worker listens on its link's path: the agent may connect. */
+  z.object({ type: z.literal('link-listening') }),
   z.object({ type: z.literal('ready'), workerId: z.number().int() }),
   z.object({
     type: z.literal('provider'),

@@ -6,7 +6,7 @@ import { buildUniverse } from '../../../agent/market/sim/universe';
 import { ChildProcessHost } from '../../../agent/process/child-process-host';
 import type { HostedProcess, ProcessHost, SpawnOptions } from '../../../agent/process/process-host';
 import { TickLinkClient } from '../../../agent/ticker/tick-link';
-import type { ToWorker } from '../../../agent/ticker/worker-protocol';
+import type { FromWorker, ToWorker } from '../../../agent/ticker/worker-protocol';
 import { encodePacket } from '../../../shared/kite-packet';
 import type { ApiError } from '../../../shared/errors';
 import { startTestAgent, waitFor } from '../../helpers/test-agent';
@@ -98,13 +98,14 @@ test('a worker that hangs (alive but silent) is replaced and its instruments tic
 
 /** The real host, except that the first ticker worker never gets its `init`: the test takes its place. */
 class ImpostorHost implements ProcessHost {
-  first: { proc: HostedProcess; link: { path: string; key: string } } | undefined;
+  first: { proc: HostedProcess; link: { path: string; key: string }; tell: (message: FromWorker) => void } | undefined;
   private readonly real = new ChildProcessHost();
 
   spawn(modulePath: string, options: SpawnOptions): HostedProcess {
     const proc = this.real.spawn(modulePath, options);
     if (this.first || !options.name.startsWith('ticker-worker')) return proc;
-    const held = { proc, link: { path: '', key: '' } };
+    const listeners: Array<(message: unknown) => void> = [];
+    const held = { proc, link: { path: '', key: '' }, tell: (message: FromWorker) => listeners.forEach((l) => l(message)) };
     this.first = held;
     return {
       get pid() {
@@ -116,7 +117,10 @@ class ImpostorHost implements ProcessHost {
         held.link = m.link;
         return true;
       },
-      onMessage: (listener) => proc.onMessage(listener),
+      onMessage: (listener) => {
+        listeners.push(listener);
+        proc.onMessage(listener);
+      },
       onExit: (listener) => proc.onExit(listener),
       kill: (signal) => proc.kill(signal),
     };
@@ -129,7 +133,9 @@ test("ticks on a worker's link are routed; a malformed frame ends the link and t
   t.after(() => agent.stop());
   await agent.api.call('subscribe', { instruments: ['NSE:INFY'], mode: 'ltp' });
   const impostor = host.first!;
-  const link = await TickLinkClient.connect(impostor.link.path, impostor.link.key, { pause: () => undefined, resume: () => undefined });
+  const { accepted } = await TickLinkClient.listen(impostor.link.path, impostor.link.key, { pause: () => undefined, resume: () => undefined });
+  impostor.tell({ type: 'link-listening' }); // as a worker would, once listening
+  const link = await accepted;
 
   const frame = new Uint8Array(2 + 2 + 8);
   const view = new DataView(frame.buffer);

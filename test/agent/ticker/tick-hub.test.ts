@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { type ConsumerSink, TickHub } from '../../../agent/ticker/tick-hub';
+import { type ConsumerSink, MAX_FRAME_BYTES, TickHub } from '../../../agent/ticker/tick-hub';
 import type { StreamFormat } from '../../../shared/contract/stream';
 import { encodePacket, type PacketFields } from '../../../shared/kite-packet';
 import type { Tick } from '../../../shared/tick';
@@ -291,7 +291,7 @@ test('a lagging all-subscriber is told how many ticks it lost and gets the lates
   assert.deepEqual(sink.ticks().map((x) => [x.instrument, x.lastPrice]), [['NSE:INFY', 1], ['NSE:INFY', 11], ['NSE:TCS', 111]]);
 });
 
-test('a busy consumer gets frames of about 128 KiB rather than one frame per turn of any size', (t) => {
+test('a busy consumer gets frames of about 64 KiB rather than one frame per turn of any size', (t) => {
   const hub = hubFor(t, 1e12);
   const all = new RecordingSink('binary');
   const named = new RecordingSink('binary');
@@ -303,7 +303,7 @@ test('a busy consumer gets frames of about 128 KiB rather than one frame per tur
   for (const sink of [all, named]) {
     const sizes = sink.sent.map((d) => (d as Uint8Array).byteLength);
     assert.ok(sizes.length >= 3, `several frames, not one of ${sizes[0]} bytes`);
-    for (const size of sizes.slice(0, -1)) assert.ok(size >= 128 * 1024 && size < 128 * 1024 + 93_200, `frame of ${size} bytes`);
+    for (const size of sizes.slice(0, -1)) assert.ok(size >= MAX_FRAME_BYTES && size < MAX_FRAME_BYTES + 93_200, `frame of ${size} bytes`);
     assert.equal(sink.ticks().length, 3000);
   }
 });

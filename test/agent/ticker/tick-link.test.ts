@@ -1,11 +1,11 @@
 /** The tick link between workers and the agent: framing, keys, and every way a link goes bad. */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { LINK_HEADER, LINK_MAX_FRAME, LinkFrameReader, TickLinkClient, TickLinkServer } from '../../../agent/ticker/tick-link';
+import { type ExpectedLink, LINK_HEADER, LINK_MAX_FRAME, LinkFrameReader, TickLinkClient, type TickLinkClientOptions, TickLinks } from '../../../agent/ticker/tick-link';
 import { waitFor } from '../../helpers/test-agent';
 
 interface Received {
@@ -27,19 +27,27 @@ function recorder(answer: (bytes: Uint8Array) => string | undefined = () => unde
   };
 }
 
-async function openServer(t: { after: (fn: () => Promise<void>) => void }) {
-  const server = await TickLinkServer.open();
-  t.after(() => server.close());
-  return server;
+function openLinks(t: { after: (fn: () => void) => void }): TickLinks {
+  const links = TickLinks.open();
+  t.after(() => links.close());
+  return links;
 }
 
-/** A raw client that writes whatever bytes it is given. */
-function rawClient(path: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(path);
-    socket.once('error', reject);
-    socket.once('connect', () => resolve(socket));
+/** Plays the worker: listens where the agent expects it, and hands back the link it accepts. */
+async function worker(link: ExpectedLink, flow = noFlow, options: TickLinkClientOptions = {}): Promise<TickLinkClient> {
+  const { accepted } = await TickLinkClient.listen(link.path, link.key, flow, options);
+  link.connect();
+  return accepted;
+}
+
+/** A raw worker that writes whatever bytes it is given once the agent has connected. */
+async function rawWorker(path: string, bytes: Buffer): Promise<Server> {
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.write(bytes);
   });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return server;
 }
 
 const noFlow = { pause: () => undefined, resume: () => undefined };
@@ -52,11 +60,10 @@ function header(length: number, receivedAt: number): Buffer {
 }
 
 test('frames arrive intact and in order, large and small, with their arrival times', async (t) => {
-  const server = await openServer(t);
+  const links = openLinks(t);
   const { received, handlers } = recorder();
-  const expected = server.expect(handlers);
-  const client = await TickLinkClient.connect(server.path, expected.key, noFlow);
-  const big = Uint8Array.from({ length: 1_500_000 }, (_, i) => i % 251); // past the client's first buffer
+  const client = await worker(links.expect(handlers));
+  const big = Uint8Array.from({ length: 1_500_000 }, (_, i) => i % 251); // past both sides' first buffers
   const frames = [Uint8Array.of(1, 2, 3), big, new Uint8Array(0), Uint8Array.of(9)];
   // The client copies: the sender may reuse its memory as soon as send() returns.
   const scratch = new Uint8Array(1_500_000);
@@ -88,7 +95,7 @@ test('the reader cuts a stream into the same frames however it is split', () => 
 });
 
 test('a bad header or a frame the agent refuses ends the link with the reason', async (t) => {
-  const server = await openServer(t);
+  const links = openLinks(t);
   const cases: Array<[Buffer, RegExp, ((bytes: Uint8Array) => string | undefined)?]> = [
     [header(LINK_MAX_FRAME + 1, 1), /past the .* limit/],
     [header(0, Number.NaN), /no valid arrival time/],
@@ -96,71 +103,79 @@ test('a bad header or a frame the agent refuses ends the link with the reason', 
   ];
   for (const [bytes, reason, answer] of cases) {
     const { received, handlers } = recorder(answer);
-    const expected = server.expect(handlers);
-    const socket = await rawClient(server.path);
-    socket.on('error', () => undefined);
-    socket.write(Buffer.concat([Buffer.from(expected.key, 'hex'), bytes]));
+    const expected = links.expect(handlers);
+    const server = await rawWorker(expected.path, bytes);
+    expected.connect();
     await waitFor('the link to end', () => (received.closed.length === 1 ? true : undefined));
     assert.match(received.closed[0]!, reason);
+    server.close();
   }
 });
 
-test('a wrong, reused or cancelled key gets no link', async (t) => {
-  const server = await openServer(t);
+test('no worker on the path is a closed link with the reason', async (t) => {
+  const links = openLinks(t);
   const { received, handlers } = recorder();
-  const expected = server.expect(handlers);
-  const closedBy = (socket: Socket) => new Promise<void>((resolve) => socket.on('close', () => resolve()));
-
-  const wrong = await rawClient(server.path);
-  wrong.write(Buffer.concat([Buffer.alloc(32, 0xab), header(1, 1), Buffer.of(1)]));
-  await closedBy(wrong);
-
-  const right = await TickLinkClient.connect(server.path, expected.key, noFlow);
-  right.send(Uint8Array.of(42), 5);
-  await waitFor('the frame', () => (received.frames.length === 1 ? true : undefined));
-
-  const reused = await rawClient(server.path);
-  reused.write(Buffer.concat([Buffer.from(expected.key, 'hex'), header(1, 1), Buffer.of(1)]));
-  await closedBy(reused);
-  assert.deepEqual(received.frames.map((f) => f.bytes), [[42]], 'only the rightful holder of the key was heard');
-
-  const cancelled = server.expect(recorder().handlers);
-  cancelled.cancel();
-  const late = await rawClient(server.path);
-  late.write(Buffer.from(cancelled.key, 'hex'));
-  await closedBy(late);
+  links.expect(handlers).connect();
+  await waitFor('the failure', () => (received.closed.length === 1 ? true : undefined));
+  assert.match(received.closed[0]!, /tick link: .*(ENOENT|ECONNREFUSED)/);
 });
 
-test('cancel() ends an open link without reporting it as a failure; close() removes the socket', async () => {
-  const server = await TickLinkServer.open();
+test('the worker drops a wrong key and keeps listening; once linked, it stops listening', async (t) => {
+  const links = openLinks(t);
   const { received, handlers } = recorder();
-  const expected = server.expect(handlers);
-  const client = await TickLinkClient.connect(server.path, expected.key, noFlow);
+  const expected = links.expect(handlers);
+  const { accepted } = await TickLinkClient.listen(expected.path, expected.key, noFlow);
+  const dial = () => connect(expected.path).on('error', () => undefined);
+  const closedBy = (socket: Socket) => new Promise<void>((resolve) => socket.on('close', () => resolve()));
+
+  const wrong = dial();
+  const wrongClosed = closedBy(wrong);
+  wrong.write(Buffer.alloc(32, 0xab));
+  await wrongClosed;
+
+  expected.connect();
+  const client = await accepted;
+  client.send(Uint8Array.of(42), 5);
+  await waitFor('the frame', () => (received.frames.length === 1 ? true : undefined));
+  const late = dial();
+  await closedBy(late);
+  assert.equal(late.bytesRead, 0, 'nobody answers on the path any more');
+  assert.deepEqual(received.frames.map((f) => f.bytes), [[42]]);
+});
+
+test('cancel() ends an open link without reporting it as a failure; close() removes the directory', async () => {
+  const links = TickLinks.open();
+  const { received, handlers } = recorder();
+  const expected = links.expect(handlers);
+  const client = await worker(expected);
   const ended = new Promise<void>((resolve) => client.onClose(() => resolve()));
   client.send(Uint8Array.of(1), 1);
   await waitFor('the frame', () => (received.frames.length === 1 ? true : undefined));
   expected.cancel();
   await ended;
+  const never = links.expect(recorder().handlers);
+  never.cancel();
+  never.connect(); // a cancelled link is never made
+  await new Promise((resolve) => setTimeout(resolve, 50));
   assert.deepEqual(received.closed, []);
-  await server.close();
-  if (process.platform !== 'win32') assert.equal(existsSync(dirname(server.path)), false);
+  links.close();
+  if (process.platform !== 'win32') assert.equal(existsSync(dirname(expected.path)), false);
 });
 
 test('an agent that stops reading pauses the sender; nothing is lost, and it resumes', async (t) => {
-  // A stand-in agent that takes the key and then reads only when told.
   const dir = mkdtempSync(join(tmpdir(), 'link-test-'));
-  const path = join(dir, 'agent.sock');
-  let agentSide: Socket | undefined;
-  const server = createServer({ pauseOnConnect: true }, (socket) => (agentSide = socket));
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  t.after(async () => {
-    agentSide?.destroy();
-    await new Promise((resolve) => server.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'worker.sock');
+  const key = 'ab'.repeat(32);
   const events: string[] = [];
   const flow = { pause: () => events.push('pause'), resume: () => events.push('resume') };
-  const client = await TickLinkClient.connect(path, 'ab'.repeat(32), flow, { highWaterBytes: 256 * 1024 });
+  const { accepted } = await TickLinkClient.listen(path, key, flow, { highWaterBytes: 256 * 1024 });
+  // A stand-in agent that shows the key and then reads only when told.
+  const agentSide = connect(path);
+  t.after(() => agentSide.destroy());
+  agentSide.pause();
+  agentSide.write(Buffer.from(key, 'hex'));
+  const client = await accepted;
   const frame = new Uint8Array(10_000);
   let sent = 0;
   while (events.length === 0 && sent < 10_000) {
@@ -177,19 +192,10 @@ test('an agent that stops reading pauses the sender; nothing is lost, and it res
     got.push(receivedAt);
     return undefined;
   });
-  let key = Buffer.alloc(0);
-  agentSide!.on('data', (chunk: Buffer) => {
-    if (key.byteLength < 32) {
-      const take = Math.min(32 - key.byteLength, chunk.byteLength);
-      key = Buffer.concat([key, chunk.subarray(0, take)]);
-      chunk = chunk.subarray(take);
-    }
-    if (chunk.byteLength > 0) assert.equal(reader.push(chunk), undefined);
-  });
-  agentSide!.resume();
+  agentSide.on('data', (chunk: Buffer) => assert.equal(reader.push(chunk), undefined));
+  agentSide.resume();
   await waitFor('every frame', () => (got.length === sent ? true : undefined));
   assert.deepEqual(got, Array.from({ length: sent }, (_, i) => i), 'in order, none missing');
-  assert.equal(key.toString('hex'), 'ab'.repeat(32));
   await waitFor('resumed', () => (events.length === 2 ? true : undefined));
   assert.deepEqual(events, ['pause', 'resume']);
   client.close();
