@@ -112,8 +112,6 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
     const hub = new TickHub({
       nameOf: (t) => registry.byTokenOf(t)?.id ?? `TOKEN:${t}`,
-      // Every byte of an outgoing frame is written before it is sent: no need to zero-fill.
-      allocate: (bytes) => Buffer.allocUnsafe(bytes),
       ...options.hub,
     });
     cleanups.push(() => hub.close());

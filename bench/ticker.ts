@@ -206,7 +206,7 @@ async function maxSustained(feed: ChildProcess, count: Counter, label: string): 
   let best = 0;
   let low = 0;
   let high = 0;
-  for (let rate = 50_000; rate <= 3_200_000; rate *= 2) {
+  for (let rate = 50_000; rate <= 12_800_000; rate *= 2) {
     const { ok, achieved } = await attempt(rate);
     if (!ok) {
       high = rate;

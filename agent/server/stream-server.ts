@@ -94,7 +94,8 @@ export class StreamServer {
     const { hub } = this.options;
     const consumer = hub.addConsumer({
       format,
-      send: (data) => ws.send(data),
+      // ws calls back once the socket has written the data (or failed to): the buffer is free.
+      send: (data, written) => ws.send(data, written && (() => written())),
       bufferedAmount: () => ws.bufferedAmount,
     });
     this.alive.add(ws);

@@ -7,19 +7,27 @@
  *
  * Hot path: ticks arrive a broker frame at a time (`beginFrame`, `tick` per accepted packet,
  * `endFrame`). A consumer of every instrument gets the frame's accepted packets copied in runs,
- * not one by one. The latest tick of each instrument is copied out of the frame at once: holding
- * frames instead (to copy less) kept buffers alive long enough to be promoted, and the full
- * garbage collections that followed cost far more than the copies saved.
+ * not one by one. Latest ticks are kept in a `LatestStore`: each frame is copied there whole, and
+ * an instrument's latest tick is a position in it (holding the frames themselves instead kept
+ * buffers alive long enough to be promoted, and the full garbage collections that followed cost
+ * far more than the copies saved). Outgoing frames are built in buffers from a `BufferPool`,
+ * each returned by the socket once written.
  */
 import type { ConsumerInfo } from '../../shared/contract/api';
 import type { StreamFormat } from '../../shared/contract/stream';
 import { decodePacket } from '../../shared/kite-packet';
 import type { Tick } from '../../shared/tick';
 import { TickFrameWriter } from '../../shared/tick-frame';
+import { BufferPool } from './buffer-pool';
+import { LatestStore } from './latest-store';
 
 export interface ConsumerSink {
   readonly format: StreamFormat;
-  send(data: Uint8Array | string): void;
+  /**
+   * Sends a message. Binary data is handed over: the sink calls `written` once the socket no
+   * longer needs it, and the hub then builds a later frame in the same buffer.
+   */
+  send(data: Uint8Array | string, written?: () => void): void;
   /** Bytes accepted by `send` but not yet written to the network. */
   bufferedAmount(): number;
 }
@@ -33,8 +41,8 @@ export interface TickHubOptions {
   lowWaterBytes?: number;
   /** How often lagging consumers are checked for having drained. */
   drainCheckMs?: number;
-  /** Allocates outgoing frame buffers (the agent passes one that skips zero-filling). */
-  allocate?: (bytes: number) => Uint8Array;
+  /** Initial size of each of the latest-tick store's two spaces. */
+  latestSpaceBytes?: number;
 }
 
 const NO_BYTES = new Uint8Array(0);
@@ -50,8 +58,11 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 export class Channel {
   /** Consumers that named this instrument (consumers of everything are kept apart). */
   readonly listeners: Consumer[] = [];
-  /** The latest packet, exactly its length (0 before the first tick). */
-  bytes: Uint8Array = NO_BYTES;
+  /** The latest packet: `length` bytes at `at` in `space`, kept by the hub's LatestStore. */
+  space: Uint8Array = NO_BYTES;
+  at = 0;
+  /** 0 before the first tick. */
+  length = 0;
   receivedAt = 0;
   /** The hub's tick counter when this instrument last ticked. */
   seq = 0;
@@ -78,9 +89,9 @@ class Consumer {
   constructor(
     readonly id: number,
     readonly sink: ConsumerSink,
-    allocate: ((bytes: number) => Uint8Array) | undefined,
+    allocate: (bytes: number) => Uint8Array,
   ) {
-    this.writer = sink.format === 'binary' ? new TickFrameWriter(allocate ? { allocate } : {}) : undefined;
+    this.writer = sink.format === 'binary' ? new TickFrameWriter({ allocate }) : undefined;
   }
 
   get pending(): number {
@@ -104,10 +115,16 @@ export class TickHub {
   private flushScheduled = false;
   private readonly drainTimer: NodeJS.Timeout;
   private seq = 0;
+  private readonly latestStore: LatestStore;
+  private readonly liveChannels = () => this.channels.values();
+  private readonly pool = new BufferPool();
 
-  // The frame being published, and the runs of consecutive accepted packets in it.
+  // The frame being published (and where the store copied it), and the runs of consecutive
+  // accepted packets in it.
   private frame: Uint8Array = NO_BYTES;
   private frameAt = 0;
+  private frameSpace: Uint8Array = NO_BYTES;
+  private frameBase = 0;
   private runStart = -1;
   private runEnd = -1;
   private runCount = 0;
@@ -115,12 +132,13 @@ export class TickHub {
   constructor(private readonly options: TickHubOptions) {
     this.highWater = options.highWaterBytes ?? 2 * 1024 * 1024;
     this.lowWater = options.lowWaterBytes ?? this.highWater / 4;
+    this.latestStore = new LatestStore(options.latestSpaceBytes ? { spaceBytes: options.latestSpaceBytes } : {});
     this.drainTimer = setInterval(() => this.checkLagging(), options.drainCheckMs ?? 25);
     this.drainTimer.unref();
   }
 
   addConsumer(sink: ConsumerSink): ConsumerHandle {
-    const consumer = new Consumer(this.nextId++, sink, this.options.allocate);
+    const consumer = new Consumer(this.nextId++, sink, this.pool.take);
     this.consumers.set(consumer.id, consumer);
     return consumer;
   }
@@ -181,7 +199,7 @@ export class TickHub {
     const channel = this.channels.get(token);
     if (!channel) return;
     channel.held = false;
-    channel.bytes = NO_BYTES;
+    channel.length = 0;
     channel.json = undefined;
     this.dropIfUnused(channel);
   }
@@ -190,14 +208,17 @@ export class TickHub {
   beginFrame(frame: Uint8Array, receivedAt: number): void {
     this.frame = frame;
     this.frameAt = receivedAt;
+    this.frameBase = this.latestStore.add(frame, this.liveChannels);
+    this.frameSpace = this.latestStore.space;
     this.runStart = -1;
     this.runCount = 0;
   }
 
   /** Hot path: the packet of `length` bytes at `offset` in the current frame, for `channel`. */
   tick(channel: Channel, offset: number, length: number): void {
-    if (channel.bytes.byteLength !== length) channel.bytes = new Uint8Array(length); // a mode change
-    channel.bytes.set(this.frame.subarray(offset, offset + length));
+    channel.space = this.frameSpace;
+    channel.at = this.frameBase + offset;
+    channel.length = length;
     channel.receivedAt = this.frameAt;
     channel.json = undefined;
     channel.seq = ++this.seq;
@@ -244,7 +265,7 @@ export class TickHub {
   /** The latest tick of an instrument, decoded; undefined before its first tick. */
   latest(token: number): Tick | undefined {
     const channel = this.channels.get(token);
-    if (!channel || channel.bytes.byteLength === 0) return undefined;
+    if (!channel || channel.length === 0) return undefined;
     return this.decode(channel);
   }
 
@@ -305,7 +326,7 @@ export class TickHub {
     const writer = consumer.writer;
     if (writer) {
       if (writer.full) this.sendPending(consumer);
-      writer.append(channel.bytes, 0, channel.bytes.byteLength, channel.receivedAt);
+      writer.append(channel.space, channel.at, channel.length, channel.receivedAt);
       if (writer.byteLength >= MAX_FRAME_BYTES) {
         this.sendPending(consumer);
         return;
@@ -323,7 +344,10 @@ export class TickHub {
   private sendPending(consumer: Consumer): void {
     const count = consumer.pending;
     if (count === 0) return;
-    if (consumer.writer) consumer.sink.send(consumer.writer.take());
+    if (consumer.writer) {
+      const frame = consumer.writer.take();
+      consumer.sink.send(frame, () => this.pool.give(frame));
+    }
     else {
       consumer.sink.send(`{"type":"ticks","ticks":[${consumer.jsonParts.join(',')}]}`);
       consumer.jsonParts = [];
@@ -350,11 +374,11 @@ export class TickHub {
     this.lagging.delete(consumer);
     const changed: Channel[] = [];
     if (consumer.all) {
-      for (const channel of this.channels.values()) if (channel.seq > consumer.lagSeq && channel.bytes.byteLength > 0) changed.push(channel);
+      for (const channel of this.channels.values()) if (channel.seq > consumer.lagSeq && channel.length > 0) changed.push(channel);
     } else {
       for (const token of consumer.tokens) {
         const channel = this.channels.get(token)!;
-        if (channel.seq > consumer.lagSeq && channel.bytes.byteLength > 0) changed.push(channel);
+        if (channel.seq > consumer.lagSeq && channel.length > 0) changed.push(channel);
       }
     }
     const missed = consumer.all ? this.seq - consumer.lagSeq : consumer.lagTicks;
@@ -378,7 +402,7 @@ export class TickHub {
   }
 
   private decode(channel: Channel): Tick {
-    const { bytes } = channel;
-    return decodePacket(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, bytes.byteLength, this.options.nameOf(channel.token), channel.receivedAt);
+    const { space, at, length } = channel;
+    return decodePacket(new DataView(space.buffer, space.byteOffset + at, length), 0, length, this.options.nameOf(channel.token), channel.receivedAt);
   }
 }

@@ -32,10 +32,19 @@ function packet(token: number, lastPrice: number, mode: 'ltp' | 'quote' | 'full'
 class RecordingSink implements ConsumerSink {
   sent: Array<Uint8Array | string> = [];
   backlog = 0;
+  /** Set to write each message at once: it is copied, and its buffer returned to the hub. */
+  writeAtOnce = false;
   constructor(readonly format: StreamFormat) {}
-  send(data: Uint8Array | string) {
-    this.sent.push(data);
+  send(data: Uint8Array | string, written?: () => void) {
+    if (!this.writeAtOnce) {
+      this.sent.push(data);
+      return;
+    }
+    this.sent.push(typeof data === 'string' ? data : Uint8Array.from(data));
+    this.buffers.push(typeof data === 'string' ? null : data.buffer);
+    written?.();
   }
+  buffers: Array<ArrayBufferLike | null> = [];
   bufferedAmount() {
     return this.backlog;
   }
@@ -306,4 +315,35 @@ test('a busy consumer gets frames of about 64 KiB rather than one frame per turn
     for (const size of sizes.slice(0, -1)) assert.ok(size >= MAX_FRAME_BYTES && size < MAX_FRAME_BYTES + 93_200, `frame of ${size} bytes`);
     assert.equal(sink.ticks().length, 3000);
   }
+});
+
+test('frame buffers are reused once the socket has written them, never before', (t) => {
+  const hub = hubFor(t, 1e12);
+  const returning = new RecordingSink('binary');
+  returning.writeAtOnce = true;
+  const holding = new RecordingSink('binary'); // never reports a write: its frames must stay intact
+  hub.subscribe(hub.addConsumer(returning), 'all');
+  hub.subscribe(hub.addConsumer(holding), [408065]);
+  for (let i = 1; i <= 20; i++) {
+    publishFrame(hub, [packet(408065, i), packet(2953217, 100 + i)], i);
+    hub.flush();
+  }
+  // The holding consumer keeps each of its 20; the returned ones are built in again (by either).
+  const distinct = new Set([...returning.buffers, ...holding.sent.map((d) => (d as Uint8Array).buffer)]);
+  assert.ok(distinct.size <= 23, `${distinct.size} buffers for 40 frames`);
+  assert.deepEqual(returning.ticks().map((x) => x.lastPrice), Array.from({ length: 20 }, (_, i) => [i + 1, 101 + i]).flat());
+  assert.equal(new Set(holding.sent.map((d) => (d as Uint8Array).buffer)).size, 20);
+  assert.deepEqual(holding.ticks().map((x) => x.lastPrice), Array.from({ length: 20 }, (_, i) => i + 1));
+});
+
+test('latest ticks stay right while the store compacts under a stream of frames', (t) => {
+  const hub = new TickHub({ nameOf, latestSpaceBytes: 4096 });
+  t.after(() => hub.close());
+  hub.channel(408065);
+  hub.channel(2953217);
+  publishFrame(hub, [packet(2953217, 4321)], 1); // ticks once
+  for (let i = 1; i <= 500; i++) publishFrame(hub, [packet(408065, i)], 1 + i); // 100 KB of frames
+  assert.equal(hub.latest(2953217)?.lastPrice, 4321);
+  assert.equal(hub.latest(2953217)?.receivedAt, 1);
+  assert.equal(hub.latest(408065)?.lastPrice, 500);
 });
