@@ -27,7 +27,7 @@ export class BufferPool {
     const size = sizeClass(bytes);
     const reused = this.free.get(size)?.pop();
     if (reused) return Buffer.from(reused);
-    const fresh = Buffer.allocUnsafe(size); // at this size, a buffer of its own: never Node's shared pool
+    const fresh = Buffer.allocUnsafeSlow(size); // a buffer of its own, never a slice of Node's shared pool
     this.owned.add(fresh.buffer);
     return fresh;
   };

@@ -53,7 +53,8 @@ const OP_CLOSE = 0x8;
 const OP_PING = 0x9;
 const OP_PONG = 0xa;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// A leading byte-order mark is part of the text: TextDecoder would strip it by default.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Close codes a peer may send (RFC 6455 §7.4). */
 function isValidCloseCode(code: number): boolean {
@@ -153,6 +154,7 @@ export class FeedSocket {
 
   /** Starts the closing handshake (or aborts a connection still opening). */
   close(code = 1000): void {
+    if (!isValidCloseCode(code)) throw new RangeError(`${code} is not a close code a client may send`);
     if (this.state === 'connecting') {
       this.fail('closed before the connection was established');
       return;
@@ -168,6 +170,8 @@ export class FeedSocket {
   terminate(): void {
     if (this.state === 'closed') return;
     this.state = 'closing';
+    this.input.discard(); // bytes already read are not parsed either
+    this.clearHandshakeTimer();
     this.socket.destroy();
   }
 
@@ -185,7 +189,7 @@ export class FeedSocket {
       this.parse();
     } catch (error) {
       if (error instanceof ProtocolError) this.fail(error.message, error.code);
-      else this.fail(`failed to read the feed: ${(error as Error).message}`);
+      else this.fail(`failed to read the feed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
@@ -296,7 +300,7 @@ export class FeedSocket {
       case OP_CLOSE:
         return this.onCloseFrame(from, to);
       case OP_PING:
-        if (this.state === 'open') this.sendFrame(OP_PONG, Buffer.from(this.input.bytes.subarray(from, to)));
+        if (this.state === 'open') this.sendFrame(OP_PONG, this.input.bytes.subarray(from, to)); // masking copies it
         return;
       case OP_PONG:
         return;
@@ -362,7 +366,7 @@ export class FeedSocket {
   // --- writing and ending ---
 
   /** Client frames are masked (RFC 6455 §5.3). */
-  private sendFrame(opcode: number, payload: Buffer): void {
+  private sendFrame(opcode: number, payload: Uint8Array): void {
     const length = payload.byteLength;
     const header = length < 126 ? 6 : length < 65536 ? 8 : 14;
     const frame = Buffer.allocUnsafe(header + length);

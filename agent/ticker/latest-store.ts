@@ -33,9 +33,9 @@ export class LatestStore {
   flips = 0;
 
   constructor(options: LatestStoreOptions = {}) {
-    const size = options.spaceBytes ?? DEFAULT_SPACE_BYTES;
-    this.current = Buffer.allocUnsafe(size);
-    this.other = Buffer.allocUnsafe(size);
+    const size = Math.max(options.spaceBytes ?? DEFAULT_SPACE_BYTES, 1024);
+    this.current = Buffer.allocUnsafeSlow(size);
+    this.other = Buffer.allocUnsafeSlow(size);
   }
 
   /** The space that `add` copied into last. */
@@ -70,7 +70,7 @@ export class LatestStore {
     for (const packet of live()) if (packet.length > 0 && packet.space === from) liveBytes += packet.length;
     let size = this.other.byteLength;
     while (size < 4 * liveBytes || size < liveBytes + needed) size *= 2;
-    const to = size === this.other.byteLength ? this.other : Buffer.allocUnsafe(size);
+    const to = size === this.other.byteLength ? this.other : Buffer.allocUnsafeSlow(size);
     let head = 0;
     for (const packet of live()) {
       if (packet.length === 0 || packet.space !== from) continue;
@@ -80,7 +80,7 @@ export class LatestStore {
       head += packet.length;
     }
     // The old space becomes the next compaction's target, grown to match if this one grew.
-    this.other = from.byteLength === size ? from : Buffer.allocUnsafe(size);
+    this.other = from.byteLength === size ? from : Buffer.allocUnsafeSlow(size);
     this.current = to;
     this.head = head;
     this.flips++;

@@ -16,7 +16,7 @@ export class ReadBuffer {
   want = 0;
 
   constructor(initialBytes = DEFAULT_INITIAL_BYTES) {
-    this.bytes = Buffer.allocUnsafe(initialBytes);
+    this.bytes = Buffer.allocUnsafeSlow(Math.max(initialBytes, 1024));
   }
 
   get available(): number {
@@ -35,9 +35,12 @@ export class ReadBuffer {
     this.end += bytes;
   }
 
-  /** Forgets every unparsed byte. */
+  /**
+   * Forgets every unparsed byte. The next read still lands at `end` (its place is chosen before
+   * this can run), so the buffer is rewound only in `next`.
+   */
   discard(): void {
-    this.start = this.end = 0;
+    this.start = this.end;
     this.want = 0;
   }
 
@@ -48,7 +51,7 @@ export class ReadBuffer {
     if (needed > this.bytes.byteLength) {
       let size = this.bytes.byteLength;
       while (size < needed) size *= 2;
-      const bigger = Buffer.allocUnsafe(size);
+      const bigger = Buffer.allocUnsafeSlow(size);
       this.bytes.copy(bigger, 0, this.start, this.end);
       this.bytes = bigger;
     } else {

@@ -199,6 +199,7 @@ export class TickHub {
     const channel = this.channels.get(token);
     if (!channel) return;
     channel.held = false;
+    channel.space = NO_BYTES;
     channel.length = 0;
     channel.json = undefined;
     this.dropIfUnused(channel);

@@ -14,7 +14,7 @@
  * they land, with nothing allocated or joined per read.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,8 @@ export const LINK_HEADER = 12;
 /** Kite's largest frame is 3000 full packets (about 560 KB); anything far past it is garbage. */
 export const LINK_MAX_FRAME = 4 * 1024 * 1024;
 const KEY_TIMEOUT_MS = 5000;
+/** Unix socket paths are short (104 bytes on macOS, 108 on Linux, counting the final NUL). */
+const MAX_SOCKET_PATH = 100;
 
 export interface LinkHandlers {
   /** One frame, a view valid only during the call; returning an error text ends the link. */
@@ -51,13 +53,18 @@ export class TickLinks {
   private constructor(private readonly dir: string | null) {}
 
   static open(): TickLinks {
-    return new TickLinks(process.platform === 'win32' ? null : mkdtempSync(join(tmpdir(), 'algodeck-'))); // mode 0700
+    if (process.platform === 'win32') return new TickLinks(null);
+    // A long temp directory (macOS, sandboxed apps) leaves no room for the socket's name.
+    const base = join(tmpdir(), 'algodeck-XXXXXX', `${'0'.repeat(16)}.sock`).length <= MAX_SOCKET_PATH ? tmpdir() : '/tmp';
+    return new TickLinks(mkdtempSync(join(base, 'algodeck-'))); // mode 0700
   }
 
   /** A link for a worker-to-be: its frames go to `handlers` once connected. */
   expect(handlers: LinkHandlers): ExpectedLink {
-    const id = randomBytes(16).toString('hex');
-    const path = this.dir ? join(this.dir, `${id}.sock`) : `\\\\.\\pipe\\algodeck-${id}`;
+    const id = randomBytes(8).toString('hex');
+    // A temp cleaner may have removed the directory under a long-running agent.
+    if (this.dir) mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const path = this.dir ? join(this.dir, `${id}.sock`) : `\\\\.\\pipe\\algodeck-${randomBytes(16).toString('hex')}`;
     const key = randomBytes(LINK_KEY_BYTES);
     let socket: Socket | null = null;
     let cancelled = false;
@@ -88,7 +95,13 @@ export class TickLinks {
       onread: {
         buffer: reader.next,
         callback: (bytes) => {
-          const error = reader.received(bytes);
+          let error: string | undefined;
+          try {
+            error = reader.received(bytes);
+          } catch (thrown) {
+            // A throw here would escape Node's read callback and end the agent, not one link.
+            error = `failed to route a frame: ${thrown instanceof Error ? thrown.message : String(thrown)}`;
+          }
           if (error === undefined) return true;
           failure = error;
           socket.destroy();
@@ -205,6 +218,7 @@ export class TickLinkClient {
     const server = createServer((socket) => {
       socket.on('error', () => undefined); // 'close' follows
       const timer = setTimeout(() => socket.destroy(), KEY_TIMEOUT_MS);
+      timer.unref();
       let head = Buffer.alloc(0);
       const onKey = (chunk: Buffer) => {
         head = Buffer.concat([head, chunk]);
@@ -225,6 +239,7 @@ export class TickLinkClient {
       server.once('error', reject);
       server.listen(path, () => {
         server.off('error', reject);
+        server.on('error', () => undefined); // a failed accept (out of descriptors) is not the link's end
         resolve();
       });
     });

@@ -275,29 +275,32 @@ export class TickerSupervisor {
     let error: string | undefined;
     let at = 2;
     let accepted = 0;
-    for (let i = 0; i < count; i++) {
-      if (at + 2 > end) {
-        error = `tick frame ends before packet ${i + 1} of ${count}`;
-        break;
+    try {
+      for (let i = 0; i < count; i++) {
+        if (at + 2 > end) {
+          error = `tick frame ends before packet ${i + 1} of ${count}`;
+          break;
+        }
+        const length = view.getUint16(at);
+        const offset = at + 2;
+        at = offset + length;
+        if (at > end || length < MIN_PACKET) {
+          error = `packet ${i + 1} of ${count} has a bad length (${length})`;
+          break;
+        }
+        const sub = this.byToken.get(view.getInt32(offset));
+        if (sub === undefined || length !== sub.packetLength) continue; // not carried, or of a previous mode
+        if (sub.worker !== slot.id) {
+          if (sub.handoverFrom !== slot.id) continue;
+        } else if (sub.handoverFrom !== null) this.finishHandover(sub);
+        sub.count++;
+        sub.lastTickAt = receivedAt;
+        accepted++;
+        hub.tick(sub.channel, offset, length);
       }
-      const length = view.getUint16(at);
-      const offset = at + 2;
-      at = offset + length;
-      if (at > end || length < MIN_PACKET) {
-        error = `packet ${i + 1} of ${count} has a bad length (${length})`;
-        break;
-      }
-      const sub = this.byToken.get(view.getInt32(offset));
-      if (sub === undefined || length !== sub.packetLength) continue; // not carried, or of a previous mode
-      if (sub.worker !== slot.id) {
-        if (sub.handoverFrom !== slot.id) continue;
-      } else if (sub.handoverFrom !== null) this.finishHandover(sub);
-      sub.count++;
-      sub.lastTickAt = receivedAt;
-      accepted++;
-      hub.tick(sub.channel, offset, length);
+    } finally {
+      hub.endFrame(); // the frame's memory is reused after this call: the hub must let go of it
     }
-    hub.endFrame();
     if (error === undefined && at !== end) error = `${end - at} stray bytes after ${count} packets`;
     slot.count += accepted;
     if (accepted > 0) slot.lastTickAt = receivedAt;

@@ -19,9 +19,10 @@ let stopping = false;
 const send = (message: FromWorker) => channel.send(message);
 
 /** A worker without its link is useless: it exits, and the agent starts a fresh one. */
-function fail(text: string): never {
-  send({ type: 'notice', level: 'error', text });
-  process.exit(1);
+function fail(text: string): void {
+  stopping = true;
+  channel.send({ type: 'notice', level: 'error', text } satisfies FromWorker, () => process.exit(1));
+  setTimeout(() => process.exit(1), 1000).unref(); // if the notice cannot be sent
 }
 
 channel.onMessage((raw) => {

@@ -213,6 +213,49 @@ test('pause holds messages already read; resume delivers them in order', async (
   assert.deepEqual(events.binaries.map((b) => b[0]), [1, 2]);
 });
 
+test('a close frame read after a pause ends the connection cleanly, whatever follows it', async (t) => {
+  const { url, client } = await rawServer(t);
+  const { events, socket } = open(t, url);
+  const { socket: server, key } = await client;
+  socket.pause();
+  const bye = Buffer.concat([Buffer.from([0x0f, 0xa0]), Buffer.from('bye')]); // 4000 "bye"
+  server.write(Buffer.concat([Buffer.from(accept(key), 'latin1'), frame(2, Buffer.from([1])), frame(8, bye)]));
+  await waitFor('open', () => events.opened);
+  // The client echoes the close; the server then sends one more frame before it hangs up.
+  server.once('data', () => server.end(frame(2, Buffer.from([2]))));
+  socket.resume();
+  assert.deepEqual(await closed(events), { code: 4000, reason: 'bye', error: undefined });
+  assert.deepEqual(events.binaries.map((b) => b[0]), [1]);
+});
+
+test('terminate() from a listener stops reading at once; listener throws of any kind fail cleanly', async (t) => {
+  const first = await rawServer(t);
+  const events = new Events();
+  const socket = new FeedSocket(first.url, { ...events.listener, binary: () => socket.terminate() }, { handshakeTimeoutMs: 2000 });
+  const { socket: server, key } = await first.client;
+  server.write(Buffer.concat([Buffer.from(accept(key), 'latin1'), frame(2, Buffer.from([1])), frame(8, Buffer.from([0x0f, 0xa0]))]));
+  assert.deepEqual(await closed(events), { code: 1006, reason: '', error: undefined }, 'the close frame behind was not read');
+
+  const second = await rawServer(t);
+  const other = new Events();
+  const thrower = new FeedSocket(second.url, { ...other.listener, binary: () => {
+    throw null; // what a careless listener might do
+  } }, { handshakeTimeoutMs: 2000 });
+  t.after(() => thrower.terminate());
+  const answer = await second.client;
+  answer.socket.write(Buffer.concat([Buffer.from(accept(answer.key), 'latin1'), frame(2, Buffer.from([1]))]));
+  assert.match((await closed(other)).error ?? '', /failed to read the feed: null/);
+});
+
+test('text keeps a leading byte-order mark', async (t) => {
+  const { url, client } = await rawServer(t);
+  const { events } = open(t, url);
+  const { socket, key } = await client;
+  socket.write(Buffer.concat([Buffer.from(accept(key), 'latin1'), frame(1, Buffer.from('\uFEFFhi'))]));
+  await waitFor('text', () => events.texts.length === 1);
+  assert.equal(events.texts[0], '\uFEFFhi');
+});
+
 /** Each case: what the server answers, and what the client must report. */
 const broken: Array<[name: string, answer: (key: string) => Buffer, error: RegExp, code?: number]> = [
   ['a masked server frame', (k) => Buffer.concat([Buffer.from(accept(k)), Buffer.from([0x82, 0x81, 1, 2, 3, 4, 5])]), /masked/],

@@ -112,6 +112,17 @@ test('a bad header or a frame the agent refuses ends the link with the reason', 
   }
 });
 
+test('a frame handler that throws ends that link, not the process', async (t) => {
+  const links = openLinks(t);
+  const { received, handlers } = recorder(() => {
+    throw new Error('boom');
+  });
+  const client = await worker(links.expect(handlers));
+  client.send(Uint8Array.of(1), 1);
+  await waitFor('the link to end', () => (received.closed.length === 1 ? true : undefined));
+  assert.match(received.closed[0]!, /failed to route a frame: boom/);
+});
+
 test('no worker on the path is a closed link with the reason', async (t) => {
   const links = openLinks(t);
   const { received, handlers } = recorder();
