@@ -14,7 +14,7 @@
  * they land, with nothing allocated or joined per read.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,42 @@ export interface ExpectedLink {
   cancel(): void;
 }
 
+/** Names the agent that made a link directory, so a later agent can tell it was abandoned. */
+const OWNER_FILE = 'agent.pid';
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, but not ours to signal
+  }
+}
+
+/**
+ * Removes link directories that agents killed without a chance to clean up (SIGKILL, a crash)
+ * left behind: ours, and whose agent is gone. A directory without an owner file is not touched.
+ */
+function removeAbandoned(base: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(base).filter((name) => name.startsWith('algodeck-'));
+  } catch {
+    return;
+  }
+  const uid = process.getuid?.();
+  for (const name of names) {
+    const dir = join(base, name);
+    try {
+      if (statSync(dir).uid !== uid) continue;
+      const pid = Number(readFileSync(join(dir, OWNER_FILE), 'utf8'));
+      if (Number.isInteger(pid) && pid > 0 && !isRunning(pid)) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // not a link directory, or gone already
+    }
+  }
+}
+
 /** The agent's side: a private directory holding each worker's link socket. */
 export class TickLinks {
   private readonly sockets = new Set<Socket>();
@@ -56,7 +92,10 @@ export class TickLinks {
     if (process.platform === 'win32') return new TickLinks(null);
     // A long temp directory (macOS, sandboxed apps) leaves no room for the socket's name.
     const base = join(tmpdir(), 'algodeck-XXXXXX', `${'0'.repeat(16)}.sock`).length <= MAX_SOCKET_PATH ? tmpdir() : '/tmp';
-    return new TickLinks(mkdtempSync(join(base, 'algodeck-'))); // mode 0700
+    removeAbandoned(base);
+    const dir = mkdtempSync(join(base, 'algodeck-')); // mode 0700
+    writeFileSync(join(dir, OWNER_FILE), String(process.pid));
+    return new TickLinks(dir);
   }
 
   /** A link for a worker-to-be: its frames go to `handlers` once connected. */

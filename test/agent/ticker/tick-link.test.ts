@@ -1,6 +1,7 @@
 /** The tick link between workers and the agent: framing, keys, and every way a link goes bad. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -210,4 +211,22 @@ test('an agent that stops reading pauses the sender; nothing is lost, and it res
   await waitFor('resumed', () => (events.length === 2 ? true : undefined));
   assert.deepEqual(events, ['pause', 'resume']);
   client.close();
+});
+
+test('a new agent removes the link directories of agents that died without cleaning up, and only those', async () => {
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a process that has exited
+  const abandoned = mkdtempSync(join(tmpdir(), 'algodeck-'));
+  writeFileSync(join(abandoned, 'agent.pid'), String(dead));
+  const live = mkdtempSync(join(tmpdir(), 'algodeck-'));
+  writeFileSync(join(live, 'agent.pid'), String(process.pid));
+  const unowned = mkdtempSync(join(tmpdir(), 'algodeck-')); // someone else's use of the prefix
+  try {
+    const links = TickLinks.open();
+    links.close();
+    assert.equal(existsSync(abandoned), false, 'the dead agent’s directory is gone');
+    assert.equal(existsSync(live), true, 'a running agent’s directory stays');
+    assert.equal(existsSync(unowned), true, 'a directory without an owner file stays');
+  } finally {
+    for (const dir of [abandoned, live, unowned]) rmSync(dir, { recursive: true, force: true });
+  }
 });
