@@ -348,8 +348,7 @@ export class TickHub {
     if (consumer.writer) {
       const frame = consumer.writer.take();
       consumer.sink.send(frame, () => this.pool.give(frame));
-    }
-    else {
+    } else {
       consumer.sink.send(`{"type":"ticks","ticks":[${consumer.jsonParts.join(',')}]}`);
       consumer.jsonParts = [];
     }
