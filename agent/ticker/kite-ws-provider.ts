@@ -4,14 +4,14 @@
  * replayed on every connect, and reconnects on its own. It avoids the official client's traps:
  * no process.exit, no module-level state, no backoff reset on a mere successful open.
  */
-import { FeedSocket } from './feed-socket';
 import { checkKiteFrame } from '../../shared/kite-packet';
 import type { TickMode } from '../../shared/tick';
+import { FeedSocket } from './feed-socket';
 import { Backoff } from './kite/backoff';
 import { NoticeLimiter } from './kite/notice-limiter';
 import { KiteSubscriptions } from './kite/subscriptions';
 import { quote, readTextFrame } from './kite/text-frame';
-import type { MarketDataProvider, ProviderConfig, ProviderListener } from './provider';
+import { MAX_BROKER_FRAME_BYTES, type MarketDataProvider, type ProviderConfig, type ProviderListener } from './provider';
 
 export interface KiteWsProviderOptions {
   /** Receipt clock, epoch ms with sub-ms precision. */
@@ -44,8 +44,6 @@ const DEFAULT_STABLE_AFTER_MS = 10_000;
 const MIN_HANDSHAKE_TIMEOUT_MS = 5_000;
 /** How long close() waits for the broker's close frame before cutting the socket. */
 const CLOSE_GRACE_MS = 1_000;
-/** Kite's largest frame is 3000 full packets (about 560 KB); a message far past it is garbage. */
-const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 const HTTP_REASONS: Record<number, string> = {
   403: 'access token rejected',
@@ -201,7 +199,7 @@ export class KiteWsProvider implements MarketDataProvider {
       ws = new FeedSocket(this.url, events, {
         headers: { 'X-Kite-Version': '3' },
         handshakeTimeoutMs: Math.max(this.idleTimeoutMs, MIN_HANDSHAKE_TIMEOUT_MS),
-        maxMessageBytes: MAX_MESSAGE_BYTES,
+        maxMessageBytes: MAX_BROKER_FRAME_BYTES,
       });
     } catch (error) {
       this.scheduleReconnect(`cannot open socket: ${(error as Error).message}`);

@@ -5,6 +5,12 @@
  */
 import type { TickMode } from '../../shared/tick';
 
+/**
+ * The largest broker frame a worker forwards. Kite's largest is 3000 full packets (about
+ * 560 KB); a message far past it is garbage. The tick link enforces the same limit.
+ */
+export const MAX_BROKER_FRAME_BYTES = 4 * 1024 * 1024;
+
 export type ProviderState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
 export interface ProviderLimits {

@@ -18,12 +18,13 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MAX_BROKER_FRAME_BYTES } from './provider';
 import { ReadBuffer } from './read-buffer';
 
 export const LINK_KEY_BYTES = 32;
 export const LINK_HEADER = 12;
-/** Kite's largest frame is 3000 full packets (about 560 KB); anything far past it is garbage. */
-export const LINK_MAX_FRAME = 4 * 1024 * 1024;
+/** A frame carries one broker frame, so the broker's limit is the link's. */
+export const LINK_MAX_FRAME = MAX_BROKER_FRAME_BYTES;
 const KEY_TIMEOUT_MS = 5000;
 /** Unix socket paths are short (104 bytes on macOS, 108 on Linux, counting the final NUL). */
 const MAX_SOCKET_PATH = 100;
