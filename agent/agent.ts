@@ -1,30 +1,33 @@
 /**
- * Assembles an agent: data dir and token, the simulated market, the ticker engine, the hub, and
- * the API server (REST + WebSocket on one port). The CLI and the desktop app both call this.
+ * Assembles an agent from its services: instruments, the market-data source, the ticker engine,
+ * and the API server (REST + WebSocket on one port) over the one contract. The CLI and the
+ * desktop app both call this; candles, tasks, the fleet and risk join as services.
  */
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { createApiHandlers } from './agent-api';
+import { api } from '../shared/contract/api';
+import { DEFAULT_TOPIC, topics } from '../shared/contract/stream';
+import { ApiCore } from './api/api-core';
+import { StreamCore } from './stream/stream-core';
 import { ensureDataDir, resolveToken } from './agent-config';
-import { TICKER_WORKER_ENTRY } from './hosted-entries';
-import { InstrumentRegistry } from './instruments/instrument-registry';
-import { startSimMarket, type SimMarket } from './market/sim-market-host';
-import { buildUniverse } from './market/sim/universe';
+import type { SimMarket } from './market/sim-market-host';
 import { ChildProcessHost } from './process/child-process-host';
 import type { ProcessHost } from './process/process-host';
-import { isLoopbackHost, TokenVerifier } from './server/auth';
-import { createHttpServer } from './server/http-server';
-import { StreamServer } from './server/stream-server';
+import { Authenticator, isLoopbackHost, OwnerToken } from './server/auth';
+import type { StreamServer } from './server/stream-server';
+import { apiServerService } from './services/api-server-service';
+import { instrumentsService } from './services/instruments-service';
+import { type Feed, marketService } from './services/market-service';
+import { ServiceStack } from './services/service';
+import { tickerService } from './services/ticker-service';
 import { AgentDb } from './store/agent-db';
+import { KITE_LIMITS } from './ticker/kite/limits';
 import type { ProviderLimits } from './ticker/provider';
-import { TickHub } from './ticker/tick-hub';
-import { TickerSupervisor } from './ticker/ticker-supervisor';
+import type { TickHub } from './ticker/tick-hub';
+import type { TickerSupervisor } from './ticker/ticker-supervisor';
 import { VERSION } from './version';
 
-export const KITE_LIMITS: ProviderLimits = { instrumentsPerConnection: 3000, connectionsPerKey: 3 };
-
+/** What a user chooses (the CLI's flags, the desktop app's settings). */
 export interface AgentOptions {
   host?: string;
   port?: number;
@@ -33,23 +36,25 @@ export interface AgentOptions {
   /** Worker count; when not given, the count the agent last ran with (3 on a first start). */
   workers?: number;
   provider?: 'sim';
-  /**
-   * A Kite-protocol feed to use instead of starting the simulated market (its instruments must
-   * be the simulated universe's): for benchmarks and tests that bring their own source.
-   */
-  feed?: { url: string; apiKey: string; accessToken: string };
   simInstruments?: number;
   simTicksPerSecond?: number;
   seed?: number;
-  limits?: ProviderLimits;
   staleAfterMs?: number;
-  /** A ticker worker silent this long is replaced (default 5 s). */
-  workerHangAfterMs?: number;
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Listening on a non-loopback address without TLS must be asked for explicitly. */
   allowInsecureRemote?: boolean;
-  processHost?: ProcessHost;
   log?: Logger;
+}
+
+/** What only tests, benchmarks and the desktop shell change. */
+export interface AgentHooks {
+  /** A Kite-protocol feed to use instead of starting the simulated market (its instruments must be the simulated universe's). */
+  feed?: Feed;
+  limits?: ProviderLimits;
+  /** A ticker worker silent this long is replaced (default 5 s). */
+  workerHangAfterMs?: number;
+  /** How hosted processes are started: the desktop app's utilityProcess host, a test's wrapper. */
+  processHost?: ProcessHost;
   hub?: { highWaterBytes?: number; lowWaterBytes?: number };
 }
 
@@ -62,121 +67,81 @@ export interface RunningAgent {
   hub: TickHub;
   /** Undefined when the agent was given its own `feed`. */
   simMarket: SimMarket | undefined;
-  stream: StreamServer;
+  stream: StreamServer<typeof topics>;
   stop(): Promise<void>;
 }
 
-export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}): Promise<RunningAgent> {
   const log = options.log ?? pino({ level: 'info' });
   const host = options.host ?? '127.0.0.1';
   if (!isLoopbackHost(host) && !options.tls && !options.allowInsecureRemote) {
     throw new Error(`refusing to listen on ${host} without TLS: give a certificate and key, or listen on 127.0.0.1`);
   }
-  const limits = options.limits ?? KITE_LIMITS;
-  const processHost = options.processHost ?? new ChildProcessHost();
+  const limits = hooks.limits ?? KITE_LIMITS;
+  const processHost = hooks.processHost ?? new ChildProcessHost();
   ensureDataDir(options.dataDir);
   const token = resolveToken(options.dataDir, options.token);
-  const verifier = new TokenVerifier(token.token);
-  const db = new AgentDb(join(options.dataDir, 'agent.db'));
-  const cleanups: Array<() => Promise<void> | void> = [() => db.close()];
-  let stopping: Promise<void> | undefined;
-  const cleanup = () =>
-    (stopping ??= (async () => {
-      for (const step of cleanups.reverse()) await step();
-    })());
+  const auth = new Authenticator(new OwnerToken(token.token));
+  const apiCore = new ApiCore(api);
+  const streamCore = new StreamCore({ table: topics, defaultTopic: DEFAULT_TOPIC, version: VERSION, onInternalError: (error) => log.error({ err: error }, 'stream message failed') });
+  const startedAt = Date.now();
+  apiCore.provide({ health: () => ({ status: 'ok', version: VERSION, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }) });
 
+  const stack = new ServiceStack(log);
   try {
-    const universe = buildUniverse({ generated: options.simInstruments ?? 0 });
-    // The sim's own parameters (base price, volatility…) stay inside the sim.
-    const registry = new InstrumentRegistry(universe.map(({ basePrice: _b, annualVolatility: _v, dailyVolume: _d, ...instrument }) => instrument));
-    let simMarket: SimMarket | undefined;
-    let feed = options.feed;
-    if (!feed) {
-      const accessToken = randomBytes(16).toString('hex');
-      simMarket = await startSimMarket(
+    const db = await stack.start(storeService(options.dataDir));
+    const registry = await stack.start(instrumentsService({ generated: options.simInstruments ?? 0, api: apiCore }));
+    const market = await stack.start(
+      marketService({
         processHost,
-        {
-          generated: options.simInstruments ?? 0,
-          seed: options.seed ?? 1,
-          ticksPerSecond: options.simTicksPerSecond ?? 1,
-          apiKey: 'sim',
-          accessToken,
-          limits,
-        },
         log,
-      );
-      const market = simMarket;
-      cleanups.push(() => market.stop());
-      feed = { url: market.url, apiKey: 'sim', accessToken };
-    }
-
-    const hub = new TickHub({
-      nameOf: (t) => registry.byTokenOf(t)?.id ?? `TOKEN:${t}`,
-      ...options.hub,
-    });
-    cleanups.push(() => hub.close());
-    const ticker = new TickerSupervisor({
-      host: processHost,
-      workerModule: TICKER_WORKER_ENTRY,
-      provider: { kind: 'kite-ws', ...feed },
-      limits,
-      registry,
-      hub,
-      log,
-      ...(options.staleAfterMs === undefined ? {} : { staleAfterMs: options.staleAfterMs }),
-      ...(options.workerHangAfterMs === undefined ? {} : { hangAfterMs: options.workerHangAfterMs }),
-      onDesiredChange: (desired) => db.saveTicker(desired),
-    });
-    cleanups.push(() => ticker.stop());
-    const saved = db.loadTicker();
-    const workers = options.workers ?? saved?.workers ?? Math.min(3, limits.connectionsPerKey);
-    const known = (saved?.subscriptions ?? []).filter((s) => registry.get(s.instrument));
-    const restorable = known.slice(0, workers * limits.instrumentsPerConnection);
-    const dropped = (saved?.subscriptions ?? []).filter((s) => !restorable.includes(s)).map((s) => s.instrument);
-    if (dropped.length > 0) {
-      // Kept in the data file until the next change, so a restart with more workers brings them back.
-      log.warn(
-        { dropped: dropped.slice(0, 50), count: dropped.length },
-        `${dropped.length} saved subscriptions were not restored (unknown instruments, or more than ${workers} workers hold)`,
-      );
-    }
-    await ticker.start(workers, restorable);
-    if (dropped.length === 0) db.saveTicker(ticker.desired());
-
-    const startedAt = Date.now();
-    const handlers = createApiHandlers({ version: VERSION, startedAt, registry, ticker, hub });
-    const app: FastifyInstance = await createHttpServer({ handlers, verifier, log, ...(options.tls ? { https: options.tls } : {}) });
-    const stream = new StreamServer({
-      hub,
-      registry,
-      verifier,
-      log,
-      version: VERSION,
-      isTicking: (id) => ticker.isSubscribed(id),
-    });
-    app.server.on('upgrade', (request, socket, head) => stream.handleUpgrade(request, socket, head));
-    cleanups.push(async () => {
-      stream.close();
-      await app.close();
-    });
-    await app.listen({ host, port: options.port ?? 7420 });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : (options.port ?? 7420);
-    const scheme = options.tls ? 'https' : 'http';
-    const urlHost = host.includes(':') ? `[${host}]` : host;
+        limits,
+        sim: { generated: options.simInstruments ?? 0, seed: options.seed ?? 1, ticksPerSecond: options.simTicksPerSecond ?? 1 },
+        ...(hooks.feed ? { feed: hooks.feed } : {}),
+      }),
+    );
+    const engine = await stack.start(
+      tickerService({
+        processHost,
+        log,
+        db,
+        registry,
+        feed: market.feed,
+        limits,
+        ...(options.workers === undefined ? {} : { workers: options.workers }),
+        ...(options.staleAfterMs === undefined ? {} : { staleAfterMs: options.staleAfterMs }),
+        ...(hooks.workerHangAfterMs === undefined ? {} : { hangAfterMs: hooks.workerHangAfterMs }),
+        ...(hooks.hub ? { hub: hooks.hub } : {}),
+        api: apiCore,
+        stream: streamCore,
+      }),
+    );
+    const server = await stack.start(
+      apiServerService({ api: apiCore, stream: streamCore, auth, log, host, port: options.port ?? 7420, ...(options.tls ? { tls: options.tls } : {}) }),
+    );
     return {
-      url: `${scheme}://${urlHost}:${port}`,
-      port,
+      url: server.url,
+      port: server.port,
       token: token.token,
       tokenFile: token.file,
-      ticker,
-      hub,
-      simMarket,
-      stream,
-      stop: cleanup,
+      ticker: engine.ticker,
+      hub: engine.hub,
+      simMarket: market.simMarket,
+      stream: server.stream,
+      stop: () => stack.stop(),
     };
   } catch (error) {
-    await cleanup();
+    await stack.stop();
     throw error;
   }
+}
+
+/** The agent's database: opened first, closed last. */
+function storeService(dataDir: string) {
+  let db: AgentDb | undefined;
+  return {
+    name: 'store',
+    start: () => (db = new AgentDb(join(dataDir, 'agent.db'))),
+    stop: () => db?.close(),
+  };
 }

@@ -1,9 +1,10 @@
 /** Runs an agent in its own process for a benchmark: options as JSON in argv[2]. */
 import pino from 'pino';
-import { type AgentOptions, startAgent } from '../agent/agent';
+import { type AgentHooks, type AgentOptions, startAgent } from '../agent/agent';
 
-const options = JSON.parse(process.argv[2]!) as AgentOptions;
-const agent = await startAgent({ ...options, log: pino({ level: 'warn' }) });
+// A benchmark that brings its own source names it as `feed`, a hook rather than a user option.
+const { feed, ...options } = JSON.parse(process.argv[2]!) as AgentOptions & Pick<AgentHooks, 'feed'>;
+const agent = await startAgent({ ...options, log: pino({ level: 'warn' }) }, feed ? { feed } : {});
 process.send?.({ type: 'ready', url: agent.url, simMarketPid: agent.simMarket?.pid ?? null });
 if (process.env.BENCH_MEMORY) {
   setInterval(() => {

@@ -1,5 +1,9 @@
-/** Token checks: the agent keeps only a hash of its token and compares in constant time. */
+/**
+ * Who is calling: bearer tokens resolved to principals. The agent keeps only hashes of tokens
+ * and compares them in constant time.
+ */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Principal } from '../../shared/contract/scopes';
 import { BEARER_PROTOCOL_PREFIX } from '../../shared/contract/stream';
 
 export const MIN_TOKEN_LENGTH = 16;
@@ -23,6 +27,54 @@ export class TokenVerifier {
   verify(candidate: string | undefined): boolean {
     if (candidate === undefined || candidate.length === 0) return false;
     return timingSafeEqual(digest(candidate), this.hash);
+  }
+}
+
+/** Turns a token into a principal, or says it is not one of its tokens. */
+export interface PrincipalResolver {
+  resolve(token: string): Principal | undefined;
+}
+
+/** The agent's own token: its holder is the owner. */
+export class OwnerToken implements PrincipalResolver {
+  private readonly verifier: TokenVerifier;
+
+  constructor(token: string) {
+    this.verifier = new TokenVerifier(token);
+  }
+
+  resolve(token: string): Principal | undefined {
+    return this.verifier.verify(token) ? { kind: 'owner' } : undefined;
+  }
+}
+
+/**
+ * Every kind of token the agent accepts: the owner's now; dashboard sessions, task tokens and
+ * read-only tokens are added as resolvers by the services that issue them.
+ */
+export class Authenticator {
+  private readonly resolvers: PrincipalResolver[] = [];
+
+  constructor(...resolvers: PrincipalResolver[]) {
+    this.resolvers.push(...resolvers);
+  }
+
+  /** Adds a resolver; returns its removal. */
+  add(resolver: PrincipalResolver): () => void {
+    this.resolvers.push(resolver);
+    return () => {
+      const at = this.resolvers.indexOf(resolver);
+      if (at >= 0) this.resolvers.splice(at, 1);
+    };
+  }
+
+  resolve(token: string | undefined): Principal | undefined {
+    if (token === undefined || token.length === 0) return undefined;
+    for (const resolver of this.resolvers) {
+      const principal = resolver.resolve(token);
+      if (principal) return principal;
+    }
+    return undefined;
   }
 }
 

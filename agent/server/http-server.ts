@@ -1,17 +1,23 @@
 /**
- * REST routes, derived from the one contract in shared/contract/api.ts: each declared method
- * becomes a route whose input is validated by its schema before the handler sees it.
+ * The REST adapter: each method of a contract table becomes a route. It authenticates before the
+ * body is read, gathers the input (path parameters with the query or the JSON body) and hands it
+ * to the transport-free ApiCore, which validates it, checks the caller's scope and runs the
+ * handler. Every answer, including those to requests Node's HTTP parser refuses, is the API's
+ * JSON error shape.
  */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
-import { api, type ApiHandlers, type MethodName } from '../../shared/contract/api';
+import { type MethodTable, pathPattern, pathParamNames } from '../../shared/contract/method';
+import type { Principal } from '../../shared/contract/scopes';
 import { ApiError, type ErrorCode } from '../../shared/errors';
-import { bearerToken, type TokenVerifier } from './auth';
+import type { ApiCore } from '../api/api-core';
+import { type Authenticator, bearerToken } from './auth';
 
-export interface HttpServerOptions {
-  handlers: ApiHandlers;
-  verifier: TokenVerifier;
+export interface HttpServerOptions<T extends MethodTable> {
+  core: ApiCore<T>;
+  auth: Authenticator;
   log: Logger;
   https?: { cert: string | Buffer; key: string | Buffer };
   bodyLimitBytes?: number;
@@ -19,16 +25,12 @@ export interface HttpServerOptions {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    auth?: boolean;
+    /** Set on contract routes: the method it serves. */
+    apiMethod?: string;
   }
-}
-
-/** Turns the first schema problem into an error naming the field at fault. */
-export function validationError(error: z.ZodError): ApiError {
-  const issue = error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.join('.') : undefined;
-  const message = issue ? `${field ? `${field}: ` : ''}${issue.message}` : 'invalid request';
-  return new ApiError('invalid_request', message, field === undefined ? {} : { field });
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
 }
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -46,16 +48,87 @@ function toApiError(error: unknown): ApiError {
   if (code === 'invalid_json' || (e.statusCode === 400 && error instanceof SyntaxError)) {
     return new ApiError('invalid_json', `The request body is not valid JSON: ${e.message ?? 'parse error'}.`);
   }
+  if (code === 'unsupported_media_type') return new ApiError(code, 'Send the body as JSON, with "Content-Type: application/json".');
   if (code) return new ApiError(code, e.message ?? code);
   if (e.statusCode === 400) return new ApiError('invalid_request', e.message ?? 'bad request');
   return new ApiError('internal', 'The agent failed to handle this request; see its log.');
 }
 
 function send(reply: FastifyReply, error: ApiError): FastifyReply {
+  if (error.code === 'unauthorized') reply.header('WWW-Authenticate', 'Bearer realm="algodeck"');
   return reply.status(error.status).type('application/json').send(error.toBody());
 }
 
-export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+/** A whole HTTP/1.1 answer for a socket that never became a request Fastify could route. */
+export function rawErrorResponse(error: ApiError, extraHeaders = ''): string {
+  const body = JSON.stringify(error.toBody());
+  return (
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\n` +
+    `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `Connection: close\r\n${extraHeaders}\r\n${body}`
+  );
+}
+
+/** What Node's HTTP parser refused, as the API's error. */
+export function parserError(error: Error & { code?: string }): ApiError {
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    return new ApiError('headers_too_large', 'The request line and headers are over 16 KiB; send long lists in a POST body.');
+  }
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return new ApiError('request_timeout', 'The request took too long to arrive.');
+  const reason = error.code?.startsWith('HPE_') ? error.code.slice(4).toLowerCase().replaceAll('_', ' ') : 'malformed request';
+  return new ApiError('invalid_request', `The request is not valid HTTP/1.1 (${reason}).`);
+}
+
+function onClientError(error: Error & { code?: string }, socket: Duplex): void {
+  // A peer that reset or already got an answer has nobody to read one.
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(rawErrorResponse(parserError(error)));
+}
+
+/**
+ * The raw query string's keys and values must be valid percent-encoding: a parser that passes
+ * `%ZZ` through would hand a handler text the client never meant.
+ */
+export function badlyEncodedQueryKey(url: string): string | undefined {
+  const at = url.indexOf('?');
+  if (at < 0) return undefined;
+  for (const pair of url.slice(at + 1).split('&')) {
+    const [key = '', value = ''] = pair.split('=', 2);
+    for (const part of [key, value]) {
+      try {
+        decodeURIComponent(part.replaceAll('+', ' '));
+      } catch {
+        return key;
+      }
+    }
+  }
+  return undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Path parameters plus the query or body: one input object for the method's schema. */
+function gatherInput(request: FastifyRequest, verb: string, names: string[]): Record<string, unknown> {
+  const raw = verb === 'GET' ? request.query : (request.body ?? {});
+  if (!isPlainObject(raw)) throw new ApiError('invalid_request', 'The body must be a JSON object.');
+  const params = (request.params ?? {}) as Record<string, string>;
+  const input: Record<string, unknown> = { ...raw };
+  for (const name of names) {
+    if (Object.hasOwn(raw, name)) {
+      throw new ApiError('invalid_request', `${name}: given in the path; do not repeat it in the ${verb === 'GET' ? 'query' : 'body'}`, { field: name });
+    }
+    input[name] = params[name];
+  }
+  return input;
+}
+
+export async function createHttpServer<T extends MethodTable>(options: HttpServerOptions<T>): Promise<FastifyInstance> {
+  const { core } = options;
   const app = Fastify({
     loggerInstance: options.log,
     logController: new LogController({ disableRequestLogging: true }),
@@ -63,20 +136,26 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     // On stop, close every connection: a keep-alive one that was busy when stop began would
     // otherwise hold the agent open until its keep-alive timeout.
     forceCloseConnections: true,
+    clientErrorHandler: onClientError,
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
-
-  const authorised = (request: FastifyRequest) => options.verifier.verify(bearerToken(request.headers.authorization));
+  // JSON is the only body the API takes: anything else is refused with 415, not parsed as text.
+  app.removeContentTypeParser(['text/plain']);
+  app.decorateRequest('principal', null);
+  // Node drops a CONNECT request unanswered unless someone listens for it.
+  app.server.on('connect', (_request, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    socket.end(rawErrorResponse(new ApiError('method_not_allowed', 'CONNECT is not supported: this is not a proxy.')));
+  });
 
   // Authentication runs before the body is even read.
   app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.config.auth === false) return;
-    if (!authorised(request)) {
-      reply.header('WWW-Authenticate', 'Bearer realm="algodeck"');
-      return send(
-        reply,
-        new ApiError('unauthorized', 'Missing or wrong token: send "Authorization: Bearer <token>".'),
-      );
+    const name = request.routeOptions.config.apiMethod;
+    request.principal = options.auth.resolve(bearerToken(request.headers.authorization)) ?? null;
+    // Only public methods answer without a token; not even which paths exist is told to a stranger.
+    if (name !== undefined && core.table[name]!.scope === 'public') return;
+    if (!request.principal) {
+      return send(reply, new ApiError('unauthorized', 'Missing or wrong token: send "Authorization: Bearer <token>".'));
     }
   });
 
@@ -86,27 +165,28 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     return send(reply, apiError);
   });
 
-  const methodsByPath = new Map<string, string[]>();
-  for (const [name, declaration] of Object.entries(api) as Array<[MethodName, (typeof api)[MethodName]]>) {
-    methodsByPath.set(declaration.path, [...(methodsByPath.get(declaration.path) ?? []), declaration.method]);
-    const handler = options.handlers[name] as (params: unknown) => unknown;
+  const routes: Array<{ pattern: RegExp; verb: string }> = [];
+  for (const [name, declaration] of Object.entries(core.table)) {
+    routes.push({ pattern: pathPattern(declaration.path), verb: declaration.method });
+    const names = pathParamNames(declaration.path);
     app.route({
       method: declaration.method,
       url: declaration.path,
-      config: { auth: declaration.auth },
+      config: { apiMethod: name },
       handler: async (request) => {
-        const raw = declaration.method === 'GET' ? request.query : (request.body ?? {});
-        const parsed = declaration.input.safeParse(raw);
-        if (!parsed.success) throw validationError(parsed.error);
-        return handler(parsed.data);
+        const badKey = declaration.method === 'GET' ? badlyEncodedQueryKey(request.url) : undefined;
+        if (badKey !== undefined) {
+          throw new ApiError('invalid_request', `${badKey || 'query'}: not valid percent-encoding`, badKey ? { field: badKey } : {});
+        }
+        return core.call(name, gatherInput(request, declaration.method, names), request.principal ?? undefined);
       },
     });
   }
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
-    const allowed = methodsByPath.get(path);
-    if (allowed) {
+    const allowed = [...new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.verb))];
+    if (allowed.length > 0) {
       reply.header('Allow', allowed.join(', '));
       return send(reply, new ApiError('method_not_allowed', `${request.method} is not allowed here; use ${allowed.join(' or ')}.`));
     }

@@ -1,36 +1,25 @@
 /**
- * The WebSocket stream `/api/v1/stream`: clients choose instruments and receive their ticks from
- * the hub, as JSON or as binary frames (`?format=binary`). Authenticated at the upgrade, by the
- * bearer header or, for browsers, a `bearer.<token>` subprotocol offered with `algodeck.v1`.
+ * The WebSocket adapter of the stream `/api/v1/stream`: authenticates the upgrade (bearer
+ * header or, for browsers, a `bearer.<token>` subprotocol offered with `algodeck.v1`), then
+ * moves JSON and binary frames between the socket and the transport-free StreamCore.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import {
-  clientMessageSchema,
-  STREAM_FORMATS,
-  STREAM_PATH,
-  STREAM_PROTOCOL,
-  type ClientMessage,
-  type ServerMessage,
-  type StreamFormat,
-} from '../../shared/contract/stream';
+import type { Principal } from '../../shared/contract/scopes';
+import { STREAM_FORMATS, STREAM_PATH, STREAM_PROTOCOL, type StreamFormat, type TopicTable } from '../../shared/contract/stream';
 import { ApiError } from '../../shared/errors';
-import type { InstrumentRegistry } from '../instruments/instrument-registry';
-import type { ConsumerHandle, TickHub } from '../ticker/tick-hub';
-import { bearerToken, protocolToken, type TokenVerifier } from './auth';
-import { validationError } from './http-server';
+import type { StreamCore, StreamPeer, StreamSession } from '../stream/stream-core';
+import { type Authenticator, bearerToken, protocolToken } from './auth';
 
-export interface StreamServerOptions {
-  hub: TickHub;
-  registry: InstrumentRegistry;
-  verifier: TokenVerifier;
+export interface StreamServerOptions<T extends TopicTable> {
+  core: StreamCore<T>;
+  auth: Authenticator;
   log: Logger;
-  version: string;
-  /** Whether the ticker carries an instrument (clients are told which of theirs it does not). */
-  isTicking: (instrument: string) => boolean;
   keepAliveMs?: number;
+  /** Replies waiting to be written past which a client that does not read is cut off. */
+  maxBufferedBytes?: number;
 }
 
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
@@ -39,12 +28,14 @@ function refuse(socket: Duplex, status: number, reason: string, extra = ''): voi
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`);
 }
 
-export class StreamServer {
+export class StreamServer<T extends TopicTable> {
   private readonly wss: WebSocketServer;
   private readonly keepAlive: NodeJS.Timeout;
   private readonly alive = new WeakSet<WebSocket>();
+  private readonly maxBuffered: number;
 
-  constructor(private readonly options: StreamServerOptions) {
+  constructor(private readonly options: StreamServerOptions<T>) {
+    this.maxBuffered = options.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
     this.wss = new WebSocketServer({
       noServer: true,
       perMessageDeflate: false,
@@ -70,14 +61,12 @@ export class StreamServer {
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const [path = '', query = ''] = (request.url ?? '').split('?', 2);
     if (path !== STREAM_PATH) return refuse(socket, 404, 'Not Found');
-    const url = { searchParams: new URLSearchParams(query) };
     const token = bearerToken(request.headers.authorization) ?? protocolToken(request.headers['sec-websocket-protocol']);
-    if (!this.options.verifier.verify(token)) {
-      return refuse(socket, 401, 'Unauthorized', 'WWW-Authenticate: Bearer realm="algodeck"\r\n');
-    }
-    const format = url.searchParams.get('format') ?? 'json';
+    const principal = this.options.auth.resolve(token);
+    if (!principal) return refuse(socket, 401, 'Unauthorized', 'WWW-Authenticate: Bearer realm="algodeck"\r\n');
+    const format = new URLSearchParams(query).get('format') ?? 'json';
     if (!(STREAM_FORMATS as readonly string[]).includes(format)) return refuse(socket, 400, 'Bad Request');
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, format as StreamFormat));
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, format as StreamFormat, principal));
   }
 
   get connections(): number {
@@ -90,84 +79,45 @@ export class StreamServer {
     this.wss.close();
   }
 
-  private accept(ws: WebSocket, format: StreamFormat): void {
-    const { hub } = this.options;
-    const consumer = hub.addConsumer({
+  private accept(ws: WebSocket, format: StreamFormat, principal: Principal): void {
+    let cutOff = false;
+    const peer: StreamPeer = {
       format,
+      // Ticks are conflated for a slow reader, but replies are not: a client that keeps asking
+      // without reading is cut off before it can grow the agent's memory.
+      reply: (message) => {
+        if (cutOff) return;
+        if (ws.bufferedAmount > this.maxBuffered) {
+          cutOff = true;
+          this.options.log.warn({ bufferedBytes: ws.bufferedAmount }, 'closing a stream client that sends requests but does not read the replies');
+          ws.terminate();
+          return;
+        }
+        ws.send(JSON.stringify(message));
+      },
       // ws calls back once the socket has written the data (or failed to): the buffer is free.
       send: (data, written) => ws.send(data, written && (() => written())),
       bufferedAmount: () => ws.bufferedAmount,
-    });
+    };
+    const session = this.options.core.open(peer, principal);
     this.alive.add(ws);
     ws.on('pong', () => this.alive.add(ws));
     ws.on('error', (error) => this.options.log.debug({ err: error }, 'stream client error'));
-    ws.on('close', () => hub.removeConsumer(consumer));
-    ws.on('message', (data, isBinary) => this.onMessage(ws, consumer, data, isBinary));
-    this.reply(ws, { type: 'welcome', version: this.options.version, format });
-  }
-
-  private onMessage(ws: WebSocket, consumer: ConsumerHandle, data: RawData, isBinary: boolean): void {
-    let id: string | undefined;
-    try {
-      if (isBinary) throw new ApiError('invalid_request', 'Send JSON text messages; binary messages are not accepted.');
-      let raw: unknown;
-      try {
-        raw = JSON.parse(data.toString());
-      } catch {
-        throw new ApiError('invalid_json', 'The message is not valid JSON.');
-      }
-      if (typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string') {
-        id = (raw as { id: string }).id.slice(0, 64);
-      }
-      const parsed = clientMessageSchema.safeParse(raw);
-      if (!parsed.success) throw validationError(parsed.error);
-      this.handle(ws, consumer, parsed.data);
-    } catch (error) {
-      const apiError = error instanceof ApiError ? error : new ApiError('internal', 'The agent failed to handle this message.');
-      if (apiError.code === 'internal') this.options.log.error({ err: error }, 'stream message failed');
-      this.reply(ws, { type: 'error', ...(id === undefined ? {} : { id }), ...apiError.toBody() });
-    }
-  }
-
-  private handle(ws: WebSocket, consumer: ConsumerHandle, message: ClientMessage): void {
-    const { hub, registry } = this.options;
-    const idField = message.id === undefined ? {} : { id: message.id };
-    if (message.type === 'ping') return this.reply(ws, { type: 'pong', ...idField });
-    if (message.all) {
-      if (message.type === 'subscribe') hub.subscribe(consumer, 'all');
-      else hub.unsubscribe(consumer, 'all');
-      const base = { ...idField, instruments: 'all' as const };
-      if (message.type === 'unsubscribe') return this.reply(ws, { type: 'unsubscribed', ...base });
-      // Every instrument may appear later, so a binary client gets every token it could meet.
-      const tokens = Object.fromEntries(registry.search(undefined, registry.size).map((i) => [i.id, i.token]));
-      return this.reply(ws, { type: 'subscribed', ...base, tokens, inactive: [] });
-    }
-    const ids = [...new Set(message.instruments!)];
-    registry.requireKnown(ids);
-    const tokens = ids.map((id) => registry.get(id)!.token);
-    if (message.type === 'unsubscribe') {
-      hub.unsubscribe(consumer, tokens);
-      return this.reply(ws, { type: 'unsubscribed', ...idField, instruments: ids });
-    }
-    hub.subscribe(consumer, tokens);
-    this.reply(ws, {
-      type: 'subscribed',
-      ...idField,
-      instruments: ids,
-      tokens: Object.fromEntries(ids.map((id, i) => [id, tokens[i]!])),
-      inactive: ids.filter((id) => !this.options.isTicking(id)),
+    ws.on('close', () => session.close());
+    ws.on('message', (data, isBinary) => {
+      if (!cutOff) this.onMessage(session, data, isBinary);
     });
   }
 
-  private reply(ws: WebSocket, message: ServerMessage): void {
-    // Ticks are conflated for a slow reader, but replies are not: a client that keeps asking
-    // without reading is cut off before it can grow the agent's memory.
-    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.options.log.warn('closing a stream client that sends requests but does not read the replies');
-      ws.terminate();
-      return;
+  private onMessage(session: StreamSession<T>, data: RawData, isBinary: boolean): void {
+    if (isBinary) return session.refuse(new ApiError('invalid_request', 'Send JSON text messages; binary messages are not accepted.'));
+    let raw: unknown;
+    try {
+      raw = JSON.parse(data.toString());
+    } catch {
+      return session.refuse(new ApiError('invalid_json', 'The message is not valid JSON.'));
     }
-    ws.send(JSON.stringify(message));
+    session.receive(raw);
   }
 
   /** Drops connections that stopped answering pings (a vanished laptop, a dead NAT entry). */

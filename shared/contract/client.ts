@@ -1,16 +1,20 @@
-/** A typed client of the contract: `call('subscribe', {...})` for any transport-compatible fetch. */
-import type { ErrorBody, ErrorCode } from '../errors';
-import { ApiError, ERROR_STATUS } from '../errors';
-import { api, type ApiInput, type ApiResult, type MethodName } from './api';
+/**
+ * A typed client of a contract table: `call('subscribe', {...})` over any fetch. Path
+ * parameters are filled from the input; the rest goes in the query (GET) or a JSON body.
+ */
+import { ApiError, ERROR_STATUS, type ErrorBody, type ErrorCode } from '../errors';
+import { api, type Api } from './api';
+import { fillPath, type InputOf, type MethodTable, type ResultOf } from './method';
 
-type FetchLike = (
+export type FetchLike = (
   url: string,
   init: { method: string; headers: Record<string, string>; body?: string },
 ) => Promise<{ status: number; json(): Promise<unknown> }>;
 
-export interface ApiClient {
-  call<K extends MethodName>(name: K, input?: ApiInput<K>): Promise<ApiResult<K>>;
+export interface ApiClientOf<T extends MethodTable> {
+  call<K extends keyof T & string>(name: K, input?: InputOf<T[K]>): Promise<ResultOf<T[K]>>;
 }
+export type ApiClient = ApiClientOf<Api>;
 
 function queryString(input: Record<string, unknown>): string {
   const parts = Object.entries(input)
@@ -19,31 +23,38 @@ function queryString(input: Record<string, unknown>): string {
   return parts.length > 0 ? `?${parts.join('&')}` : '';
 }
 
-export function createApiClient(baseUrl: string, token: string | undefined, fetchImpl: FetchLike): ApiClient {
+/** The error a reply carries, as the ApiError the server threw. */
+export function errorOfReply(status: number, json: unknown): ApiError {
+  const error = (json as Partial<ErrorBody> | null)?.error;
+  const code = error && typeof error.code === 'string' && Object.hasOwn(ERROR_STATUS, error.code) ? (error.code as ErrorCode) : 'internal';
+  return new ApiError(code, error?.message ?? `HTTP ${status}`, {
+    ...(error?.field === undefined ? {} : { field: error.field }),
+    ...(error?.details === undefined ? {} : { details: error.details }),
+  });
+}
+
+export function createClientOf<T extends MethodTable>(table: T, baseUrl: string, token: string | undefined, fetchImpl: FetchLike): ApiClientOf<T> {
   return {
     async call(name, input) {
-      const declaration = api[name];
+      const declaration = table[name]!;
       const headers: Record<string, string> = {};
       if (token !== undefined) headers.authorization = `Bearer ${token}`;
-      const payload = (input ?? {}) as Record<string, unknown>;
-      let url = baseUrl + declaration.path;
+      const { path, rest } = fillPath(declaration.path, (input ?? {}) as Record<string, unknown>);
+      let url = baseUrl + path;
       let body: string | undefined;
-      if (declaration.method === 'GET') url += queryString(payload);
+      if (declaration.method === 'GET') url += queryString(rest);
       else {
         headers['content-type'] = 'application/json';
-        body = JSON.stringify(payload);
+        body = JSON.stringify(rest);
       }
       const response = await fetchImpl(url, { method: declaration.method, headers, ...(body === undefined ? {} : { body }) });
       const json = await response.json();
-      if (response.status >= 400) {
-        const error = (json as Partial<ErrorBody>).error;
-        const code = error && error.code in ERROR_STATUS ? (error.code as ErrorCode) : 'internal';
-        throw new ApiError(code, error?.message ?? `HTTP ${response.status}`, {
-          ...(error?.field === undefined ? {} : { field: error.field }),
-          ...(error?.details === undefined ? {} : { details: error.details }),
-        });
-      }
-      return json as ApiResult<typeof name>;
+      if (response.status >= 400) throw errorOfReply(response.status, json);
+      return json as ResultOf<T[typeof name]>;
     },
   };
+}
+
+export function createApiClient(baseUrl: string, token: string | undefined, fetchImpl: FetchLike): ApiClient {
+  return createClientOf(api, baseUrl, token, fetchImpl);
 }

@@ -58,3 +58,7 @@ export const setWorkersInput = z.strictObject({
 export const quotesInput = z.strictObject({
   instruments: queryInstrumentListSchema,
 });
+
+export const quotesBodyInput = z.strictObject({
+  instruments: instrumentListSchema,
+});

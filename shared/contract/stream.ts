@@ -1,8 +1,16 @@
-/** Messages of the WebSocket stream `/api/v1/stream`. Client messages are JSON text. */
+/**
+ * The WebSocket stream `/api/v1/stream`, declared as topics. Each topic has a scope, the fields
+ * of its subscribe and unsubscribe messages, and the message types it sends; a client message
+ * names its topic (`{"type":"subscribe","topic":"ticks","instruments":[…]}`), and one without
+ * a topic means `ticks`. Client messages are JSON text.
+ */
 import { z } from 'zod';
-import type { ErrorBody } from '../errors';
+import { ApiError, type ErrorBody } from '../errors';
 import type { Tick } from '../tick';
+import { type Returns, returns } from './method';
 import { instrumentListSchema } from './schemas';
+import type { Scope } from './scopes';
+import { validationError } from './validation';
 
 export const STREAM_PATH = '/api/v1/stream';
 export const STREAM_FORMATS = ['json', 'binary'] as const;
@@ -11,36 +19,130 @@ export type StreamFormat = (typeof STREAM_FORMATS)[number];
 export const BEARER_PROTOCOL_PREFIX = 'bearer.';
 export const STREAM_PROTOCOL = 'algodeck.v1';
 
-const selectionFields = {
-  id: z.string().max(64).optional(),
-  instruments: instrumentListSchema.optional(),
-  all: z.literal(true).optional(),
-};
+/** What a topic answers and sends, carried by its declaration as types only. */
+export interface TopicTypes<Subscribed, Unsubscribed, Message extends { type: string }> {
+  subscribed: Subscribed;
+  unsubscribed: Unsubscribed;
+  message: Message;
+}
+
+export interface TopicDeclaration<S extends z.ZodType = z.ZodType, T extends TopicTypes<unknown, unknown, { type: string }> = TopicTypes<unknown, unknown, { type: string }>>
+  extends Returns<T> {
+  scope: Scope;
+  /** For `task` scope: the selection field naming the task. */
+  taskParam?: string;
+  /** The fields of subscribe and unsubscribe messages besides `type`, `topic` and `id`. */
+  selection: S;
+  /** The `type` of every message the topic sends (unique across topics). */
+  messages: readonly string[];
+}
+
+export function topic<S extends z.ZodType, T extends TopicTypes<unknown, unknown, { type: string }>>(
+  declaration: { scope: Scope; taskParam?: string; selection: S; messages: readonly string[] } & Returns<T>,
+): TopicDeclaration<S, T> {
+  return declaration;
+}
+
+export type TopicTable = Record<string, TopicDeclaration>;
+
+// --- ticks ---
+
 const oneSelection = (message: { instruments?: string[] | undefined; all?: true | undefined }) =>
   (message.instruments === undefined) !== (message.all === undefined);
-const oneSelectionError = { message: 'give either "instruments" or "all": true', path: ['instruments'] };
 
-export const clientMessageSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('subscribe'), ...selectionFields }).refine(oneSelection, oneSelectionError),
-  z.strictObject({ type: z.literal('unsubscribe'), ...selectionFields }).refine(oneSelection, oneSelectionError),
-  z.strictObject({ type: z.literal('ping'), id: z.string().max(64).optional() }),
-]);
-export type ClientMessage = z.infer<typeof clientMessageSchema>;
+/** Some instruments, or every instrument the ticker carries. */
+export const tickSelectionSchema = z
+  .strictObject({ instruments: instrumentListSchema.optional(), all: z.literal(true).optional() })
+  .refine(oneSelection, { message: 'give either "instruments" or "all": true', path: ['instruments'] });
+export type TickSelection = z.output<typeof tickSelectionSchema>;
 
-export type ServerMessage =
-  | { type: 'welcome'; version: string; format: StreamFormat }
-  | {
-      type: 'subscribed';
-      id?: string;
-      /** The instruments this request added (`all` for an all-instruments subscription). */
-      instruments: string[] | 'all';
-      /** Token of each newly named instrument: binary frames carry tokens, not ids. */
-      tokens: Record<string, number>;
-      /** Named instruments the ticker is not subscribed to: no ticks until it is. */
-      inactive: string[];
-    }
-  | { type: 'unsubscribed'; id?: string; instruments: string[] | 'all' }
+export interface TicksSubscribed {
+  /** The instruments this request added (`all` for an all-instruments subscription). */
+  instruments: string[] | 'all';
+  /** Token of each newly named instrument: binary frames carry tokens, not ids. */
+  tokens: Record<string, number>;
+  /** Named instruments the ticker is not subscribed to: no ticks until it is. */
+  inactive: string[];
+}
+
+export type TicksMessage =
   | { type: 'ticks'; ticks: Tick[] }
-  | { type: 'lagged'; conflated: number; message: string }
+  | { type: 'lagged'; conflated: number; message: string };
+
+export const topics = {
+  ticks: topic({
+    scope: 'read',
+    selection: tickSelectionSchema,
+    messages: ['ticks', 'lagged'],
+    ...returns<TopicTypes<TicksSubscribed, { instruments: string[] | 'all' }, TicksMessage>>(),
+  }),
+};
+export type Topics = typeof topics;
+export type TopicName = keyof Topics;
+/** A subscribe or unsubscribe message without a topic is about ticks. */
+export const DEFAULT_TOPIC: TopicName = 'ticks';
+
+// --- messages ---
+
+type TypesOf<D> = D extends Returns<infer T> ? T : never;
+export type SelectionOf<D extends TopicDeclaration> = z.output<D['selection']>;
+export type SelectionInputOf<D extends TopicDeclaration> = z.input<D['selection']>;
+export type SubscribedOf<D> = TypesOf<D> extends TopicTypes<infer S, unknown, { type: string }> ? S : never;
+export type UnsubscribedOf<D> = TypesOf<D> extends TopicTypes<unknown, infer U, { type: string }> ? U : never;
+export type TopicMessageOf<D> = TypesOf<D> extends TopicTypes<unknown, unknown, infer M> ? M : never;
+
+/** A client message after validation. */
+export type ClientMessageOf<T extends TopicTable> =
+  | { type: 'ping'; id?: string }
+  | { [K in keyof T & string]: { type: 'subscribe' | 'unsubscribe'; topic: K; id?: string; selection: SelectionOf<T[K]> } }[keyof T & string];
+export type ClientMessage = ClientMessageOf<Topics>;
+
+/** Replies and messages a topic sends. */
+export type TopicServerMessageOf<T extends TopicTable> = {
+  [K in keyof T & string]:
+    | ({ type: 'subscribed'; topic: K; id?: string } & SubscribedOf<T[K]>)
+    | ({ type: 'unsubscribed'; topic: K; id?: string } & UnsubscribedOf<T[K]>)
+    | TopicMessageOf<T[K]>;
+}[keyof T & string];
+
+export type ServerMessageOf<T extends TopicTable> =
+  | { type: 'welcome'; version: string; format: StreamFormat; topics: string[] }
   | { type: 'pong'; id?: string }
-  | ({ type: 'error'; id?: string } & ErrorBody);
+  | ({ type: 'error'; id?: string } & ErrorBody)
+  | TopicServerMessageOf<T>;
+export type ServerMessage = ServerMessageOf<Topics>;
+
+const idSchema = z.string().max(64);
+const envelopeSchema = z.object({
+  type: z.enum(['subscribe', 'unsubscribe', 'ping']),
+  topic: z.string().max(64).optional(),
+  id: idSchema.optional(),
+});
+const pingSchema = z.strictObject({ type: z.literal('ping'), id: idSchema.optional() });
+
+/** The `id` of a message, if it has a usable one: echoed even when the rest is refused. */
+export function messageId(raw: unknown): string | undefined {
+  const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
+  return typeof id === 'string' ? id.slice(0, 64) : undefined;
+}
+
+/** Validates a client message against a topic table; throws an `invalid_request` ApiError. */
+export function parseClientMessage<T extends TopicTable>(raw: unknown, table: T, defaultTopic: keyof T & string): ClientMessageOf<T> {
+  const envelope = envelopeSchema.safeParse(raw);
+  if (!envelope.success) throw validationError(envelope.error);
+  const { type, topic: named, id } = envelope.data;
+  if (type === 'ping') {
+    const ping = pingSchema.safeParse(raw);
+    if (!ping.success) throw validationError(ping.error);
+    return ping.data;
+  }
+  const name = named ?? defaultTopic;
+  const declaration = Object.hasOwn(table, name) ? table[name] : undefined;
+  if (!declaration) {
+    throw new ApiError('invalid_request', `topic: no topic "${name}"; topics are ${Object.keys(table).join(', ')}`, { field: 'topic' });
+  }
+  const { type: _t, topic: _n, id: _i, ...fields } = raw as Record<string, unknown>;
+  const selection = declaration.selection.safeParse(fields);
+  if (!selection.success) throw validationError(selection.error);
+  return { type, topic: name, ...(id === undefined ? {} : { id }), selection: selection.data } as ClientMessageOf<T>;
+}

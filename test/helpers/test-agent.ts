@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { type AgentOptions, type RunningAgent, startAgent } from '../../agent/agent';
+import { type AgentHooks, type AgentOptions, type RunningAgent, startAgent } from '../../agent/agent';
 import { type ApiClient, createApiClient } from '../../shared/contract/client';
 
 export interface TestAgent {
@@ -17,17 +17,22 @@ export interface TestAgent {
 
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
 
-export async function startTestAgent(options: Partial<AgentOptions> = {}): Promise<TestAgent> {
+export async function startTestAgent(given: Partial<AgentOptions> & AgentHooks = {}): Promise<TestAgent> {
+  const { feed, limits, workerHangAfterMs, processHost, hub, ...options } = given;
+  const hooks: AgentHooks = { feed, limits, workerHangAfterMs, processHost, hub };
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'algodeck-test-'));
-  const agent = await startAgent({
-    port: 0,
-    token: TEST_TOKEN,
-    workers: 3,
-    simTicksPerSecond: 10,
-    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    ...options,
-    dataDir,
-  });
+  const agent = await startAgent(
+    {
+      port: 0,
+      token: TEST_TOKEN,
+      workers: 3,
+      simTicksPerSecond: 10,
+      log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      ...options,
+      dataDir,
+    },
+    Object.fromEntries(Object.entries(hooks).filter(([, value]) => value !== undefined)),
+  );
   const api = createApiClient(agent.url, TEST_TOKEN, (url, init) => fetch(url, init));
   let stopped = false;
   return {

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { api } from '../../../shared/contract/api';
 import { listInstrumentsInput, queryInstrumentListSchema, setWorkersInput, subscribeInput } from '../../../shared/contract/schemas';
-import { clientMessageSchema } from '../../../shared/contract/stream';
+import { DEFAULT_TOPIC, parseClientMessage, topics } from '../../../shared/contract/stream';
+import { ApiError } from '../../../shared/errors';
+
+const parse = (raw: unknown) => parseClientMessage(raw, topics, DEFAULT_TOPIC);
 
 test('query instrument lists: commas, repeated keys, spaces inside ids', () => {
   assert.deepEqual(queryInstrumentListSchema.parse('NSE:INFY,NSE:NIFTY 50'), ['NSE:INFY', 'NSE:NIFTY 50']);
@@ -30,26 +33,41 @@ test('request bodies are strict about types and unknown fields', () => {
   }
 });
 
-test('stream messages: exactly one of instruments or all', () => {
-  assert.equal(clientMessageSchema.parse({ type: 'subscribe', all: true }).type, 'subscribe');
-  assert.equal(clientMessageSchema.parse({ type: 'unsubscribe', instruments: ['NSE:INFY'], id: 'x' }).type, 'unsubscribe');
+test('stream messages: exactly one of instruments or all; no topic means ticks', () => {
+  assert.deepEqual(parse({ type: 'subscribe', all: true }), { type: 'subscribe', topic: 'ticks', selection: { all: true } });
+  assert.deepEqual(parse({ type: 'unsubscribe', topic: 'ticks', instruments: ['NSE:INFY'], id: 'x' }), {
+    type: 'unsubscribe',
+    topic: 'ticks',
+    id: 'x',
+    selection: { instruments: ['NSE:INFY'] },
+  });
+  assert.deepEqual(parse({ type: 'ping', id: 'p' }), { type: 'ping', id: 'p' });
   for (const bad of [
     { type: 'subscribe' },
     { type: 'subscribe', all: true, instruments: ['NSE:INFY'] },
     { type: 'subscribe', all: false },
     { type: 'subscribe', instruments: ['NSE:INFY'], topic: 'orders' },
+    { type: 'subscribe', instruments: ['NSE:INFY'], topic: '__proto__' },
+    { type: 'subscribe', instruments: ['NSE:INFY'], topic: 'toString' },
+    { type: 'subscribe', instruments: ['NSE:INFY'], topic: 7 },
+    { type: 'subscribe', instruments: ['NSE:INFY'], extra: 1 },
     { type: 'ping', id: 'x'.repeat(65) },
+    { type: 'ping', instruments: ['NSE:INFY'] },
     { type: 'PING' },
+    [],
     null,
     'subscribe',
   ]) {
-    assert.equal(clientMessageSchema.safeParse(bad).success, false, JSON.stringify(bad));
+    assert.throws(() => parse(bad), (error: unknown) => error instanceof ApiError && error.code === 'invalid_request', JSON.stringify(bad));
   }
+  assert.throws(() => parse({ type: 'subscribe', topic: 'orders', all: true }), (error: ApiError) => error.field === 'topic');
 });
 
-test('every method has a unique route under /api/v1 and only health skips auth', () => {
+test('every method has a unique route under /api/v1 and only health is public', () => {
   const routes = Object.values(api).map((m) => `${m.method} ${m.path}`);
   assert.equal(new Set(routes).size, routes.length);
   assert.ok(Object.values(api).every((m) => m.path.startsWith('/api/v1/')));
-  assert.deepEqual(Object.entries(api).filter(([, m]) => !m.auth).map(([name]) => name), ['health']);
+  assert.deepEqual(Object.entries(api).filter(([, m]) => m.scope === 'public').map(([name]) => name), ['health']);
+  // Changing the ticker is control; reading it is open to any token.
+  assert.deepEqual(Object.entries(api).filter(([, m]) => m.scope === 'control').map(([name]) => name), ['subscribe', 'unsubscribe', 'setWorkers']);
 });

@@ -1,0 +1,62 @@
+/**
+ * The transport-free core of the API: the handlers of a contract table, provided by the
+ * services that own them, and one `call` that validates the input, checks the caller's scope
+ * and runs the handler. The REST adapter, tests and (later) other transports all call this.
+ */
+import type { CallContext, HandlersOf, MethodTable, ParamsOf } from '../../shared/contract/method';
+import { type Principal, permits } from '../../shared/contract/scopes';
+import { parseInput } from '../../shared/contract/validation';
+import { ApiError } from '../../shared/errors';
+
+type AnyHandler = (params: unknown, context: CallContext) => unknown;
+
+export class ApiCore<T extends MethodTable> {
+  private readonly handlers = new Map<keyof T & string, AnyHandler>();
+
+  constructor(readonly table: T) {}
+
+  /** Adds the handlers a service owns; a method has exactly one owner. */
+  provide(handlers: Partial<HandlersOf<T>>): void {
+    for (const [name, handler] of Object.entries(handlers) as Array<[keyof T & string, AnyHandler | undefined]>) {
+      if (handler === undefined) continue;
+      if (!Object.hasOwn(this.table, name)) throw new Error(`${name} is not a method of the contract`);
+      if (this.handlers.has(name)) throw new Error(`${name} has two handlers`);
+      this.handlers.set(name, handler);
+    }
+  }
+
+  /** Methods of the table that no service handles. */
+  missing(): string[] {
+    return Object.keys(this.table).filter((name) => !this.handlers.has(name));
+  }
+
+  /** Throws unless every method has a handler: a gap is a wiring bug, found at start. */
+  requireComplete(): void {
+    const missing = this.missing();
+    if (missing.length > 0) throw new Error(`no handler for ${missing.join(', ')}`);
+  }
+
+  /** Whether `principal` could call `name` at all (before its input is known). */
+  mayCall(name: keyof T & string, principal: Principal | undefined): boolean {
+    return permits(this.table[name]!.scope, principal);
+  }
+
+  async call<K extends keyof T & string>(name: K, raw: unknown, principal: Principal | undefined): Promise<unknown> {
+    const declaration = this.table[name]!;
+    if (declaration.scope !== 'public' && principal === undefined) {
+      throw new ApiError('unauthorized', 'Missing or wrong token: send "Authorization: Bearer <token>".');
+    }
+    if (!permits(declaration.scope, principal)) throw forbidden(declaration.scope);
+    const params = parseInput(declaration.input, raw) as ParamsOf<T[K]>;
+    if (!permits(declaration.scope, principal, params, declaration.taskParam)) {
+      throw new ApiError('forbidden', 'A task token may act only on its own task.', { ...(declaration.taskParam ? { field: declaration.taskParam } : {}) });
+    }
+    const handler = this.handlers.get(name);
+    if (!handler) throw new ApiError('unavailable', `${name} is not available on this agent.`);
+    return handler(params, { principal });
+  }
+}
+
+export function forbidden(scope: string): ApiError {
+  return new ApiError('forbidden', `This token may not do that (it needs the "${scope}" scope).`);
+}

@@ -1,0 +1,113 @@
+/**
+ * The ticker engine as a service: the tick hub and the supervisor of the worker pool, the saved
+ * subscriptions restored, and the API methods and stream topic that belong to them.
+ */
+import type { Logger } from 'pino';
+import type { Api, Quote, QuotesResult } from '../../shared/contract/api';
+import type { Topics } from '../../shared/contract/stream';
+import type { ApiCore } from '../api/api-core';
+import { TICKER_WORKER_ENTRY } from '../hosted-entries';
+import type { InstrumentRegistry } from '../instruments/instrument-registry';
+import type { ProcessHost } from '../process/process-host';
+import type { AgentDb } from '../store/agent-db';
+import type { StreamCore } from '../stream/stream-core';
+import { ticksTopic } from '../stream/ticks-topic';
+import type { ProviderLimits } from '../ticker/provider';
+import { TickHub } from '../ticker/tick-hub';
+import { TickerSupervisor } from '../ticker/ticker-supervisor';
+import type { Feed } from './market-service';
+import type { Service } from './service';
+
+export interface TickerServiceOptions {
+  processHost: ProcessHost;
+  log: Logger;
+  db: AgentDb;
+  registry: InstrumentRegistry;
+  feed: Feed;
+  limits: ProviderLimits;
+  /** Worker count; when not given, the count the agent last ran with (3 on a first start). */
+  workers?: number;
+  staleAfterMs?: number;
+  /** A ticker worker silent this long is replaced (default 5 s). */
+  hangAfterMs?: number;
+  hub?: { highWaterBytes?: number; lowWaterBytes?: number };
+  api: ApiCore<Api>;
+  stream: StreamCore<Topics>;
+}
+
+export interface TickerEngine {
+  hub: TickHub;
+  ticker: TickerSupervisor;
+}
+
+export function tickerService(options: TickerServiceOptions): Service<TickerEngine> {
+  const { registry, db, log, limits } = options;
+  let hub: TickHub | undefined;
+  let ticker: TickerSupervisor | undefined;
+  return {
+    name: 'ticker',
+    async start() {
+      hub = new TickHub({ nameOf: (t) => registry.byTokenOf(t)?.id ?? `TOKEN:${t}`, ...options.hub });
+      ticker = new TickerSupervisor({
+        host: options.processHost,
+        workerModule: TICKER_WORKER_ENTRY,
+        provider: { kind: 'kite-ws', ...options.feed },
+        limits,
+        registry,
+        hub,
+        log,
+        ...(options.staleAfterMs === undefined ? {} : { staleAfterMs: options.staleAfterMs }),
+        ...(options.hangAfterMs === undefined ? {} : { hangAfterMs: options.hangAfterMs }),
+        onDesiredChange: (desired) => db.saveTicker(desired),
+      });
+      await restore(ticker, options);
+      provideApi(options, hub, ticker);
+      return { hub, ticker };
+    },
+    async stop() {
+      await ticker?.stop();
+      hub?.close();
+    },
+  };
+}
+
+/** Starts the pool with the subscriptions saved by the last run, as far as they still fit. */
+async function restore(ticker: TickerSupervisor, { db, registry, limits, log, workers: given }: TickerServiceOptions): Promise<void> {
+  const saved = db.loadTicker();
+  const workers = given ?? saved?.workers ?? Math.min(3, limits.connectionsPerKey);
+  const known = (saved?.subscriptions ?? []).filter((s) => registry.get(s.instrument));
+  const restorable = known.slice(0, workers * limits.instrumentsPerConnection);
+  const dropped = (saved?.subscriptions ?? []).filter((s) => !restorable.includes(s)).map((s) => s.instrument);
+  if (dropped.length > 0) {
+    // Kept in the data file until the next change, so a restart with more workers brings them back.
+    log.warn(
+      { dropped: dropped.slice(0, 50), count: dropped.length },
+      `${dropped.length} saved subscriptions were not restored (unknown instruments, or more than ${workers} workers hold)`,
+    );
+  }
+  await ticker.start(workers, restorable);
+  if (dropped.length === 0) db.saveTicker(ticker.desired());
+}
+
+function provideApi({ api, stream, registry }: TickerServiceOptions, hub: TickHub, ticker: TickerSupervisor): void {
+  const quotes = (instruments: string[]): QuotesResult => {
+    registry.requireKnown(instruments);
+    const found: Record<string, Quote> = {};
+    const now = Date.now();
+    for (const id of instruments) {
+      const tick = hub.latest(registry.get(id)!.token);
+      // A price a trader might act on says when it is old.
+      if (tick) found[id] = { ...tick, stale: now - tick.receivedAt > ticker.staleAfterMs };
+    }
+    return { quotes: found };
+  };
+  api.provide({
+    getTicker: () => ticker.state(),
+    subscribe: ({ instruments, mode }) => ticker.subscribe(instruments, mode),
+    unsubscribe: ({ instruments }) => ticker.unsubscribe(instruments),
+    setWorkers: ({ count }) => ticker.setWorkerCount(count),
+    getQuotes: ({ instruments }) => quotes(instruments),
+    queryQuotes: ({ instruments }) => quotes(instruments),
+  });
+  stream.provide({ ticks: ticksTopic({ hub, registry, isTicking: (id) => ticker.isSubscribed(id) }) });
+}

@@ -1,0 +1,52 @@
+/** The `ticks` topic: a connection's choice of instruments, fed by the tick hub. */
+import type { Topics } from '../../shared/contract/stream';
+import type { InstrumentRegistry } from '../instruments/instrument-registry';
+import type { TickHub } from '../ticker/tick-hub';
+import type { TopicHandler } from './stream-core';
+
+export interface TicksTopicDeps {
+  hub: TickHub;
+  registry: InstrumentRegistry;
+  /** Whether the ticker carries an instrument (clients are told which of theirs it does not). */
+  isTicking: (instrument: string) => boolean;
+}
+
+export function ticksTopic({ hub, registry, isTicking }: TicksTopicDeps): TopicHandler<Topics['ticks']> {
+  return {
+    open(peer) {
+      const consumer = hub.addConsumer({ format: peer.format, send: peer.send, bufferedAmount: peer.bufferedAmount });
+      return {
+        subscribe(selection) {
+          if (selection.all) {
+            hub.subscribe(consumer, 'all');
+            // Every instrument may appear later, so a binary client gets every token it could meet.
+            const tokens = Object.fromEntries(registry.search(undefined, registry.size).map((i) => [i.id, i.token]));
+            return { instruments: 'all', tokens, inactive: [] };
+          }
+          const ids = [...new Set(selection.instruments!)];
+          registry.requireKnown(ids);
+          const tokens = ids.map((id) => registry.get(id)!.token);
+          hub.subscribe(consumer, tokens);
+          return {
+            instruments: ids,
+            tokens: Object.fromEntries(ids.map((id, i) => [id, tokens[i]!])),
+            inactive: ids.filter((id) => !isTicking(id)),
+          };
+        },
+        unsubscribe(selection) {
+          if (selection.all) {
+            hub.unsubscribe(consumer, 'all');
+            return { instruments: 'all' };
+          }
+          const ids = [...new Set(selection.instruments!)];
+          registry.requireKnown(ids);
+          hub.unsubscribe(consumer, ids.map((id) => registry.get(id)!.token));
+          return { instruments: ids };
+        },
+        close() {
+          hub.removeConsumer(consumer);
+        },
+      };
+    },
+  };
+}

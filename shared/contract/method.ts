@@ -1,0 +1,88 @@
+/**
+ * How a contract method is declared: verb, path (with `:name` parameters), who may call it,
+ * the input schema and the result type. Path parameters are part of the input: the schema
+ * validates them with everything else, and the client fills them into the path.
+ */
+import type { z } from 'zod';
+import { ApiError } from '../errors';
+import type { Principal, Scope } from './scopes';
+
+export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** A result type carried by a declaration, with no value at run time. */
+export interface Returns<T> {
+  readonly __result?: T;
+}
+export const returns = <T>(): Returns<T> => ({});
+export type ResultOf<D> = D extends Returns<infer T> ? T : never;
+
+/** The `:name` parameters of a path: `'/tasks/:id/logs/:n'` → `'id' | 'n'`. */
+export type PathParams<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`
+  ? Name | PathParams<`/${Rest}`>
+  : P extends `${string}:${infer Name}`
+    ? Name
+    : never;
+
+export interface MethodDeclaration<P extends string = string, S extends z.ZodType = z.ZodType, R = unknown> extends Returns<R> {
+  method: HttpVerb;
+  path: P;
+  scope: Scope;
+  /** For `task` scope: the input field naming the task the call is about. */
+  taskParam?: string;
+  /** Path parameters, query (GET) or body fields, all validated together. */
+  input: S;
+}
+
+/**
+ * Declares a method; the compiler checks that the input schema has a field for every path
+ * parameter.
+ */
+export function method<const P extends string, S extends z.ZodType<{ [K in PathParams<P>]: unknown }>, R>(
+  declaration: { method: HttpVerb; path: P; scope: Scope; taskParam?: string; input: S } & Returns<R>,
+): MethodDeclaration<P, S, R> {
+  return declaration;
+}
+
+export type MethodTable = Record<string, MethodDeclaration>;
+
+/** What a caller passes (before defaults and coercion). */
+export type InputOf<D extends MethodDeclaration> = z.input<D['input']>;
+/** What a handler receives (validated, defaults applied). */
+export type ParamsOf<D extends MethodDeclaration> = z.output<D['input']>;
+
+/** Everything a handler knows about its call beyond the input. */
+export interface CallContext {
+  principal: Principal | undefined;
+}
+
+export type HandlersOf<T extends MethodTable> = {
+  [K in keyof T]: (params: ParamsOf<T[K]>, context: CallContext) => ResultOf<T[K]> | Promise<ResultOf<T[K]>>;
+};
+
+/** The parameter names of a path, in order. */
+export function pathParamNames(path: string): string[] {
+  return [...path.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1]!);
+}
+
+/**
+ * Fills a path's parameters from `input`, percent-encoded; returns the path and the input
+ * without them. A missing or empty parameter is an `invalid_request` naming it.
+ */
+export function fillPath(path: string, input: Record<string, unknown>): { path: string; rest: Record<string, unknown> } {
+  const rest = { ...input };
+  const filled = path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (_, name: string) => {
+    const value = rest[name];
+    delete rest[name];
+    if ((typeof value !== 'string' && typeof value !== 'number') || String(value) === '') {
+      throw new ApiError('invalid_request', `${name}: required in the path`, { field: name });
+    }
+    return encodeURIComponent(String(value));
+  });
+  return { path: filled, rest };
+}
+
+/** A matcher for request paths against a declared path: `/tasks/:id` matches `/tasks/abc`. */
+export function pathPattern(path: string): RegExp {
+  const escaped = path.split(/(:[A-Za-z_][A-Za-z0-9_]*)/).map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  return new RegExp(`^${escaped.join('')}$`);
+}

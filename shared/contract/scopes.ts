@@ -1,0 +1,60 @@
+/**
+ * Who may call what. The agent resolves each bearer token to a principal; every method and
+ * stream topic declares a scope; `permits` decides. Pure, so the dashboard can grey out what a
+ * viewer cannot do, and so the decision has one table of hostile tests.
+ */
+
+/** Who is calling, as the agent resolved their token. */
+export type Principal =
+  /** The agent's own token: everything. */
+  | { kind: 'owner' }
+  /** A signed-in dashboard: everything but what only the owner may do (tokens, fleet joins). */
+  | { kind: 'session'; sessionId: string }
+  /** An algo running as a task, with its own token: market data, and its own task only. */
+  | { kind: 'task'; taskId: string }
+  /** Read-only: market data and state, no changes. */
+  | { kind: 'viewer' };
+
+export type PrincipalKind = Principal['kind'];
+
+export const SCOPES = ['public', 'read', 'task', 'control', 'owner'] as const;
+/**
+ * - `public`: no token needed (health).
+ * - `read`: any principal (market data, state).
+ * - `task`: owner, sessions, and a task acting on itself: when the method names a task (its
+ *   `taskParam`), a task principal may call it only with its own id.
+ * - `control`: owner and sessions (the ticker, starting and stopping tasks).
+ * - `owner`: the owner alone.
+ */
+export type Scope = (typeof SCOPES)[number];
+
+const CONTROL: readonly PrincipalKind[] = ['owner', 'session'];
+
+/**
+ * Whether `principal` may call something of `scope` with `input`. For `task` scope, `taskParam`
+ * names the input field holding the task id the call is about (none: the caller's own task).
+ */
+export function permits(
+  scope: Scope,
+  principal: Principal | undefined,
+  input: unknown = {},
+  taskParam?: string,
+): boolean {
+  if (scope === 'public') return true;
+  if (principal === undefined) return false;
+  switch (scope) {
+    case 'read':
+      return true;
+    case 'control':
+      return CONTROL.includes(principal.kind);
+    case 'owner':
+      return principal.kind === 'owner';
+    case 'task': {
+      if (CONTROL.includes(principal.kind)) return true;
+      if (principal.kind !== 'task') return false;
+      if (taskParam === undefined) return true;
+      const named = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[taskParam] : undefined;
+      return typeof named === 'string' && named === principal.taskId;
+    }
+  }
+}
