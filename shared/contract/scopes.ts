@@ -53,7 +53,7 @@ export function permits(
       if (CONTROL.includes(principal.kind)) return true;
       if (principal.kind !== 'task') return false;
       if (taskParam === undefined) return true;
-      const named = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[taskParam] : undefined;
+      const named = typeof input === 'object' && input !== null && Object.hasOwn(input, taskParam) ? (input as Record<string, unknown>)[taskParam] : undefined;
       return typeof named === 'string' && named === principal.taskId;
     }
   }

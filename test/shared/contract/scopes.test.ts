@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type Principal, permits, SCOPES, type Scope } from '../../../shared/contract/scopes';
+
+const owner: Principal = { kind: 'owner' };
+const session: Principal = { kind: 'session', sessionId: 's1' };
+const task: Principal = { kind: 'task', taskId: 't1' };
+const viewer: Principal = { kind: 'viewer' };
+
+const everyone: Array<Principal | undefined> = [undefined, viewer, task, session, owner];
+
+test('who may call each scope, without a task in question', () => {
+  const table: Record<Scope, Array<Principal | undefined>> = {
+    public: [undefined, viewer, task, session, owner],
+    read: [viewer, task, session, owner],
+    task: [task, session, owner],
+    control: [session, owner],
+    owner: [owner],
+  };
+  for (const scope of SCOPES) {
+    for (const principal of everyone) {
+      assert.equal(permits(scope, principal), table[scope].includes(principal), `${scope} for ${principal?.kind ?? 'nobody'}`);
+    }
+  }
+});
+
+test('a task acts only on its own task; owner and sessions on any', () => {
+  assert.equal(permits('task', task, { id: 't1' }, 'id'), true);
+  for (const input of [{ id: 't2' }, { id: 'T1' }, { id: 't1 ' }, { id: ['t1'] }, { id: { toString: () => 't1' } }, {}, null, 't1', undefined, { ID: 't1' }]) {
+    assert.equal(permits('task', task, input, 'id'), false, JSON.stringify(input));
+  }
+  // A prototype cannot smuggle the id in.
+  assert.equal(permits('task', task, Object.create({ id: 't1' }), 'id'), false);
+  for (const principal of [owner, session]) assert.equal(permits('task', principal, { id: 'anything' }, 'id'), true);
+  assert.equal(permits('task', viewer, { id: 't1' }, 'id'), false);
+  assert.equal(permits('task', undefined, { id: 't1' }, 'id'), false);
+});

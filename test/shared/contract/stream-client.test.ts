@@ -1,0 +1,75 @@
+/**
+ * The shared stream client against a real agent: typed subscriptions, binary ticks decoded by
+ * name, refused requests as ApiErrors, and a restart of the agent survived by reconnecting and
+ * subscribing again to everything it had.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import WebSocket from 'ws';
+import { StreamClient, type WebSocketLike } from '../../../shared/contract/stream-client';
+import { ApiError } from '../../../shared/errors';
+import type { Tick } from '../../../shared/tick';
+import { startTestAgent, TEST_TOKEN, waitFor } from '../../helpers/test-agent';
+
+const connect = (url: string, protocols: string[]) => new WebSocket(url, protocols, { perMessageDeflate: false }) as unknown as WebSocketLike;
+
+test('subscribes, decodes binary ticks by name, and comes back after the agent restarts', { timeout: 60_000 }, async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'algodeck-client-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  let agent = await startTestAgent({ dataDir, workers: 1, simTicksPerSecond: 20 });
+  t.after(() => agent.stop());
+  await agent.api.call('subscribe', { instruments: ['NSE:INFY', 'NSE:TCS'], mode: 'full' });
+
+  const client = new StreamClient({ url: agent.agent.url, token: TEST_TOKEN, format: 'binary', connect, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+  t.after(() => client.close());
+  const ticks: Tick[] = [];
+  const states: string[] = [];
+  let reconnects = 0;
+  client.on('ticks', (batch) => ticks.push(...batch));
+  client.on('state', (state) => states.push(state));
+  client.on('reconnected', () => reconnects++);
+
+  const reply = await client.subscribe('ticks', { instruments: ['NSE:INFY', 'NSE:INFY'] });
+  assert.deepEqual(reply.instruments, ['NSE:INFY']);
+  assert.deepEqual(reply.inactive, []);
+  await waitFor('INFY ticks', () => ticks.some((tick) => tick.instrument === 'NSE:INFY'));
+  assert.ok(ticks.every((tick) => tick.instrument === 'NSE:INFY' && tick.mode === 'full' && tick.depth !== undefined), 'only what was asked, decoded in full');
+
+  // A refused request rejects with the agent's error and is not made again after a reconnect.
+  await assert.rejects(client.subscribe('ticks', { instruments: ['NSE:NOPE'] }), (error: unknown) => error instanceof ApiError && error.code === 'unknown_instrument');
+
+  const port = agent.agent.port;
+  await agent.stop();
+  await waitFor('the client to notice', () => states.includes('reconnecting'));
+  agent = await startTestAgent({ dataDir, workers: 1, simTicksPerSecond: 20, port });
+  await waitFor('the client to reconnect and subscribe again', () => reconnects === 1, 15_000);
+  const before = ticks.length;
+  await waitFor('ticks again', () => ticks.length > before + 3, 10_000);
+  assert.ok(ticks.slice(before).every((tick) => tick.instrument === 'NSE:INFY'), 'the same subscription, no more');
+  const consumers = (await agent.api.call('getTicker')).consumers;
+  assert.deepEqual(consumers.map((c) => [c.format, c.instruments]), [['binary', 1]], 'one consumer, one instrument: NOPE was not replayed');
+
+  await client.unsubscribe('ticks', { instruments: ['NSE:INFY'] });
+  assert.equal((await agent.api.call('getTicker')).consumers[0]!.instruments, 0);
+});
+
+test('requests made while disconnected wait for the connection; close rejects what still waits', async () => {
+  const sockets: Array<{ protocols: string[] }> = [];
+  const fake: WebSocketLike = { binaryType: '', readyState: 0, send: () => undefined, close: () => undefined, onopen: null, onmessage: null, onclose: null, onerror: null };
+  const client = new StreamClient({
+    url: 'http://127.0.0.1:1/',
+    token: TEST_TOKEN,
+    connect: (_url, protocols) => {
+      sockets.push({ protocols });
+      return fake;
+    },
+  });
+  assert.deepEqual(sockets[0]!.protocols, ['algodeck.v1', `bearer.${TEST_TOKEN}`], 'browsers authenticate by subprotocol');
+  const pending = client.subscribe('ticks', { all: true });
+  client.close();
+  await assert.rejects(pending, (error: unknown) => error instanceof ApiError && error.code === 'unavailable');
+  await assert.rejects(client.ping(), /closed/);
+});
