@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { type AgentHooks, type AgentOptions, type RunningAgent, startAgent } from '../../agent/agent';
 import { type ApiClient, createApiClient } from '../../shared/contract/client';
+import type { TickMode } from '../../shared/tick';
 
 export interface TestAgent {
   agent: RunningAgent;
@@ -72,4 +73,19 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/**
+ * Brings a shared agent's ticker to a known state (exactly these instruments, this many
+ * workers), so the tests of a file that share one agent do not depend on their order.
+ */
+export async function resetTicker(api: ApiClient, { instruments = [], mode = 'quote', workers = 3 }: { instruments?: string[]; mode?: TickMode; workers?: number } = {}): Promise<void> {
+  const state = await api.call('getTicker');
+  const wanted = new Set(instruments);
+  const extra = state.subscriptions.map((s) => s.instrument).filter((id) => !wanted.has(id));
+  if (extra.length > 0) await api.call('unsubscribe', { instruments: extra });
+  if (state.workers.filter((w) => w.state !== 'stopping').length !== workers) await api.call('setWorkers', { count: workers });
+  const have = new Set(state.subscriptions.map((s) => s.instrument));
+  const missing = instruments.filter((id) => !have.has(id));
+  if (missing.length > 0) await api.call('subscribe', { instruments: missing, mode });
 }

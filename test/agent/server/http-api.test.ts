@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, beforeEach, test } from 'node:test';
 import type { ApiError } from '../../../shared/errors';
-import { startTestAgent, type TestAgent, waitFor } from '../../helpers/test-agent';
+import { resetTicker, startTestAgent, type TestAgent, waitFor } from '../../helpers/test-agent';
 
 let t: TestAgent;
 before(async () => {
   t = await startTestAgent({ simInstruments: 100, limits: { instrumentsPerConnection: 40, connectionsPerKey: 3 } });
 });
 after(() => t.stop());
+beforeEach(() => resetTicker(t.api));
 
 const subscriptions = async () => (await t.api.call('getTicker')).subscriptions.map((s) => [s.instrument, s.mode, s.worker]);
 

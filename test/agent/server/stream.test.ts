@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, beforeEach, test } from 'node:test';
 import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { StreamClient } from '../../helpers/stream-client';
-import { startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
+import { resetTicker, startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
 
 let t: TestAgent;
 const clients: StreamClient[] = [];
@@ -15,8 +15,8 @@ const open = async (options: Parameters<typeof StreamClient.open>[1] = { token: 
 
 before(async () => {
   t = await startTestAgent({ simInstruments: 300, simTicksPerSecond: 20, hub: { highWaterBytes: 64 * 1024, lowWaterBytes: 8 * 1024 } });
-  await t.api.call('subscribe', { instruments: ['NSE:INFY', 'NSE:TCS', 'NSE:NIFTY 50'], mode: 'full' });
 });
+beforeEach(() => resetTicker(t.api, { instruments: ['NSE:INFY', 'NSE:TCS', 'NSE:NIFTY 50'], mode: 'full' }));
 after(async () => {
   await Promise.all(clients.map((c) => c.close()));
   await t.stop();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TickerState } from '../../../shared/contract/api';
 import { StreamClient } from '../../helpers/stream-client';
-import { startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
+import { resetTicker, startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
 
 let t: TestAgent;
 let watcher: StreamClient;
@@ -50,12 +50,19 @@ function longestGap(ids: string[], since: number): number {
   return worst;
 }
 
+/** The state the first test leaves, for the tests after it to start from whatever ran before. */
+async function thirtyNineOnThree(): Promise<void> {
+  await resetTicker(t.api, { instruments: sims(6, 45), workers: 3 });
+  await ticking(sims(6, 45));
+}
+
 async function ticking(ids: string[]): Promise<void> {
   const since = Date.now();
   await waitFor(`ticks of ${ids.length} instruments`, () => ids.every((id) => (arrivals.get(id) ?? []).some((at) => at > since)), 8000);
 }
 
 test('adding, removing and re-moding instruments is live: no worker restarts, no other instrument pauses', async () => {
+  await resetTicker(t.api, { workers: 3 });
   const first = sims(0, 30);
   const state = await t.api.call('subscribe', { instruments: first, mode: 'quote' });
   const pids = pidsOf(state);
@@ -95,6 +102,7 @@ test('adding, removing and re-moding instruments is live: no worker restarts, no
 });
 
 test('changing the worker count rebalances live; remaining workers keep their process', async () => {
+  await thirtyNineOnThree();
   const ids = (await t.api.call('getTicker')).subscriptions.map((s) => s.instrument);
   const before = await t.api.call('getTicker');
   const since = Date.now();
@@ -114,6 +122,7 @@ test('changing the worker count rebalances live; remaining workers keep their pr
 });
 
 test('a worker killed with SIGKILL is replaced and its instruments resubscribed within 2 s', async () => {
+  await thirtyNineOnThree();
   const before = await t.api.call('getTicker');
   const victim = before.workers[1]!;
   const mine = victim.instruments;
@@ -137,6 +146,7 @@ test('a worker killed with SIGKILL is replaced and its instruments resubscribed 
 });
 
 test('a broker disconnect is retried and resubscribed without restarting workers', async () => {
+  await thirtyNineOnThree();
   const before = await t.api.call('getTicker');
   const ids = before.subscriptions.map((s) => s.instrument);
   const marketPid = t.agent.simMarket!.pid!;
@@ -150,6 +160,7 @@ test('a broker disconnect is retried and resubscribed without restarting workers
 });
 
 test('stale instruments are reported', async () => {
+  await thirtyNineOnThree();
   const state = await t.api.call('getTicker');
   assert.deepEqual(state.stale, []);
   assert.ok(state.staleAfterMs > 0);
@@ -157,6 +168,7 @@ test('stale instruments are reported', async () => {
 });
 
 test('worker-count changes asked at once are applied one after another', async () => {
+  await thirtyNineOnThree();
   const [one, three] = await Promise.all([t.api.call('setWorkers', { count: 1 }), t.api.call('setWorkers', { count: 3 })]);
   assert.deepEqual(one.workers.map((w) => w.instruments.length), [39]);
   assert.deepEqual(three.workers.map((w) => w.instruments.length).sort(), [13, 13, 13]);
