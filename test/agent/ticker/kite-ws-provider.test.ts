@@ -192,71 +192,72 @@ test('reconnects after a drop and replays the desired state, changes while down 
   assert.match(recorder.states.find((s) => s.state === 'reconnecting')?.detail ?? '', /closed.*retrying in \d+ ms/);
 });
 
+/** The delays the provider chose, from its `reconnecting` states (`…; retrying in N ms`). */
+const delaysOf = (recorder: Recorder) =>
+  recorder.states.filter((s) => s.state === 'reconnecting').map((s) => Number(/retrying in (\d+) ms/.exec(s.detail ?? '')?.[1]));
+
+/**
+ * Timing, judged by what the provider decided rather than by how late the machine ran it: with
+ * the jitter source fixed at 0 every delay is exactly half its ceiling, so the delays it reports
+ * are known in advance, and real time only has to be long enough for things to happen.
+ */
 describe('timing', { concurrency: true }, () => {
+  const noJitter = { random: () => 0 };
+
   test('idle watchdog: heartbeats keep the link, silence reconnects', async (t) => {
     let beating = true;
     const { server, recorder, provider } = await setup(t, {
       onConnection: ({ ws }, index) => {
         if (index > 0) return;
-        const beat = setInterval(() => (beating ? ws.send(Uint8Array.of(0)) : clearInterval(beat)), 30);
+        const beat = setInterval(() => (beating ? ws.send(Uint8Array.of(0)) : clearInterval(beat)), 20);
         ws.on('close', () => clearInterval(beat));
       },
-    }, { idleTimeoutMs: 150 });
+    }, { idleTimeoutMs: 400 }, noJitter);
     provider.connect();
-    await sleep(450);
+    await sleep(1_000);
     assert.equal(server.attempts.length, 1, 'heartbeats feed the watchdog');
     assert.equal(recorder.frames.length, 0, 'heartbeats are not forwarded');
     beating = false;
-    const silentFrom = performance.now();
-    await waitFor('reconnect', () => server.attempts.length === 2, 1_000);
-    assert.ok(performance.now() - silentFrom >= 100);
-    assert.match(recorder.states.find((s) => s.state === 'reconnecting')?.detail ?? '', /no data for \d+ ms/);
+    await waitFor('reconnect', () => server.attempts.length === 2, 5_000);
+    const quiet = Number(/no data for (\d+) ms/.exec(recorder.states.find((s) => s.state === 'reconnecting')?.detail ?? '')?.[1]);
+    assert.ok(quiet >= 400, `reconnected after ${quiet} ms of silence, not before the 400 ms limit`);
   });
 
-  test('HTTP 403 is reported and retried with growing delays, and close() ends the retries', async (t) => {
-    const { server, recorder, provider } = await setup(t, { rejectWith: 403 }, { reconnect: { initialDelayMs: 30, maxDelayMs: 240 } });
+  test('HTTP 403 is reported and retried with doubling delays up to the cap, and close() ends the retries', async (t) => {
+    const { server, recorder, provider } = await setup(t, { rejectWith: 403 }, { reconnect: { initialDelayMs: 30, maxDelayMs: 240 } }, noJitter);
     provider.connect();
-    await sleep(600);
-    const attempts = server.attempts.map((a) => a.at);
-    // Delays 15–30, 30–60, 60–120, 120–240, 120–240 ms: 5 to 8 attempts in 600 ms; a tight loop makes hundreds.
-    assert.ok(attempts.length >= 4 && attempts.length <= 9, `${attempts.length} attempts`);
-    const gaps = attempts.slice(1).map((at, i) => at - attempts[i]!);
-    assert.ok(gaps.every((gap) => gap >= 10), `gaps ${gaps.join()}`);
-    assert.ok(Math.max(...gaps) >= 110, `gaps ${gaps.join()}`);
+    await waitFor('six refusals', () => delaysOf(recorder).length >= 6, 5_000);
+    assert.deepEqual(delaysOf(recorder).slice(0, 6), [15, 30, 60, 120, 120, 120]);
     assert.equal(recorder.count('connected'), 0);
     assert.match(recorder.states[1]?.detail ?? '', /^HTTP 403: access token rejected; retrying in/);
     await provider.close();
     const seen = server.attempts.length;
-    await sleep(300);
+    await sleep(300); // longer than the longest delay: an attempt left scheduled would show
     assert.equal(server.attempts.length, seen, 'no attempt after close()');
     assert.deepEqual(recorder.states.at(-1), { state: 'closed', detail: undefined });
   });
 
   test('accept-then-drop does not reset the backoff on open', async (t) => {
-    const { server, recorder, provider } = await setup(t, {
-      onConnection: ({ ws }) => setTimeout(() => ws.terminate(), 5),
-    }, { reconnect: { initialDelayMs: 30, maxDelayMs: 240 } });
+    const { recorder, provider } = await setup(t, {
+      onConnection: ({ ws }) => setTimeout(() => ws.terminate(), 50),
+    }, { reconnect: { initialDelayMs: 30, maxDelayMs: 240 } }, noJitter);
     provider.connect();
-    await sleep(600);
-    assert.ok(recorder.count('connected') >= 3, 'the connections did open');
-    // Resetting on open would retry every 15–30 ms: 20+ attempts.
-    assert.ok(server.attempts.length <= 9, `${server.attempts.length} attempts`);
+    await waitFor('five connections that opened', () => recorder.count('connected') >= 5, 5_000);
+    // Resetting on open would retry after 15 ms every time.
+    assert.deepEqual(delaysOf(recorder).slice(0, 4), [15, 30, 60, 120]);
   });
 
   test('a connection that stays up resets the backoff', async (t) => {
-    let droppedAt = 0;
-    const { server, provider } = await setup(t, {
+    const { recorder, provider } = await setup(t, {
       onConnection: ({ ws }, index) => {
-        const hold = index < 4 ? 5 : index === 4 ? 250 : -1;
-        if (hold >= 0) setTimeout(() => ((droppedAt = performance.now()), ws.terminate()), hold);
+        const hold = index < 4 ? 5 : index === 4 ? 600 : -1;
+        if (hold >= 0) setTimeout(() => ws.terminate(), hold);
       },
-    }, { reconnect: { initialDelayMs: 30, maxDelayMs: 240 } }, { stableAfterMs: 150 });
+    }, { reconnect: { initialDelayMs: 30, maxDelayMs: 240 } }, { ...noJitter, stableAfterMs: 150 });
     provider.connect();
-    await waitFor('six connections', () => server.connections.length === 6, 3_000);
-    const at = server.attempts.map((a) => a.at);
-    assert.ok(at[4]! - at[3]! >= 100, 'four quick drops escalated the delay');
-    // Without the reset the next delay would be 120–240 ms.
-    assert.ok(at[5]! - droppedAt < 90, `${at[5]! - droppedAt} ms after a stable connection`);
+    await waitFor('five drops', () => delaysOf(recorder).length === 5, 5_000);
+    // Four quick drops escalate; the fifth connection stayed up past stableAfterMs, so the next delay starts over.
+    assert.deepEqual(delaysOf(recorder), [15, 30, 60, 120, 15]);
   });
 });
 
@@ -285,7 +286,8 @@ test('close() closes the socket, is idempotent, and leaves no handles behind', a
   provider.subscribe([0], 'ltp'); // no-op after close, not even a throw
   provider.connect();
   await waitFor('server-side close', () => closeCode === 1000);
-  await waitFor('handles released', () => handles() === baseline);
+  // A timer of an earlier test may expire meanwhile, so fewer than before is fine too.
+  await waitFor('handles released', () => handles() <= baseline);
   await sleep(100);
   assert.equal(server.attempts.length, 1);
   assert.equal(server.connections[0]!.messages.length, 2);
