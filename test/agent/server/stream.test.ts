@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { connect } from 'node:net';
 import WebSocket from 'ws';
-import { StreamClient } from '../../helpers/stream-client';
+import { RawStreamClient } from '../../helpers/raw-stream-client';
 import { resetTicker, startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
 
 let t: TestAgent;
-const clients: StreamClient[] = [];
-const open = async (options: Parameters<typeof StreamClient.open>[1] = { token: TEST_TOKEN }) => {
-  const client = await StreamClient.open(t.agent.url, options);
+const clients: RawStreamClient[] = [];
+const open = async (options: Parameters<typeof RawStreamClient.open>[1] = { token: TEST_TOKEN }) => {
+  const client = await RawStreamClient.open(t.agent.url, options);
   clients.push(client);
   return client;
 };

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TickerState } from '../../../shared/contract/api';
-import { StreamClient } from '../../helpers/stream-client';
+import WebSocket from 'ws';
+import { StreamClient, type WebSocketLike } from '../../../shared/contract/stream-client';
 import { resetTicker, startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
 
 let t: TestAgent;
@@ -11,21 +12,26 @@ const arrivals = new Map<string, number[]>();
 
 before(async () => {
   t = await startTestAgent({ simInstruments: 60, simTicksPerSecond: 20 });
-  watcher = await StreamClient.open(t.agent.url, { token: TEST_TOKEN, format: 'binary' });
-  const all = (await t.api.call('listInstruments', { limit: 200 })).instruments.map((i) => i.id);
-  await watcher.request({ type: 'subscribe', instruments: all });
-  watcher.ws.on('message', () => {
+  watcher = new StreamClient({
+    url: t.agent.url,
+    token: TEST_TOKEN,
+    format: 'binary',
+    connect: (url, protocols) => new WebSocket(url, protocols) as unknown as WebSocketLike,
+  });
+  watcher.on('ticks', (ticks) => {
     const now = Date.now();
-    for (const tick of watcher.ticks.splice(0)) {
+    for (const tick of ticks) {
       const list = arrivals.get(tick.instrument) ?? [];
       list.push(now);
       arrivals.set(tick.instrument, list);
       lastMode.set(tick.instrument, tick.mode);
     }
   });
+  const all = (await t.api.call('listInstruments', { limit: 200 })).instruments.map((i) => i.id);
+  await watcher.subscribe('ticks', { instruments: all });
 });
 after(async () => {
-  await watcher.close();
+  watcher.close();
   await t.stop();
 });
 const lastMode = new Map<string, string>();

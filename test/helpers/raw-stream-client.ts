@@ -1,10 +1,14 @@
-/** A real WebSocket client of /api/v1/stream that records what it receives. */
+/**
+ * A raw WebSocket client of /api/v1/stream that records every message it receives, for tests of
+ * the wire protocol itself (bad messages, upgrades, replies by id). Tests that only need ticks
+ * use the shared StreamClient, as the dashboard and the SDK do.
+ */
 import WebSocket from 'ws';
 import type { ServerMessage } from '../../shared/contract/stream';
 import type { Tick } from '../../shared/tick';
 import { decodeTickFrame } from '../../shared/tick-frame';
 
-export class StreamClient {
+export class RawStreamClient {
   readonly messages: ServerMessage[] = [];
   readonly ticks: Tick[] = [];
   readonly binaryFrames: Uint8Array[] = [];
@@ -25,12 +29,12 @@ export class StreamClient {
     });
   }
 
-  static open(agentUrl: string, options: { token?: string; format?: 'json' | 'binary'; protocols?: string[]; headers?: Record<string, string> } = {}): Promise<StreamClient> {
+  static open(agentUrl: string, options: { token?: string; format?: 'json' | 'binary'; protocols?: string[]; headers?: Record<string, string> } = {}): Promise<RawStreamClient> {
     const url = `${agentUrl.replace(/^http/, 'ws')}/api/v1/stream${options.format ? `?format=${options.format}` : ''}`;
     const headers = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     const ws = new WebSocket(url, options.protocols ?? [], { headers, perMessageDeflate: false });
-    const client = new StreamClient(ws);
+    const client = new RawStreamClient(ws);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(client));
       ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
