@@ -13,6 +13,18 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * Seconds the process's main thread has spent runnable but waiting for a CPU (its run-queue delay,
+ * from /proc/<pid>/schedstat): on a busy machine, the share of latency that is waiting for a turn.
+ */
+export function runQueueSeconds(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9 || 0;
+  } catch {
+    return 0;
+  }
+}
+
 export function rssMb(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -38,15 +50,20 @@ export function childrenOf(pid: number): number[] {
   return children;
 }
 
-/** Samples CPU (as % of one core over the window) and peak RSS of a set of processes. */
+/**
+ * Samples CPU (as % of one core over the window), run-queue waiting (main threads, summed, as %
+ * of the window) and peak RSS of a set of processes.
+ */
 export class ProcessSampler {
   private readonly startCpu: number;
+  private readonly startWait: number;
   private readonly startAt = performance.now();
   private peakRss = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly pids: () => number[]) {
     this.startCpu = this.cpu();
+    this.startWait = this.wait();
     this.sample();
     this.timer = setInterval(() => this.sample(), 250);
   }
@@ -55,15 +72,23 @@ export class ProcessSampler {
     return this.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   }
 
+  private wait(): number {
+    return this.pids().reduce((sum, pid) => sum + runQueueSeconds(pid), 0);
+  }
+
   private sample(): void {
     this.peakRss = Math.max(this.peakRss, this.pids().reduce((sum, pid) => sum + rssMb(pid), 0));
   }
 
-  finish(): { cpuPercent: number; peakRssMb: number } {
+  finish(): { cpuPercent: number; waitPercent: number; peakRssMb: number } {
     clearInterval(this.timer);
     this.sample();
     const seconds = (performance.now() - this.startAt) / 1000;
-    return { cpuPercent: round((100 * (this.cpu() - this.startCpu)) / seconds), peakRssMb: round(this.peakRss) };
+    return {
+      cpuPercent: round((100 * (this.cpu() - this.startCpu)) / seconds),
+      waitPercent: round((100 * (this.wait() - this.startWait)) / seconds),
+      peakRssMb: round(this.peakRss),
+    };
   }
 }
 
