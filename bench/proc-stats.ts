@@ -92,6 +92,34 @@ export class ProcessSampler {
   }
 }
 
+/** The whole machine's CPU time so far (all cores), from the first line of /proc/stat, in seconds. */
+function machineSeconds(): { busy: number; steal: number } {
+  try {
+    // user nice system idle iowait irq softirq steal …
+    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const busy = user! + nice! + system! + irq! + softirq!;
+    return { busy: busy / TICKS_PER_SECOND, steal: (steal ?? 0) / TICKS_PER_SECOND };
+  } catch {
+    return { busy: 0, steal: 0 };
+  }
+}
+
+/**
+ * The machine's busy CPU time over a window (as % of one core, like ProcessSampler's), and the
+ * time the hypervisor ran something else on our virtual CPUs (steal): a benchmark on a machine
+ * that is not otherwise idle, or not given its CPUs, says so.
+ */
+export class MachineSampler {
+  private readonly start = machineSeconds();
+  private readonly startAt = performance.now();
+
+  finish(): { cpuPercent: number; stealPercent: number } {
+    const end = machineSeconds();
+    const seconds = (performance.now() - this.startAt) / 1000;
+    return { cpuPercent: round((100 * (end.busy - this.start.busy)) / seconds), stealPercent: round((100 * (end.steal - this.start.steal)) / seconds) };
+  }
+}
+
 export function round(value: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;

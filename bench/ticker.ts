@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import type { TickerState } from '../shared/contract/api';
 import { AGENT_NODE_FLAGS } from '../agent/process/node-flags';
 import { LatencyHistogram } from './latency-histogram';
-import { ProcessSampler, round } from './proc-stats';
+import { MachineSampler, ProcessSampler, childrenOf, round } from './proc-stats';
 import { median, spreadOf } from './spread';
 
 /** Bench processes run from the built tree (`npm run bench`) or, under tsx, from source. */
@@ -170,6 +170,13 @@ async function ceiling(windowMs: number, windowCount: number) {
   const marketSampler = new ProcessSampler(() => marketPids);
   const consumerPids = consumers.map((c) => c.pid!);
   const consumerSampler = new ProcessSampler(() => consumerPids);
+  const benchSampler = new ProcessSampler(() => [process.pid]);
+  const machineSampler = new MachineSampler();
+  const agentGc = async () => {
+    agent.child.send({ type: 'gc' });
+    return message<{ ms: number; maxMs: number; count: number }>(agent.child, 'gc');
+  };
+  await agentGc(); // from now on
   log(`ceiling: measuring ${windowCount} × ${windowMs} ms`);
   for (const consumer of consumers) consumer.send({ type: 'measure', ms: windowMs, windows: windowCount });
   // Sample over the consumers' window, finishing before they exit.
@@ -178,6 +185,9 @@ async function ceiling(windowMs: number, windowCount: number) {
   const workerUse = workerSampler.finish();
   const marketUse = marketSampler.finish();
   const consumerUse = consumerSampler.finish();
+  const benchUse = benchSampler.finish();
+  const machine = machineSampler.finish();
+  const agentGcUse = await agentGc();
   const results = (await Promise.all(outputs)).map((out) => (JSON.parse(out.trim().split('\n').at(-1)!) as { windows: ConsumerWindow[] }).windows);
   const after = await api<TickerState & { consumers?: Array<{ conflated: number }> }>(agent.url, 'GET', '/api/v1/ticker');
   await stopAgent(agent);
@@ -232,6 +242,7 @@ async function ceiling(windowMs: number, windowCount: number) {
       simMarket: marketUse.waitPercent,
       consumers: consumerUse.waitPercent,
     },
+    agentGc: { pauseMsPerSecond: round(agentGcUse.ms / seconds, 2), maxPauseMs: round(agentGcUse.maxMs, 2), count: agentGcUse.count },
     consumersGc: {
       pauseMsPerSecond: round(results.reduce((total, windows) => total + sum(windows, 'gcMs'), 0) / seconds, 2),
       maxPauseMs: round(Math.max(...results.flatMap((windows) => windows.map((w) => w.gcMaxMs))), 2),
@@ -241,6 +252,15 @@ async function ceiling(windowMs: number, windowCount: number) {
     consumerMessagesPerSecond: {
       recorder: round(sum(results[0]!, 'messages') / seconds, 1),
       algos: round(median(results.slice(1).map((windows) => sum(windows, 'messages') / seconds)), 1),
+    },
+    // CPU of the whole machine (% of one core; 100 × cores is all of it), and of whatever else
+    // ran on it beside this benchmark: a figure taken on a busy machine says so here.
+    machine: {
+      cpuPercent: machine.cpuPercent,
+      othersCpuPercent: round(
+        machine.cpuPercent - agentUse.cpuPercent - workerUse.cpuPercent - marketUse.cpuPercent - consumerUse.cpuPercent - benchUse.cpuPercent,
+      ),
+      stealPercent: machine.stealPercent,
     },
     ...(consumerNice === 0 ? {} : { consumerNice }),
   };
@@ -370,11 +390,17 @@ async function max(measureMs: number, repeats: number, steps: number) {
 
   const engine: MaxPath = { label: 'engine', feed: kiteFeed, count: engineConsumer.count };
   const bare: MaxPath = { label: 'bare', feed: bareFeed, count: bareConsumer.count };
+  // This benchmark's processes (itself, its children and the agent's workers), to tell the rest apart.
+  const benchPids = [process.pid, ...[...children].map((child) => child.pid!), ...childrenOf(agent.child.pid!)];
+  const benchSampler = new ProcessSampler(() => benchPids);
+  const machineSampler = new MachineSampler();
   await warmUp(engine);
   await warmUp(bare);
   const brackets = [await coarseBracket(engine, measureMs), await coarseBracket(bare, measureMs)];
   log(`max: coarse brackets: engine ${brackets[0]!.low}–${brackets[0]!.high}/s, bare ${brackets[1]!.low}–${brackets[1]!.high}/s`);
   const [engineRates, bareRates] = await repeatedSearches([engine, bare], brackets, repeats, steps, measureMs);
+  const benchUse = benchSampler.finish();
+  const machine = machineSampler.finish();
 
   engineConsumer.child.kill('SIGKILL');
   bareConsumer.child.kill('SIGKILL');
@@ -394,6 +420,8 @@ async function max(measureMs: number, repeats: number, steps: number) {
       bareTicksPerSecond: spreadOf(rates(bareRates!)),
       ratio: spreadOf(ratios.map((ratio) => round(ratio, 3))),
     },
+    // As in the ceiling part: what else the machine was doing meanwhile.
+    machine: { cpuPercent: machine.cpuPercent, othersCpuPercent: round(machine.cpuPercent - benchUse.cpuPercent), stealPercent: machine.stealPercent },
   };
 }
 
