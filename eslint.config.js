@@ -1,7 +1,11 @@
 // Lint for the whole project. The layer rules make each folder a runtime (see docs/ARCHITECTURE.md):
 // shared/ runs everywhere (no Node, DOM or Electron APIs), renderer/ is DOM, agent/ is Node,
-// and only electron/ may import `electron` at runtime (`import type` is fine anywhere).
+// and only electron/ may import `electron` at runtime (`import type` is fine anywhere). No relative
+// import crosses into another layer's folder: shared/ imports only shared/, agent/ and renderer/
+// import themselves and shared/.
 import { builtinModules } from 'node:module';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -12,12 +16,54 @@ const electronAtRuntime = {
   message: 'Only electron/ may import electron at runtime; use `import type` elsewhere.',
   allowTypeImports: true,
 };
-const nodeOnly = ['ws', 'better-sqlite3', 'fastify', 'pino', 'commander', 'tsx'];
+const nodeOnly = ['ws', 'better-sqlite3', 'fastify', 'pino', 'pino-pretty', 'commander', 'tsx'];
 /** No Node module (built in or Node-only package) and no runtime electron, with a reason. */
 const withoutNode = (message) => [
   'error',
   { paths: [electronAtRuntime, ...[...nodeBuiltins, ...nodeOnly].map((name) => ({ name, message }))] },
 ];
+
+const root = dirname(fileURLToPath(import.meta.url));
+const sourceFolders = ['shared', 'agent', 'renderer', 'electron', 'test', 'bench', 'build'];
+
+/**
+ * `layers/relative-imports`: refuses a relative import (or export … from, or import()) that resolves
+ * into a project folder outside `allow`, or outside the project. The path is resolved, so
+ * `../agent/x` and `../../agent/x` are both caught and `./agent-config` or
+ * `../shared/contract/agent-info` are not; type imports are refused too (types cross through shared/).
+ */
+const relativeImports = {
+  meta: {
+    type: 'problem',
+    schema: [
+      {
+        type: 'object',
+        properties: { allow: { type: 'array', items: { type: 'string' } }, why: { type: 'string' } },
+        required: ['allow', 'why'],
+        additionalProperties: false,
+      },
+    ],
+    messages: { crossing: "'{{source}}' reaches into {{target}}: {{why}}" },
+  },
+  create(context) {
+    const { allow, why } = context.options[0];
+    const check = (node) => {
+      const source = node?.type === 'Literal' ? node.value : undefined;
+      if (typeof source !== 'string' || !/^\.\.?(\/|$)/.test(source)) return;
+      const [top] = relative(root, resolve(dirname(context.filename), source)).split(sep);
+      const outside = top === '..';
+      if (!outside && (!sourceFolders.includes(top) || allow.includes(top))) return;
+      context.report({ node, messageId: 'crossing', data: { source, target: outside ? 'a folder outside the project' : `${top}/`, why } });
+    };
+    return {
+      ImportDeclaration: (node) => check(node.source),
+      ExportNamedDeclaration: (node) => check(node.source),
+      ExportAllDeclaration: (node) => check(node.source),
+      ImportExpression: (node) => check(node.source),
+    };
+  },
+};
+const layerImports = (allow, why) => ['error', { allow, why }];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'release/**', '.bench/**'] },
@@ -31,6 +77,21 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'off',
       'eqeqeq': ['error', 'smart'],
+    },
+  },
+  { plugins: { layers: { rules: { 'relative-imports': relativeImports } } } },
+  {
+    files: ['shared/**'],
+    rules: { 'layers/relative-imports': layerImports(['shared'], 'shared/ runs everywhere and depends on nothing outside it.') },
+  },
+  {
+    files: ['agent/**'],
+    rules: { 'layers/relative-imports': layerImports(['agent', 'shared'], 'agent/ imports agent/ and shared/ only.') },
+  },
+  {
+    files: ['renderer/**'],
+    rules: {
+      'layers/relative-imports': layerImports(['renderer', 'shared'], 'renderer/ talks to the agent through the shared contract.'),
     },
   },
   {

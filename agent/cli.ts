@@ -1,10 +1,10 @@
 /** `npm run agent -- …`: a headless agent (on a server, in Docker, or beside the desktop app). */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import pino from 'pino';
 import { MAX_WORKERS } from '../shared/contract/schemas';
 import { startAgent } from './agent';
 import { defaultDataDir } from './agent-config';
+import { LOG_FORMATS, type LogFormat, createLogger } from './log/logger';
 import { MAX_GENERATED } from './market/sim/universe';
 import { VERSION } from './version';
 
@@ -41,7 +41,8 @@ const program = new Command()
   .option('--tls-cert <file>', 'TLS certificate (PEM): serve https and wss')
   .option('--tls-key <file>', 'TLS private key (PEM)')
   .option('--allow-insecure-remote', 'allow a non-loopback address without TLS (not recommended)', false)
-  .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug']).default('info'));
+  .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug']).default('info'))
+  .addOption(new Option('--log-format <format>', 'logs as pretty lines or JSON (auto: pretty on a terminal)').choices(LOG_FORMATS).default('auto'));
 
 program.parse();
 const opts = program.opts<{
@@ -58,11 +59,12 @@ const opts = program.opts<{
   tlsCert?: string;
   tlsKey?: string;
   allowInsecureRemote: boolean;
-  logLevel: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug';
+  logFormat: LogFormat;
 }>();
 
 if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) program.error('--tls-cert and --tls-key go together');
-const log = pino({ level: opts.logLevel });
+const log = createLogger({ level: opts.logLevel, format: opts.logFormat });
 
 try {
   const agent = await startAgent({

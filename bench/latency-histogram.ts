@@ -15,6 +15,10 @@ export class LatencyHistogram {
     this.counts[bucket]!++;
   }
 
+  reset(): void {
+    this.counts.fill(0);
+  }
+
   add(other: LatencyHistogram): void {
     for (let i = 0; i <= BUCKETS; i++) this.counts[i]! += other.counts[i]!;
   }

@@ -43,3 +43,68 @@ test('renderer/ may not use Node APIs', async () => {
   const found = await problems('renderer/bad.ts', "import { spawn } from 'node:child_process';\nexport const x = spawn;\n");
   assert.ok(found.some((r) => /no-restricted-imports/.test(r)));
 });
+
+const CROSSING = 'layers/relative-imports';
+const importing = (source: string) => `import { x } from '${source}';\nexport const y = x;\n`;
+
+test('no relative import reaches into another layer, from any depth', async () => {
+  const bad: Array<[string, string]> = [
+    ['shared/bad.ts', '../agent/agent'],
+    ['shared/contract/bad.ts', '../../agent/agent'],
+    ['shared/contract/deep/bad.ts', '../../../agent/ticker/tick-hub'],
+    ['shared/bad.ts', '../renderer/view'],
+    ['shared/contract/bad.ts', '../../electron/utility-process-host'],
+    ['shared/bad.ts', '../test/helpers/x'],
+    ['shared/bad.ts', '../agent'],
+    ['shared/bad.ts', './../agent/x'],
+    ['shared/contract/bad.ts', '../../shared/../agent/x'],
+    ['renderer/bad.ts', '../agent/agent-api'],
+    ['renderer/views/bad.ts', '../../agent/agent-api'],
+    ['renderer/bad.ts', '../electron/utility-process-host'],
+    ['agent/bad.ts', '../renderer/view'],
+    ['agent/ticker/bad.ts', '../../renderer/view'],
+    ['agent/ticker/kite/bad.ts', '../../../electron/utility-process-host'],
+    ['agent/bad.ts', '../bench/consumer'],
+    ['agent/bad.ts', '../../elsewhere/x'],
+  ];
+  for (const [file, source] of bad) {
+    for (const code of [
+      importing(source),
+      `import type { X } from '${source}';\nexport type Y = X;\n`,
+      `export { x } from '${source}';\n`,
+      `export * from '${source}';\n`,
+      `export const load = () => import('${source}');\n`,
+    ]) {
+      const found = await problems(file, code);
+      assert.ok(found.includes(CROSSING), `allowed in ${file}: ${code}`);
+    }
+  }
+});
+
+test('relative imports within a layer, into shared/, and from test/bench/build are fine', async () => {
+  const good: Array<[string, string]> = [
+    ['shared/good.ts', './tick'],
+    ['shared/contract/good.ts', '../tick'],
+    ['shared/contract/good.ts', './agent-info'],
+    ['shared/contract/good.ts', '../agent/x'], // shared/agent/, a folder of shared/ that happens to be called agent
+    ['renderer/good.ts', '../shared/contract/api'],
+    ['renderer/views/good.ts', '../../shared/contract/agent-info'],
+    ['renderer/views/good.ts', '../state'],
+    ['agent/good.ts', './agent-config'],
+    ['agent/good.ts', '../shared/contract/agent-info'],
+    ['agent/ticker/good.ts', '../../shared/tick-frame'],
+    ['agent/ticker/kite/good.ts', '../../agent'],
+    ['agent/good.ts', '../package.json'],
+    ['test/agent/good.ts', '../../agent/agent'],
+    ['test/good.ts', '../renderer/view'],
+    ['bench/good.ts', '../agent/agent'],
+    ['build/good.ts', '../electron/utility-process-host'],
+    ['electron/good.ts', '../agent/process/process-host'],
+  ];
+  for (const [file, source] of good) {
+    const found = await problems(file, importing(source));
+    assert.ok(!found.includes(CROSSING), `refused in ${file}: ${source}`);
+  }
+  // Package names are not paths, whatever they are called.
+  assert.deepEqual(await problems('shared/good.ts', importing('agent-base')), []);
+});

@@ -24,7 +24,7 @@ function runCli(args: string[], env: Record<string, string> = {}) {
 test('the CLI starts a headless agent that generates, stores and prints where its token is', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'algodeck-cli-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const { child, output, exited } = runCli(['--port', '0', '--data-dir', dataDir, '--workers', '1', '--log-level', 'warn']);
+  const { child, output, exited } = runCli(['--port', '0', '--data-dir', dataDir, '--workers', '1']);
   t.after(() => child.kill('SIGKILL'));
   const deadline = Date.now() + 20_000;
   while (!/API token: .*\n/.test(output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -39,12 +39,30 @@ test('the CLI starts a headless agent that generates, stores and prints where it
   assert.equal(health.status, 200);
   const ticker = await fetch(`${url}/api/v1/ticker`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(((await ticker.json()) as { workers: unknown[] }).workers.length, 1);
+  // Output piped, no --log-format: the logs are JSON lines, between the human ones.
+  const ready = output().split('\n').find((line) => line.includes('AlgoDeck agent ready'));
+  assert.equal((JSON.parse(ready!) as { url?: string }).url, url);
   child.kill('SIGTERM');
   assert.equal(await exited, 0, 'a clean stop on SIGTERM');
 });
 
+test('--log-format pretty prints human log lines even through a pipe', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'algodeck-cli-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const { child, output, exited } = runCli(['--port', '0', '--data-dir', dataDir, '--workers', '1', '--log-format', 'pretty']);
+  t.after(() => child.kill('SIGKILL'));
+  const deadline = Date.now() + 20_000;
+  while (!/API token: .*\n/.test(output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, output());
+  const lines = output().split('\n');
+  assert.ok(lines.some((line) => /^\[[\d:.]+\] INFO: AlgoDeck agent ready$/.test(line)), output());
+  assert.ok(lines.some((line) => /^\[[\d:.]+\] INFO: stopping$/.test(line)), output());
+  assert.ok(!lines.some((line) => line.startsWith('{')), `no JSON lines:\n${output()}`);
+});
+
 test('the CLI refuses bad flags with a message and a non-zero exit', async () => {
-  for (const args of [['--workers', '0'], ['--port', 'http'], ['--provider', 'nasdaq'], ['--sim-instruments', '9001'], ['--host', '0.0.0.0', '--port', '0', '--token', 'cli-test-token-0123456789']]) {
+  for (const args of [['--workers', '0'], ['--port', 'http'], ['--provider', 'nasdaq'], ['--sim-instruments', '9001'], ['--log-format', 'xml'], ['--host', '0.0.0.0', '--port', '0', '--token', 'cli-test-token-0123456789']]) {
     const { output, exited } = runCli(args);
     const code = await exited;
     assert.notEqual(code, 0, args.join(' '));
