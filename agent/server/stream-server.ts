@@ -10,6 +10,7 @@ import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { Principal } from '../../shared/contract/scopes';
 import { STREAM_FORMATS, STREAM_PATH, STREAM_PROTOCOL, type StreamFormat, type TopicTable } from '../../shared/contract/stream';
 import { ApiError } from '../../shared/errors';
+import { type RateLimitedLog, rateLimited } from '../log/rate-limited-log';
 import type { StreamCore, StreamPeer, StreamSession } from '../stream/stream-core';
 import { type Authenticator, bearerToken, protocolToken } from './auth';
 
@@ -33,9 +34,12 @@ export class StreamServer<T extends TopicTable> {
   private readonly keepAlive: NodeJS.Timeout;
   private readonly alive = new WeakSet<WebSocket>();
   private readonly maxBuffered: number;
+  /** What a hostile or broken client makes us say is said once a while, not once a message. */
+  private readonly warn: RateLimitedLog;
 
   constructor(private readonly options: StreamServerOptions<T>) {
     this.maxBuffered = options.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
+    this.warn = rateLimited(options.log);
     this.wss = new WebSocketServer({
       noServer: true,
       perMessageDeflate: false,
@@ -53,7 +57,7 @@ export class StreamServer<T extends TopicTable> {
       this.upgrade(request, socket, head);
     } catch (error) {
       // Whatever a client sends, an upgrade never takes the agent down.
-      this.options.log.warn({ err: error }, 'refused a malformed stream upgrade');
+      this.warn('warn', 'malformed-upgrade', { err: error }, 'refused a malformed stream upgrade');
       refuse(socket, 400, 'Bad Request');
     }
   }
@@ -75,6 +79,7 @@ export class StreamServer<T extends TopicTable> {
 
   close(): void {
     clearInterval(this.keepAlive);
+    this.warn.flush();
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
   }
@@ -89,7 +94,8 @@ export class StreamServer<T extends TopicTable> {
         if (cutOff) return;
         if (ws.bufferedAmount > this.maxBuffered) {
           cutOff = true;
-          this.options.log.warn({ bufferedBytes: ws.bufferedAmount }, 'closing a stream client that sends requests but does not read the replies');
+          // Once per client: `ws` still delivers the messages it had read before the cut.
+          this.warn('warn', 'not-reading', { bufferedBytes: ws.bufferedAmount }, 'closing a stream client that sends requests but does not read the replies');
           ws.terminate();
           return;
         }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { connect } from 'node:net';
+import pino from 'pino';
 import WebSocket from 'ws';
 import { RawStreamClient } from '../../helpers/raw-stream-client';
 import { resetTicker, startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
@@ -13,8 +14,11 @@ const open = async (options: Parameters<typeof RawStreamClient.open>[1] = { toke
   return client;
 };
 
+/** What the agent logged at warn and above. */
+const warnings: Array<{ msg: string; suppressed?: number }> = [];
 before(async () => {
-  t = await startTestAgent({ simInstruments: 300, simTicksPerSecond: 20, hub: { highWaterBytes: 64 * 1024, lowWaterBytes: 8 * 1024 } });
+  const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
+  t = await startTestAgent({ simInstruments: 300, simTicksPerSecond: 20, hub: { highWaterBytes: 64 * 1024, lowWaterBytes: 8 * 1024 }, log });
 });
 beforeEach(() => resetTicker(t.api, { instruments: ['NSE:INFY', 'NSE:TCS', 'NSE:NIFTY 50'], mode: 'full' }));
 after(async () => {
@@ -146,6 +150,8 @@ test('a client that keeps asking without reading the replies is cut off; others 
   await closed;
   const pong = await other.request({ type: 'ping' });
   assert.equal(pong.type, 'pong', 'the agent and its other clients carry on');
+  const cutOff = warnings.filter((w) => /does not read the replies/.test(w.msg));
+  assert.equal(cutOff.length, 1, 'one warning for one client, however many requests it had queued');
 });
 
 test('a slow consumer is conflated and told it lagged, while a fast one gets every tick', async () => {
