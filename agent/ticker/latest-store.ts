@@ -28,6 +28,7 @@ const DEFAULT_SPACE_BYTES = 8 * 1024 * 1024;
 export class LatestStore {
   private current: Uint8Array;
   private other: Uint8Array;
+  private currentView: DataView;
   private head = 0;
   /** Compactions so far (for tests and stats). */
   flips = 0;
@@ -36,11 +37,17 @@ export class LatestStore {
     const size = Math.max(options.spaceBytes ?? DEFAULT_SPACE_BYTES, 1024);
     this.current = Buffer.allocUnsafeSlow(size);
     this.other = Buffer.allocUnsafeSlow(size);
+    this.currentView = viewOf(this.current);
   }
 
   /** The space that `add` copied into last. */
   get space(): Uint8Array {
     return this.current;
+  }
+
+  /** A view of `space`, made once per space, for readers of packets in it (e.g. tick observers). */
+  get view(): DataView {
+    return this.currentView;
   }
 
   get spaceBytes(): number {
@@ -82,7 +89,12 @@ export class LatestStore {
     // The old space becomes the next compaction's target, grown to match if this one grew.
     this.other = from.byteLength === size ? from : Buffer.allocUnsafeSlow(size);
     this.current = to;
+    this.currentView = viewOf(to);
     this.head = head;
     this.flips++;
   }
+}
+
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
