@@ -7,6 +7,7 @@ import { runTickerBench } from './ticker';
 
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   ticker: runTickerBench,
+  hub: () => import('./hub').then((m) => m.runHubBench()),
 };
 
 const names = process.argv.slice(2);

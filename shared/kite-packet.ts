@@ -191,6 +191,32 @@ export function packetToken(view: DataView, offset: number): number {
   return view.getInt32(offset);
 }
 
+// Field readers: one number read where the packet lies, for code that sees every tick (a tick
+// observer) and cannot afford a decoded Tick each. Each takes the packet's length, which says what
+// the packet carries (see the PACKET_ constants); a field it does not carry reads as 0, as Kite
+// writes a time it does not have.
+
+/** Last traded price in rupees (every packet carries it). */
+export function readPacketPrice(view: DataView, offset: number, _length: number): number {
+  return getPrice(view, offset + 4, priceDivisor(view.getInt32(offset)));
+}
+
+/** Shares traded so far today; 0 in an LTP packet and in an index's. */
+export function readPacketVolume(view: DataView, offset: number, length: number): number {
+  return length === PACKET_QUOTE || length === PACKET_FULL ? view.getInt32(offset + 16) : 0;
+}
+
+/** Open interest; 0 unless a full packet of a tradable instrument. */
+export function readPacketOi(view: DataView, offset: number, length: number): number {
+  return length === PACKET_FULL ? view.getInt32(offset + 48) : 0;
+}
+
+/** The exchange's time of the packet in epoch seconds; 0 when it has none (LTP and quote packets). */
+export function readPacketExchangeTime(view: DataView, offset: number, length: number): number {
+  if (length === PACKET_FULL) return view.getInt32(offset + 60);
+  return length === PACKET_INDEX_FULL ? view.getInt32(offset + 28) : 0;
+}
+
 /**
  * Checks a Kite binary frame (`uint16 count`, then `uint16 length` + packet each) and returns
  * its packet count, or a reason it is malformed. A 1-byte frame is a heartbeat (count 0).

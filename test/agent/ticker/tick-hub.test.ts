@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { type ConsumerSink, MAX_FRAME_BYTES, TickHub } from '../../../agent/ticker/tick-hub';
+import { type ConsumerSink, MAX_FRAME_BYTES, TickHub, type TickObserver } from '../../../agent/ticker/tick-hub';
 import type { StreamFormat } from '../../../shared/contract/stream';
-import { encodePacket, type PacketFields } from '../../../shared/kite-packet';
+import {
+  encodePacket,
+  type PacketFields,
+  readPacketExchangeTime,
+  readPacketOi,
+  readPacketPrice,
+  readPacketVolume,
+} from '../../../shared/kite-packet';
 import type { Tick } from '../../../shared/tick';
 import { decodeTickFrame } from '../../../shared/tick-frame';
 
@@ -23,9 +30,9 @@ function fields(token: number, lastPrice: number): PacketFields {
   };
 }
 
-function packet(token: number, lastPrice: number, mode: 'ltp' | 'quote' | 'full' = 'full'): Uint8Array {
+function packet(token: number, lastPrice: number, mode: 'ltp' | 'quote' | 'full' = 'full', more: Partial<PacketFields> = {}): Uint8Array {
   const bytes = new Uint8Array(200);
-  const length = encodePacket(new DataView(bytes.buffer), 0, mode, fields(token, lastPrice));
+  const length = encodePacket(new DataView(bytes.buffer), 0, mode, { ...fields(token, lastPrice), ...more });
   return bytes.slice(0, length);
 }
 
@@ -152,7 +159,9 @@ test('a slow consumer is conflated and told it lagged; the others get every tick
   }
   assert.equal(fast.ticks().length, 1 + 99 * 2);
   assert.equal(slow.sent.length, 1, 'nothing more is sent while it lags');
-  assert.deepEqual(hub.stats().find((s) => s.id === slowHandle.id)!.lagging, true);
+  const lagging = hub.stats().find((s) => s.id === slowHandle.id)!;
+  // 198 ticks missed, of which the latest of each instrument (2) are still owed to it.
+  assert.deepEqual([lagging.lagging, lagging.conflated], [true, 196], 'what it lost shows while it lags');
 
   slow.backlog = 0;
   await sleep(30);
@@ -294,9 +303,11 @@ test('a lagging all-subscriber is told how many ticks it lost and gets the lates
   hub.flush();
   for (let i = 2; i <= 11; i++) publishFrame(hub, [packet(408065, i), packet(2953217, 100 + i)], i);
   hub.flush();
+  assert.equal(hub.stats()[0]!.conflated, 18, 'counted while it lags');
   sink.backlog = 0;
   await sleep(30);
   assert.equal(sink.messages().find((m) => m.type === 'lagged')?.conflated, 18);
+  assert.deepEqual([hub.stats()[0]!.lagging, hub.stats()[0]!.conflated], [false, 18], 'and not again when it resumes');
   assert.deepEqual(sink.ticks().map((x) => [x.instrument, x.lastPrice]), [['NSE:INFY', 1], ['NSE:INFY', 11], ['NSE:TCS', 111]]);
 });
 
@@ -346,4 +357,133 @@ test('latest ticks stay right while the store compacts under a stream of frames'
   assert.equal(hub.latest(2953217)?.lastPrice, 4321);
   assert.equal(hub.latest(2953217)?.receivedAt, 1);
   assert.equal(hub.latest(408065)?.lastPrice, 500);
+});
+
+test('a consumer removed while lagging reports every tick it never got', (t) => {
+  const hub = hubFor(t);
+  const slow = new RecordingSink('binary');
+  const all = new RecordingSink('binary');
+  const slowHandle = hub.addConsumer(slow);
+  const allHandle = hub.addConsumer(all);
+  hub.subscribe(slowHandle, [408065, 2953217]);
+  hub.subscribe(allHandle, 'all');
+  publish(hub, 408065, 1);
+  slow.backlog = 5000;
+  all.backlog = 5000;
+  hub.flush();
+  for (let i = 2; i <= 6; i++) {
+    publishFrame(hub, [packet(408065, i), packet(2953217, 100 + i), packet(738561, 200 + i)]);
+    hub.flush();
+  }
+  // The latest tick of each instrument was still owed: dropped now, it never gets those either.
+  assert.deepEqual(hub.removeConsumer(slowHandle), {
+    id: slowHandle.id, format: 'binary', instruments: 2, delivered: 1, conflated: 8, lagging: true, lost: 10,
+  });
+  const removedAll = hub.removeConsumer(allHandle)!;
+  assert.deepEqual([removedAll.instruments, removedAll.conflated, removedAll.lost], ['all', 12, 15]);
+  assert.equal(hub.removeConsumer(allHandle), undefined, 'removed once');
+  assert.deepEqual(hub.stats(), []);
+});
+
+test('a consumer removed after catching up reports what it lost in its lags', async (t) => {
+  const hub = hubFor(t);
+  const sink = new RecordingSink('binary');
+  const handle = hub.addConsumer(sink);
+  hub.subscribe(handle, [408065]);
+  publish(hub, 408065, 1);
+  sink.backlog = 5000;
+  hub.flush();
+  for (let i = 2; i <= 5; i++) publish(hub, 408065, i);
+  sink.backlog = 0;
+  await sleep(30);
+  assert.deepEqual(sink.ticks().map((x) => x.lastPrice), [1, 5]);
+  const removed = hub.removeConsumer(handle)!;
+  assert.deepEqual([removed.delivered, removed.conflated, removed.lost, removed.lagging], [2, 3, 3, false]);
+});
+
+/** Records what a candle aggregator reads of each tick. */
+class FieldReader implements TickObserver {
+  seen: Array<[token: number, price: number, volume: number, oi: number, exchangeTime: number, receivedAt: number]> = [];
+  tick(token: number, view: DataView, offset: number, length: number, receivedAt: number): void {
+    this.seen.push([
+      token, readPacketPrice(view, offset, length), readPacketVolume(view, offset, length), readPacketOi(view, offset, length),
+      readPacketExchangeTime(view, offset, length), receivedAt,
+    ]);
+  }
+}
+
+test('observers see every accepted packet once, in order, with the fields a candle needs', (t) => {
+  const hub = hubFor(t);
+  const first = new FieldReader();
+  const second = new FieldReader();
+  hub.observe(first);
+  const all = new RecordingSink('binary');
+  hub.subscribe(hub.addConsumer(all), 'all');
+  publishFrame(hub, [packet(408065, 1500.5, 'full', { volume: 10, oi: 7, exchangeTimestamp: 1_700_000_100 })], 5);
+  hub.observe(second); // from the next packet on
+  const packets = [
+    packet(2953217, 3900.25, 'full', { volume: 20, oi: 8, exchangeTimestamp: 1_700_000_101 }),
+    packet(738561, 1, 'full'), // not accepted
+    packet(408065, 1501, 'quote', { volume: 30 }),
+    packet(2953217, 3901, 'ltp'),
+  ];
+  publishFrame(hub, packets, 6, (i) => i !== 1);
+  const expected = [
+    [408065, 1500.5, 10, 7, 1_700_000_100, 5],
+    [2953217, 3900.25, 20, 8, 1_700_000_101, 6],
+    [408065, 1501, 30, 0, 0, 6],
+    [2953217, 3901, 0, 0, 0, 6],
+  ];
+  assert.deepEqual(first.seen, expected);
+  assert.deepEqual(second.seen, expected.slice(1));
+  hub.flush();
+  assert.deepEqual(all.ticks().map((x) => x.lastPrice), [1500.5, 3900.25, 1501, 3901], 'consumers get the same ticks');
+  assert.deepEqual(hub.observerStats(), { observers: 2, failed: 0 });
+});
+
+test('an observer that stops observing gets nothing more, and its removal removes only itself', (t) => {
+  const hub = hubFor(t);
+  const leaving = new FieldReader();
+  const staying = new FieldReader();
+  const stop = hub.observe(leaving);
+  hub.observe(staying);
+  publish(hub, 408065, 1);
+  stop();
+  publish(hub, 408065, 2);
+  const again = hub.observe(leaving);
+  stop(); // a stale removal leaves the new registration alone
+  publish(hub, 408065, 3);
+  assert.deepEqual(leaving.seen.map((s) => s[1]), [1, 3]);
+  assert.deepEqual(staying.seen.map((s) => s[1]), [1, 2, 3]);
+  assert.throws(() => hub.observe(leaving), /already observes/);
+  again();
+  assert.deepEqual(hub.observerStats(), { observers: 1, failed: 0 });
+});
+
+test('an observer that throws is removed and reported; ticks go on to everyone else', (t) => {
+  const errors: Array<[unknown, TickObserver]> = [];
+  const hub = new TickHub({ nameOf, onObserverError: (error, observer) => errors.push([error, observer]) });
+  t.after(() => hub.close());
+  const before = new FieldReader();
+  const after = new FieldReader();
+  let calls = 0;
+  const failing: TickObserver = {
+    tick(_token, _view, _offset, _length, _receivedAt) {
+      if (++calls === 2) throw new Error('candle state broken');
+    },
+  };
+  hub.observe(before);
+  hub.observe(failing);
+  hub.observe(after);
+  const sink = new RecordingSink('binary');
+  hub.subscribe(hub.addConsumer(sink), [408065]);
+  for (let i = 1; i <= 4; i++) publish(hub, 408065, i);
+  hub.flush();
+  assert.equal(calls, 2, 'not called again after it threw');
+  assert.deepEqual(errors.map(([error, observer]) => [(error as Error).message, observer]), [['candle state broken', failing]]);
+  assert.deepEqual(before.seen.map((s) => s[1]), [1, 2, 3, 4]);
+  assert.deepEqual(after.seen.map((s) => s[1]), [1, 2, 3, 4]);
+  assert.deepEqual(sink.ticks().map((x) => x.lastPrice), [1, 2, 3, 4]);
+  assert.equal(hub.latest(408065)?.lastPrice, 4);
+  assert.deepEqual(hub.observerStats(), { observers: 2, failed: 1 });
 });

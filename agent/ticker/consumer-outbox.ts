@@ -1,0 +1,108 @@
+/**
+ * Builds each consumer's messages and sends them: one message per consumer per event-loop turn
+ * (the hub flushes after a batch of frames), or sooner once its frame holds `MAX_FRAME_BYTES`.
+ * Binary frames are built in buffers from a `BufferPool` and handed to the socket without a copy;
+ * the socket gives each back once written, and a later frame is built in it. A JSON consumer's
+ * ticks are stringified once per tick and shared by every JSON consumer (`Channel.toJson`).
+ */
+import { BufferPool } from './buffer-pool';
+import type { Channel } from './hub-channel';
+import type { Consumer } from './hub-consumer';
+
+/**
+ * A frame goes out once it holds this much (a frame of all-subscriber runs may hold one run
+ * more): a message within one socket read (64 KiB) is cheaper for a client to take in than one it
+ * must join from several, and at 2 M ticks/s frames of this size cost the agent and the consumer
+ * less than 128 KiB ones did.
+ */
+export const MAX_FRAME_BYTES = 64 * 1024;
+
+export class ConsumerOutbox {
+  private readonly unflushed: Consumer[] = [];
+  private flushScheduled = false;
+  private readonly pool = new BufferPool();
+  /** Allocates consumers' frame buffers (from the pool). */
+  readonly allocate = this.pool.take;
+
+  /** @param sent called after each message sent to a consumer (its socket may have backed up) */
+  constructor(
+    private readonly nameOf: (token: number) => string,
+    private readonly sent: (consumer: Consumer) => void,
+  ) {}
+
+  /** Hot path: appends an instrument's latest tick. A lagging consumer only counts it as missed. */
+  deliver(consumer: Consumer, channel: Channel): void {
+    if (consumer.lagging) {
+      consumer.lagTicks++;
+      return;
+    }
+    const writer = consumer.writer;
+    if (writer) {
+      if (writer.full) this.send(consumer);
+      writer.append(channel.space, channel.at, channel.length, channel.receivedAt);
+      if (writer.byteLength >= MAX_FRAME_BYTES) {
+        this.send(consumer);
+        return;
+      }
+    } else consumer.jsonParts.push(channel.toJson(this.nameOf));
+    this.queue(consumer);
+  }
+
+  /**
+   * Appends to a binary consumer `count` packets lying in `frame` from `start` to `end`, each
+   * behind its uint16 length, as `RunFanout` finds them. A lagging consumer gets nothing (what a
+   * consumer of every instrument misses is counted from the hub's tick counter).
+   */
+  deliverRun(consumer: Consumer, frame: Uint8Array, start: number, end: number, count: number, receivedAt: number): void {
+    if (consumer.lagging) return;
+    const writer = consumer.writer!;
+    if (writer.full) this.send(consumer);
+    writer.appendPackets(frame, start, end, count, receivedAt);
+    if (writer.byteLength >= MAX_FRAME_BYTES) this.send(consumer);
+    else this.queue(consumer);
+  }
+
+  /** Sends what the consumer has pending, now. */
+  send(consumer: Consumer): void {
+    const count = consumer.pending;
+    if (count === 0) return;
+    if (consumer.writer) {
+      const frame = consumer.writer.take();
+      consumer.sink.send(frame, () => this.pool.give(frame));
+    } else {
+      consumer.sink.send(`{"type":"ticks","ticks":[${consumer.jsonParts.join(',')}]}`);
+      consumer.jsonParts = [];
+    }
+    consumer.delivered += count;
+    this.sent(consumer);
+  }
+
+  /** Sends what waits once the current event-loop turn is done, unless `flush` comes first. */
+  scheduleFlush(): void {
+    if (this.flushScheduled || this.unflushed.length === 0) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Sends every consumer's pending message now. */
+  flush(): void {
+    this.flushScheduled = false;
+    for (const consumer of this.unflushed) {
+      consumer.queued = false;
+      this.send(consumer);
+    }
+    this.unflushed.length = 0;
+  }
+
+  /** Forgets a consumer that is gone. */
+  drop(consumer: Consumer): void {
+    const at = this.unflushed.indexOf(consumer);
+    if (at >= 0) this.unflushed.splice(at, 1);
+  }
+
+  private queue(consumer: Consumer): void {
+    if (consumer.queued) return;
+    consumer.queued = true;
+    this.unflushed.push(consumer);
+  }
+}
