@@ -47,7 +47,12 @@ export function tickerService(options: TickerServiceOptions): Service<TickerEngi
   return {
     name: 'ticker',
     async start() {
-      hub = new TickHub({ nameOf: (t) => registry.byTokenOf(t)?.id ?? `TOKEN:${t}`, ...options.hub });
+      hub = new TickHub({
+        nameOf: (t) => registry.byTokenOf(t)?.id ?? `TOKEN:${t}`,
+        // An observer that throws is dropped by the hub; its owner's bug is for the log.
+        onObserverError: (error) => log.error({ err: error }, 'a tick observer failed and was removed'),
+        ...options.hub,
+      });
       ticker = new TickerSupervisor({
         host: options.processHost,
         workerModule: TICKER_WORKER_ENTRY,
@@ -89,7 +94,7 @@ async function restore(ticker: TickerSupervisor, { db, registry, limits, log, wo
   if (dropped.length === 0) db.saveTicker(ticker.desired());
 }
 
-function provideApi({ api, stream, registry }: TickerServiceOptions, hub: TickHub, ticker: TickerSupervisor): void {
+function provideApi({ api, stream, registry, log }: TickerServiceOptions, hub: TickHub, ticker: TickerSupervisor): void {
   const quotes = (instruments: string[]): QuotesResult => {
     registry.requireKnown(instruments);
     const found: Record<string, Quote> = {};
@@ -109,5 +114,5 @@ function provideApi({ api, stream, registry }: TickerServiceOptions, hub: TickHu
     getQuotes: ({ instruments }) => quotes(instruments),
     queryQuotes: ({ instruments }) => quotes(instruments),
   });
-  stream.provide({ ticks: ticksTopic({ hub, registry, isTicking: (id) => ticker.isSubscribed(id) }) });
+  stream.provide({ ticks: ticksTopic({ hub, registry, log, isTicking: (id) => ticker.isSubscribed(id) }) });
 }

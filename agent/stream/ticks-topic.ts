@@ -1,4 +1,5 @@
 /** The `ticks` topic: a connection's choice of instruments, fed by the tick hub. */
+import type { Logger } from 'pino';
 import type { Topics } from '../../shared/contract/stream';
 import type { InstrumentRegistry } from '../instruments/instrument-registry';
 import type { TickHub } from '../ticker/tick-hub';
@@ -9,9 +10,10 @@ export interface TicksTopicDeps {
   registry: InstrumentRegistry;
   /** Whether the ticker carries an instrument (clients are told which of theirs it does not). */
   isTicking: (instrument: string) => boolean;
+  log: Logger;
 }
 
-export function ticksTopic({ hub, registry, isTicking }: TicksTopicDeps): TopicHandler<Topics['ticks']> {
+export function ticksTopic({ hub, registry, isTicking, log }: TicksTopicDeps): TopicHandler<Topics['ticks']> {
   return {
     open(peer) {
       const consumer = hub.addConsumer({ format: peer.format, send: peer.send, bufferedAmount: peer.bufferedAmount });
@@ -44,7 +46,11 @@ export function ticksTopic({ hub, registry, isTicking }: TicksTopicDeps): TopicH
           return { instruments: ids };
         },
         close() {
-          hub.removeConsumer(consumer);
+          const removed = hub.removeConsumer(consumer);
+          // A client that leaves while it lags never hears what it lost: the log does.
+          if (removed && removed.lost > 0) {
+            log.info({ consumer: removed.id, lost: removed.lost, delivered: removed.delivered, lagging: removed.lagging }, `a stream client left having missed ${removed.lost} ticks by falling behind`);
+          }
         },
       };
     },

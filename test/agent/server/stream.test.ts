@@ -14,10 +14,11 @@ const open = async (options: Parameters<typeof RawStreamClient.open>[1] = { toke
   return client;
 };
 
-/** What the agent logged at warn and above. */
-const warnings: Array<{ msg: string; suppressed?: number }> = [];
+/** What the agent logged at info and above. */
+const logged: Array<{ level: number; msg: string; lost?: number; consumer?: number }> = [];
+const warnings = { filter: (match: (line: { msg: string }) => boolean) => logged.filter((line) => line.level >= 40 && match(line)) };
 before(async () => {
-  const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
+  const log = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
   t = await startTestAgent({ simInstruments: 300, simTicksPerSecond: 20, hub: { highWaterBytes: 64 * 1024, lowWaterBytes: 8 * 1024 }, log });
 });
 beforeEach(() => resetTicker(t.api, { instruments: ['NSE:INFY', 'NSE:TCS', 'NSE:NIFTY 50'], mode: 'full' }));
@@ -178,4 +179,21 @@ test('a slow consumer is conflated and told it lagged, while a fast one gets eve
   const fastStats = t.agent.hub.stats().filter((s) => s.id !== lagging.id);
   assert.ok(fastStats.every((s) => s.conflated === 0), 'no consumer that keeps up lost a tick');
   await t.api.call('unsubscribe', { instruments: ids });
+});
+
+test('a consumer that leaves while lagging shows its losses as they grow, and the log says what it lost', async () => {
+  const ids = (await t.api.call('listInstruments', { search: 'SIM', limit: 300 })).instruments.map((i) => i.id);
+  await t.api.call('subscribe', { instruments: ids, mode: 'full' });
+  const slow = await open({ token: TEST_TOKEN, format: 'binary' });
+  await slow.request({ type: 'subscribe', instruments: ids });
+  (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  const id = await waitFor('it to lag', () => t.agent.hub.stats().find((s) => s.lagging)?.id, 10_000);
+  const losing = await waitFor('the API to show what it is losing', async () => {
+    const consumer = (await t.api.call('getTicker')).consumers.find((c) => c.id === id);
+    return consumer && consumer.lagging && consumer.conflated > 0 ? consumer : undefined;
+  });
+  slow.ws.terminate();
+  const line = await waitFor('the log line', () => logged.find((l) => l.consumer === id && /left having missed/.test(l.msg)));
+  assert.ok(line.lost! >= losing.conflated, `logged ${line.lost}, the API had shown ${losing.conflated}`);
+  assert.equal((await t.api.call('getTicker')).consumers.some((c) => c.id === id), false);
 });
