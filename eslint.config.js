@@ -95,6 +95,28 @@ export default tseslint.config(
     },
   },
   {
+    // The API and stream cores do not know their transports (see docs/ARCHITECTURE.md).
+    files: ['agent/api/**', 'agent/stream/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['fastify', 'ws'].map((name) => ({ name, message: 'the cores are transport-free: adapters live in agent/server/.' })),
+          patterns: [{ group: ['**/server/http-server', '**/server/stream-server'], message: 'the cores are transport-free: adapters call them, not the other way.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['agent/server/stream-server.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['./http-server', '**/http-server'], message: 'the stream adapter stands on the cores, not on the HTTP adapter.' }] },
+      ],
+    },
+  },
+  {
     files: ['agent/**', 'test/**', 'bench/**', 'build/**'],
     ignores: ['electron/**'],
     rules: {
