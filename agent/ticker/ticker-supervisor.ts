@@ -16,7 +16,7 @@ import { AGENT_NODE_FLAGS } from '../process/node-flags';
 import type { ProviderConfig, ProviderLimits } from './provider';
 import { planAdd, planRebalance, type Move } from './splitter';
 import type { TickHub } from './tick-hub';
-import { type ExpectedLink, TickLinks } from './tick-link';
+import { type ExpectedLink, TickLinks } from './tick-link-connector';
 import { fromWorkerSchema, type ToWorker } from './worker-protocol';
 import { buildTickerState, smooth, type Subscription } from './ticker-state';
 import { WorkerSlot } from './worker-slot';

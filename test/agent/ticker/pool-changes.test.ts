@@ -5,7 +5,7 @@ import { startSimTickerServer } from '../../../agent/market/sim/sim-ticker-serve
 import { buildUniverse } from '../../../agent/market/sim/universe';
 import { ChildProcessHost } from '../../../agent/process/child-process-host';
 import type { HostedProcess, ProcessHost, SpawnOptions } from '../../../agent/process/process-host';
-import { TickLinkClient } from '../../../agent/ticker/tick-link';
+import { WorkerTickLink } from '../../../agent/ticker/tick-link-listener';
 import type { FromWorker, ToWorker } from '../../../agent/ticker/worker-protocol';
 import { encodePacket } from '../../../shared/kite-packet';
 import type { ApiError } from '../../../shared/errors';
@@ -133,7 +133,7 @@ test("ticks on a worker's link are routed; a malformed frame ends the link and t
   t.after(() => agent.stop());
   await agent.api.call('subscribe', { instruments: ['NSE:INFY'], mode: 'ltp' });
   const impostor = host.first!;
-  const { accepted } = await TickLinkClient.listen(impostor.link.path, impostor.link.key, { pause: () => undefined, resume: () => undefined });
+  const { accepted } = await WorkerTickLink.listen(impostor.link.path, impostor.link.key, { pause: () => undefined, resume: () => undefined });
   impostor.tell({ type: 'link-listening' }); // as a worker would, once listening
   const link = await accepted;
 
