@@ -1,6 +1,7 @@
 /**
- * Kite's binary market-data packets (see docs/API.md): decoded with a DataView, no copies.
- * The simulated market encodes the same packets, so one decoder serves the broker and the sim.
+ * Kite's binary market-data packets (see docs/API.md): decoded with a DataView, no copies; and
+ * the one definition of a valid frame of them (`walkKiteFrame`). The simulated market encodes
+ * the same packets, so one decoder serves the broker and the sim.
  */
 import { isTradableToken, priceDivisor } from './instrument';
 import type { DepthLevel, Tick, TickMode } from './tick';
@@ -242,7 +243,7 @@ const FAULT_CUT = 2;
  * or NOT_A_KITE_FRAME at the first fault (the packets before it have been handed over; `fault`
  * says why). The worker checks each frame whole this way before forwarding it, and the agent's
  * routing checks it again while routing it, on the hot path: nothing is allocated per packet,
- * and a single visitor class per process keeps the call inlined.
+ * and with one visitor on a process's hot path the call to it is inlined.
  */
 export function walkKiteFrame(bytes: Uint8Array, visitor: KitePacketVisitor, fault?: KiteFrameFault): number {
   const end = bytes.byteLength;
@@ -264,10 +265,9 @@ export function walkKitePackets(view: DataView, at: number, end: number, count: 
   for (let i = 0; i < count; i++) {
     if (at + 2 > end) return packetFault(fault, FAULT_ENDS, i, count, 0);
     const length = view.getUint16(at);
-    if (!isKitePacketLength(length)) return packetFault(fault, FAULT_LENGTH, i, count, length);
     const offset = at + 2;
     at = offset + length;
-    if (at > end) return packetFault(fault, FAULT_CUT, i, count, length);
+    if (at > end || !isKitePacketLength(length)) return packetFault(fault, isKitePacketLength(length) ? FAULT_CUT : FAULT_LENGTH, i, count, length);
     visitor.packet(view, offset, length);
   }
   return at;
