@@ -7,7 +7,7 @@
  * the body of a Kite frame behind its arrival time: the agent copies a broker frame's packets in
  * one piece and never re-encodes a tick.
  */
-import { decodePacket, packetMode } from './kite-packet';
+import { decodePacket, NOT_A_KITE_FRAME, walkKitePackets } from './kite-packet';
 import type { Tick } from './tick';
 
 export const FRAME_KIND_TICKS = 1;
@@ -16,7 +16,10 @@ export const FRAME_HEADER = 4;
 export const GROUP_HEADER = 10;
 const U16_MAX = 0xffff;
 
-/** Calls `visit` for each tick of a frame; throws RangeError on a malformed frame. */
+/**
+ * Calls `visit` for each tick of a frame; throws RangeError on a malformed frame. A group's ticks
+ * are checked as the body of a Kite frame (`walkKitePackets`).
+ */
 export function forEachFrameTick(
   bytes: Uint8Array,
   visit: (view: DataView, offset: number, length: number, receivedAt: number) => void,
@@ -26,22 +29,16 @@ export function forEachFrameTick(
   if (view.getUint8(0) !== FRAME_KIND_TICKS) throw new RangeError(`unknown frame kind ${view.getUint8(0)}`);
   if (view.getUint8(1) !== FRAME_VERSION) throw new RangeError(`unknown frame version ${view.getUint8(1)}`);
   const groups = view.getUint16(2);
+  const group = { receivedAt: 0, packet: (v: DataView, offset: number, length: number) => visit(v, offset, length, group.receivedAt) };
+  const fault = { reason: '' };
   let at = FRAME_HEADER;
   let ticks = 0;
   for (let g = 0; g < groups; g++) {
     if (at + GROUP_HEADER > bytes.byteLength) throw new RangeError(`tick frame ends before group ${g + 1} of ${groups}`);
-    const receivedAt = view.getFloat64(at);
+    group.receivedAt = view.getFloat64(at);
     const count = view.getUint16(at + 8);
-    at += GROUP_HEADER;
-    for (let i = 0; i < count; i++) {
-      if (at + 2 > bytes.byteLength) throw new RangeError(`tick frame ends before tick ${i + 1} of ${count} in group ${g + 1}`);
-      const length = view.getUint16(at);
-      if (!packetMode(length)) throw new RangeError(`tick ${i + 1} of group ${g + 1} has unknown packet length ${length}`);
-      const start = at + 2;
-      at = start + length;
-      if (at > bytes.byteLength) throw new RangeError(`tick ${i + 1} of group ${g + 1} is cut short`);
-      visit(view, start, length, receivedAt);
-    }
+    at = walkKitePackets(view, at + GROUP_HEADER, bytes.byteLength, count, group, fault);
+    if (at === NOT_A_KITE_FRAME) throw new RangeError(`tick frame group ${g + 1}: ${fault.reason}`);
     ticks += count;
   }
   if (at !== bytes.byteLength) throw new RangeError(`${bytes.byteLength - at} stray bytes after ${groups} groups`);

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { SIM_MARKET_ENTRY } from '../hosted-entries';
 import { AGENT_NODE_FLAGS } from '../process/node-flags';
+import { RestartBackoff } from '../process/restart-backoff';
 import { stopHosted } from '../process/stop-hosted';
 import type { HostedProcess, ProcessHost } from '../process/process-host';
 import { simExchangeReplySchema, type SimExchangeRequest } from './sim/sim-exchange-protocol';
@@ -23,7 +24,6 @@ export interface SimMarket {
   readonly pid: number | undefined;
   stop(): Promise<void>;
 }
-
 
 function startOnce(host: ProcessHost, options: SimMarketOptions, port: number): Promise<{ proc: HostedProcess; url: string; port: number }> {
   const proc = host.spawn(SIM_MARKET_ENTRY, { name: 'sim-market', nodeFlags: AGENT_NODE_FLAGS });
@@ -56,7 +56,11 @@ export async function startSimMarket(host: ProcessHost, options: SimMarketOption
   let stopping = false;
   /** A restart under way, which stop() must wait for so that nothing outlives the agent. */
   let restarting: Promise<void> | undefined;
-  const restart = (attempt: number): Promise<void> =>
+  // A death now and then is restarted at once; a market that keeps dying, or cannot start, backs off.
+  const backoff = new RestartBackoff({ immediate: 1, firstDelayMs: 250, maxDelayMs: 5000 });
+  const restartAfter = (delay: number): Promise<void> =>
+    new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => (stopping ? undefined : restart()));
+  const restart = (): Promise<void> =>
     startOnce(host, options, current.port).then(
       async (next) => {
         if (stopping) return stopHosted(next.proc, 3000);
@@ -64,18 +68,18 @@ export async function startSimMarket(host: ProcessHost, options: SimMarketOption
         watch(next.proc);
       },
       (error: Error) => {
-        log.error({ err: error, attempt }, 'could not restart the simulated market');
+        const delay = backoff.died();
+        log.error({ err: error, attempt: backoff.recentDeaths, delay }, 'could not restart the simulated market');
         if (stopping) return;
-        return new Promise<void>((resolve) => setTimeout(resolve, Math.min(5000, 250 * 2 ** attempt))).then(() =>
-          stopping ? undefined : restart(attempt + 1),
-        );
+        return restartAfter(delay);
       },
     );
   const watch = (proc: HostedProcess) =>
     proc.onExit((code, signal) => {
       if (stopping) return;
-      log.warn({ code, signal }, 'the simulated market died; starting it again');
-      restarting = restart(0).finally(() => {
+      const delay = backoff.died();
+      log.warn({ code, signal, delay }, 'the simulated market died; starting it again');
+      restarting = restartAfter(delay).finally(() => {
         restarting = undefined;
       });
     });

@@ -9,10 +9,11 @@
  * Scope is what a ticker feed needs: ws: and wss:, no extensions (so no compression), no
  * subprotocols; text and binary messages, fragmentation, ping/pong and the closing handshake.
  */
-import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { isIP, connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { ReadBuffer } from './read-buffer';
+import { clientFrame, closePayload, isValidCloseCode, OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT } from './websocket-frame';
+import { MAX_ANSWER_HEAD_BYTES, openingHandshake, readUpgradeAnswer } from './websocket-handshake';
 
 export interface FeedSocketListener {
   open(): void;
@@ -40,26 +41,10 @@ export interface FeedSocketOptions {
 
 type State = 'connecting' | 'open' | 'closing' | 'closed';
 
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-const MAX_RESPONSE_HEAD_BYTES = 16 * 1024;
-const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-
-const OP_CONTINUATION = 0x0;
-const OP_TEXT = 0x1;
-const OP_BINARY = 0x2;
-const OP_CLOSE = 0x8;
-const OP_PING = 0x9;
-const OP_PONG = 0xa;
 
 // A leading byte-order mark is part of the text: TextDecoder would strip it by default.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** Close codes a peer may send (RFC 6455 §7.4). */
-function isValidCloseCode(code: number): boolean {
-  return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
-}
 
 class ProtocolError extends Error {
   constructor(
@@ -95,14 +80,10 @@ export class FeedSocket {
     const target = new URL(url);
     const secure = target.protocol === 'wss:';
     if (!secure && target.protocol !== 'ws:') throw new TypeError(`a feed url must be ws: or wss:, got ${target.protocol}`);
-    const headers = options.headers ?? {};
-    for (const [name, value] of Object.entries(headers)) {
-      if (!HEADER_TOKEN.test(name) || !HEADER_VALUE.test(value)) throw new TypeError(`invalid HTTP header ${JSON.stringify(name)}`);
-    }
+    const handshake = openingHandshake(target, options.headers ?? {});
     this.listener = listener;
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    const key = randomBytes(16).toString('base64');
-    this.expectedAccept = createHash('sha1').update(key + GUID).digest('base64');
+    this.expectedAccept = handshake.expectedAccept;
 
     const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
     const port = Number(target.port) || (secure ? 443 : 80);
@@ -114,17 +95,7 @@ export class FeedSocket {
     this.socket.on('error', (error) => this.fail(error.message));
     this.socket.on('close', this.onSocketClose);
     this.handshakeTimer = setTimeout(() => this.fail('opening handshake has timed out'), options.handshakeTimeoutMs);
-
-    const lines = [
-      `GET ${target.pathname}${target.search} HTTP/1.1`,
-      `Host: ${target.host}`,
-      'Upgrade: websocket',
-      'Connection: Upgrade',
-      `Sec-WebSocket-Key: ${key}`,
-      'Sec-WebSocket-Version: 13',
-      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
-    ];
-    this.socket.write(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+    this.socket.write(handshake.request, 'latin1');
   }
 
   get isOpen(): boolean {
@@ -161,9 +132,7 @@ export class FeedSocket {
     }
     if (this.state !== 'open') return;
     this.state = 'closing';
-    const payload = Buffer.allocUnsafe(2);
-    payload.writeUInt16BE(code, 0);
-    this.sendFrame(OP_CLOSE, payload);
+    this.sendFrame(OP_CLOSE, closePayload(code));
   }
 
   /** Drops the connection at once. */
@@ -208,28 +177,17 @@ export class FeedSocket {
     const available = input.bytes.subarray(input.start, input.end);
     const headEnd = available.indexOf('\r\n\r\n', 0, 'latin1');
     if (headEnd < 0) {
-      if (available.byteLength > MAX_RESPONSE_HEAD_BYTES) throw new ProtocolError(1002, 'the upgrade response head is too large');
+      if (available.byteLength > MAX_ANSWER_HEAD_BYTES) throw new ProtocolError(1002, 'the upgrade response head is too large');
       return false;
     }
-    const [statusLine = '', ...lines] = available.toString('latin1', 0, headEnd).split('\r\n');
+    const answer = readUpgradeAnswer(available.toString('latin1', 0, headEnd), this.expectedAccept);
     input.start += headEnd + 4;
-    const status = /^HTTP\/1\.1 (\d{3})(?: |$)/.exec(statusLine);
-    if (!status) throw new ProtocolError(1002, `not an HTTP response: ${JSON.stringify(statusLine.slice(0, 80))}`);
-    if (status[1] !== '101') {
-      this.listener.unexpectedResponse(Number(status[1]));
-      this.fail(`unexpected server response: ${status[1]}`);
+    if ('error' in answer) throw new ProtocolError(1002, answer.error);
+    if (answer.status !== 101) {
+      this.listener.unexpectedResponse(answer.status);
+      this.fail(`unexpected server response: ${answer.status}`);
       return false;
     }
-    const headers = new Map<string, string>();
-    for (const line of lines) {
-      const colon = line.indexOf(':');
-      if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-    }
-    if (headers.get('upgrade')?.toLowerCase() !== 'websocket') throw new ProtocolError(1002, 'the upgrade response lacks "Upgrade: websocket"');
-    if (!/(^|,)\s*upgrade\s*(,|$)/i.test(headers.get('connection') ?? '')) throw new ProtocolError(1002, 'the upgrade response lacks "Connection: Upgrade"');
-    if (headers.get('sec-websocket-accept') !== this.expectedAccept) throw new ProtocolError(1002, 'the upgrade response has a wrong Sec-WebSocket-Accept');
-    if (headers.has('sec-websocket-extensions')) throw new ProtocolError(1002, 'the server chose an extension that was not offered');
-    if (headers.has('sec-websocket-protocol')) throw new ProtocolError(1002, 'the server chose a subprotocol that was not offered');
     this.state = 'open';
     this.clearHandshakeTimer();
     if (this.paused) this.socket.pause();
@@ -354,9 +312,7 @@ export class FeedSocket {
     this.closeReason = reason;
     if (this.state === 'open') {
       // Echo the code, as the closing handshake asks.
-      const payload = Buffer.allocUnsafe(length >= 2 ? 2 : 0);
-      if (length >= 2) payload.writeUInt16BE(code, 0);
-      this.sendFrame(OP_CLOSE, payload);
+      this.sendFrame(OP_CLOSE, length >= 2 ? closePayload(code) : Buffer.alloc(0));
     }
     this.state = 'closing';
     this.input.discard(); // nothing after a close frame counts
@@ -365,36 +321,15 @@ export class FeedSocket {
 
   // --- writing and ending ---
 
-  /** Client frames are masked (RFC 6455 §5.3). */
   private sendFrame(opcode: number, payload: Uint8Array): void {
-    const length = payload.byteLength;
-    const header = length < 126 ? 6 : length < 65536 ? 8 : 14;
-    const frame = Buffer.allocUnsafe(header + length);
-    frame[0] = 0x80 | opcode;
-    if (length < 126) frame[1] = 0x80 | length;
-    else if (length < 65536) {
-      frame[1] = 0x80 | 126;
-      frame.writeUInt16BE(length, 2);
-    } else {
-      frame[1] = 0x80 | 127;
-      frame.writeUInt32BE(0, 2);
-      frame.writeUInt32BE(length, 6);
-    }
-    const mask = header - 4;
-    randomFillSync(frame, mask, 4);
-    for (let i = 0; i < length; i++) frame[header + i] = payload[i]! ^ frame[mask + (i & 3)]!;
-    this.socket.write(frame);
+    this.socket.write(clientFrame(opcode, payload));
   }
 
   /** Ends the connection over a failure; the first failure is the one reported. */
   private fail(message: string, code?: number): void {
     if (this.state === 'closed') return;
     this.error ??= message;
-    if (code !== undefined && this.state === 'open') {
-      const payload = Buffer.allocUnsafe(2);
-      payload.writeUInt16BE(code, 0);
-      this.sendFrame(OP_CLOSE, payload);
-    }
+    if (code !== undefined && this.state === 'open') this.sendFrame(OP_CLOSE, closePayload(code));
     this.state = 'closing';
     this.input.discard(); // nothing more is read
     this.clearHandshakeTimer();

@@ -4,7 +4,7 @@
  * replayed on every connect, and reconnects on its own. It avoids the official client's traps:
  * no process.exit, no module-level state, no backoff reset on a mere successful open.
  */
-import { checkKiteFrame } from '../../shared/kite-packet';
+import { IGNORE_PACKETS, NOT_A_KITE_FRAME, walkKiteFrame } from '../../shared/kite-packet';
 import type { TickMode } from '../../shared/tick';
 import { FeedSocket } from './feed-socket';
 import { Backoff } from './kite/backoff';
@@ -75,6 +75,8 @@ export class KiteWsProvider implements MarketDataProvider {
   private readonly subscriptions = new KiteSubscriptions();
   private readonly badFrameNotices = new NoticeLimiter(5);
   private readonly textNotices = new NoticeLimiter(20);
+  /** Why the last frame checked was malformed. */
+  private readonly fault = { reason: '' };
   private readonly counters = { framesReceived: 0, packetsReceived: 0, badFrames: 0, reconnects: 0 };
 
   private ws: FeedSocket | null = null;
@@ -228,15 +230,15 @@ export class KiteWsProvider implements MarketDataProvider {
     if (ws !== this.ws) return;
     this.lastFrameAt = performance.now();
     if (bytes.byteLength === 1) return; // heartbeat: it has fed the watchdog, nothing else
-    const checked = checkKiteFrame(bytes);
-    if ('error' in checked) {
+    const count = walkKiteFrame(bytes, IGNORE_PACKETS, this.fault);
+    if (count === NOT_A_KITE_FRAME) {
       this.counters.badFrames++;
-      this.notice(this.badFrameNotices, 'error', `dropped a malformed ${bytes.byteLength}-byte frame: ${checked.error}`);
+      this.notice(this.badFrameNotices, 'error', `dropped a malformed ${bytes.byteLength}-byte frame: ${this.fault.reason}`);
       return;
     }
-    if (checked.count === 0) return;
+    if (count === 0) return;
     this.counters.framesReceived++;
-    this.counters.packetsReceived += checked.count;
+    this.counters.packetsReceived += count;
     // A view into the socket's read buffer, valid only during the call: keeping it means copying.
     this.listener.frame(bytes, receivedAt);
   }

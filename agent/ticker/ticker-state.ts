@@ -1,31 +1,8 @@
-/** The supervisor's records, and the public ticker state built from them. */
+/** The public ticker state, built from the supervisor's records. */
 import type { ConsumerInfo, SubscriptionInfo, TickerState, WorkerInfo } from '../../shared/contract/api';
-import type { Instrument } from '../../shared/instrument';
-import type { TickMode } from '../../shared/tick';
+import type { Subscription } from './desired-subscriptions';
 import type { ProviderLimits } from './provider';
-import type { Channel } from './tick-hub';
 import type { WorkerSlot } from './worker-slot';
-
-export interface Subscription {
-  instrument: Instrument;
-  mode: TickMode;
-  /** Packet length of `mode`: packets of the previous mode, still in flight after a change, are dropped. */
-  packetLength: number;
-  worker: number;
-  /** While moving: the worker still delivering until the new one ticks. */
-  handoverFrom: number | null;
-  handoverSince: number;
-  count: number;
-  ticksPerSecond: number;
-  lastTickAt: number;
-  /** Where this instrument's ticks go in the hub. */
-  channel: Channel;
-}
-
-/** One step of an exponential moving average with a two-second memory (at one step a second). */
-export function smooth(previous: number, latest: number): number {
-  return previous === 0 ? latest : previous / 2 + latest / 2;
-}
 
 function round(value: number): number {
   return Math.round(value * 100) / 100;
@@ -64,7 +41,7 @@ export function buildTickerState(input: {
     .map((slot) => ({
       id: slot.id,
       pid: slot.pid,
-      state: slot.stopping ? 'stopping' : slot.state,
+      state: slot.state,
       instruments: perWorker.get(slot.id) ?? [],
       ticksPerSecond: round(slot.ticksPerSecond),
       lastTickAt: iso(slot.lastTickAt),

@@ -4,7 +4,7 @@
  */
 import { parentChannel } from '../process/parent-channel';
 import { KiteWsProvider } from './kite-ws-provider';
-import { TickLinkClient } from './tick-link';
+import { WorkerTickLink } from './tick-link-listener';
 import { type FromWorker, toWorkerSchema } from './worker-protocol';
 
 /** Stats double as the worker's heartbeat: the agent replaces a worker that falls silent. */
@@ -13,7 +13,7 @@ const STATS_INTERVAL_MS = 1000;
 const channel = parentChannel();
 let provider: KiteWsProvider | undefined;
 let statsTimer: NodeJS.Timeout | undefined;
-let link: TickLinkClient | undefined;
+let link: WorkerTickLink | undefined;
 let stopping = false;
 
 const send = (message: FromWorker) => channel.send(message);
@@ -44,7 +44,7 @@ channel.onMessage((raw) => {
       });
       provider = p;
       // An agent that falls behind pauses the broker connection: TCP then holds the ticks back.
-      TickLinkClient.listen(message.link.path, message.link.key, p)
+      WorkerTickLink.listen(message.link.path, message.link.key, p)
         .then(({ accepted }) => {
           send({ type: 'link-listening' });
           return accepted;

@@ -18,7 +18,7 @@ export const toWorkerSchema = z.discriminatedUnion('type', [
     type: z.literal('init'),
     workerId: z.number().int().positive(),
     provider: providerConfigSchema,
-    /** Where to listen for the agent's tick link (see tick-link.ts), and the key it will show. */
+    /** Where to listen for the agent's tick link (see tick-link-listener.ts), and the key it will show. */
     link: z.object({ path: z.string().min(1), key: z.string().regex(/^[0-9a-f]{64}$/) }),
   }),
   z.object({ type: z.literal('subscribe'), tokens, mode: tickModeSchema }),

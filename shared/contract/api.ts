@@ -62,7 +62,7 @@ export interface HealthResult {
   uptimeSeconds: number;
 }
 
-export type WorkerState = 'starting' | 'connecting' | 'ready' | 'reconnecting' | 'stopping' | 'dead';
+export type WorkerState = 'starting' | 'connecting' | 'ready' | 'reconnecting' | 'unresponsive' | 'stopping' | 'dead';
 
 export interface WorkerInfo {
   /** A stable slot number; a replaced worker keeps its id and gets a new pid. */

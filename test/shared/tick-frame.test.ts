@@ -93,7 +93,7 @@ test('malformed frames are refused with a reason', () => {
     [mutate((b) => (b[0] = 2)), /kind/],
     [mutate((b) => (b[1] = 9)), /version/],
     [mutate((b) => (b[3] = 2)), /ends before group 2/],
-    [mutate((b) => (b[13] = 2)), /ends before tick 2/],
+    [mutate((b) => (b[13] = 2)), /group 1: frame ends before packet 2/],
     [mutate((b) => (b[15] = 9)), /unknown packet length/],
     [good.slice(0, good.length - 1), /cut short/],
     [new Uint8Array([...good, 0]), /stray/],

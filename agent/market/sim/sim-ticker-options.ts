@@ -1,4 +1,5 @@
 /** The simulated ticker's options, their defaults, and the checks they must pass. */
+import { KITE_LIMITS } from '../../ticker/kite/limits';
 import type { SimInstrument } from './universe';
 
 export interface SimTickerLimits {
@@ -26,8 +27,6 @@ export interface SimTickerServerOptions {
 }
 
 export type ResolvedSimTickerOptions = Required<Omit<SimTickerServerOptions, 'limits'>> & { limits: SimTickerLimits };
-
-export const KITE_LIMITS: SimTickerLimits = { instrumentsPerConnection: 3000, connectionsPerKey: 3 };
 
 function positive(name: string, value: number, max: number): number {
   if (!(Number.isFinite(value) && value > 0 && value <= max)) {

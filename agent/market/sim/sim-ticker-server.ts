@@ -19,7 +19,7 @@ import { hasTickerCredentials, parseTickerRequest, type TickerRequest } from './
 import { TickWheel } from './tick-wheel';
 import { resolveSimTickerOptions, type SimTickerServerOptions } from './sim-ticker-options';
 
-export { KITE_LIMITS, type SimTickerLimits, type SimTickerServerOptions } from './sim-ticker-options';
+export type { SimTickerLimits, SimTickerServerOptions } from './sim-ticker-options';
 
 export interface SimTickerStats {
   connections: number;

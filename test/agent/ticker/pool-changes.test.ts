@@ -5,7 +5,7 @@ import { startSimTickerServer } from '../../../agent/market/sim/sim-ticker-serve
 import { buildUniverse } from '../../../agent/market/sim/universe';
 import { ChildProcessHost } from '../../../agent/process/child-process-host';
 import type { HostedProcess, ProcessHost, SpawnOptions } from '../../../agent/process/process-host';
-import { TickLinkClient } from '../../../agent/ticker/tick-link';
+import { WorkerTickLink } from '../../../agent/ticker/tick-link-listener';
 import type { FromWorker, ToWorker } from '../../../agent/ticker/worker-protocol';
 import { encodePacket } from '../../../shared/kite-packet';
 import type { ApiError } from '../../../shared/errors';
@@ -68,12 +68,17 @@ test('stopping the agent in the middle of worker-count changes leaves no process
   assert.deepEqual(running, [], 'every process the agent started has ended');
 });
 
-test('a worker that hangs (alive but silent) is replaced and its instruments tick again', async (t) => {
-  const agent = await startTestAgent({ workers: 2, workerHangAfterMs: 3000 });
+test('a worker that hangs (alive but silent) is shown unresponsive, replaced once hangAfterMs is up, and its instruments tick again', async (t) => {
+  const hangAfterMs = 4000; // shown unresponsive from 2 s of silence on
+  const agent = await startTestAgent({ workers: 2, workerHangAfterMs: hangAfterMs });
   t.after(() => agent.stop());
   await agent.api.call('subscribe', { instruments: ['NSE:INFY', 'NSE:TCS', 'NSE:SBIN', 'NSE:ITC'], mode: 'ltp' });
-  const before = await agent.api.call('getTicker');
+  const before = await waitFor('both workers to be ready', async () => {
+    const state = await agent.api.call('getTicker');
+    return state.workers.every((w) => w.state === 'ready') ? state : undefined;
+  }, 20_000);
   const victim = before.workers[0]!;
+  const stoppedAt = Date.now();
   process.kill(victim.pid!, 'SIGSTOP'); // frozen: no exit, no messages
   t.after(() => {
     try {
@@ -82,18 +87,28 @@ test('a worker that hangs (alive but silent) is replaced and its instruments tic
       // already gone, as it should be
     }
   });
-  const replaced = await waitFor('the hung worker to be replaced', async () => {
+  const seen = new Set<string>();
+  const replacedAt = await waitFor('the hung worker to be replaced', async () => {
     const state = await agent.api.call('getTicker');
     const slot = state.workers.find((w) => w.id === victim.id)!;
-    return slot.pid !== victim.pid && slot.state === 'ready' ? state : undefined;
+    if (slot.pid !== victim.pid) return Date.now();
+    seen.add(slot.state);
+    return undefined;
   }, 10_000);
-  assert.equal(replaced.workers.find((w) => w.id === victim.id)!.restarts, 1);
+  assert.ok(seen.has('unresponsive'), `the hung worker was shown as ${[...seen].join(', ')}, never unresponsive`);
+  // Its silence began at its last report, before the stop: the kill lands by hangAfterMs + 250 ms.
+  assert.ok(replacedAt - stoppedAt <= hangAfterMs + 1000, `replaced ${replacedAt - stoppedAt} ms after it stopped`);
+  const replaced = await waitFor('the replacement to connect', async () => {
+    const state = await agent.api.call('getTicker');
+    return state.workers.find((w) => w.id === victim.id)!.state === 'ready' ? state : undefined;
+  }, 20_000);
+  assert.equal(replaced.workers.find((w) => w.id === victim.id)!.restarts, victim.restarts + 1);
   assert.equal(replaced.workers[1]!.pid, before.workers[1]!.pid, 'the healthy worker was not touched');
   const since = Date.now();
   await waitFor('its instruments to tick again', async () => {
     const state = await agent.api.call('getTicker');
     return state.subscriptions.every((s) => s.lastTickAt !== null && Date.parse(s.lastTickAt) > since) ? true : undefined;
-  }, 5000);
+  }, 10_000);
 });
 
 /** The real host, except that the first ticker worker never gets its `init`: the test takes its place. */
@@ -133,7 +148,7 @@ test("ticks on a worker's link are routed; a malformed frame ends the link and t
   t.after(() => agent.stop());
   await agent.api.call('subscribe', { instruments: ['NSE:INFY'], mode: 'ltp' });
   const impostor = host.first!;
-  const { accepted } = await TickLinkClient.listen(impostor.link.path, impostor.link.key, { pause: () => undefined, resume: () => undefined });
+  const { accepted } = await WorkerTickLink.listen(impostor.link.path, impostor.link.key, { pause: () => undefined, resume: () => undefined });
   impostor.tell({ type: 'link-listening' }); // as a worker would, once listening
   const link = await accepted;
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KiteFrameBuilder, MAX_PACKETS_PER_FRAME } from '../../../../agent/market/sim/frame-builder';
 import { createPacketFields } from '../../../../agent/market/sim/price-process';
-import { checkKiteFrame, decodePacket } from '../../../../shared/kite-packet';
+import { checkKiteFrame, decodePacket, walkKiteFrame } from '../../../../shared/kite-packet';
 
 function fields(token: number, lastPrice: number) {
   const f = createPacketFields();
@@ -12,14 +12,9 @@ function fields(token: number, lastPrice: number) {
 }
 
 function decode(frame: Uint8Array) {
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  const ticks = [];
-  let at = 2;
-  for (let i = 0; i < view.getUint16(0); i++) {
-    const length = view.getUint16(at);
-    ticks.push({ length, tick: decodePacket(view, at + 2, length, 'x', 0) });
-    at += 2 + length;
-  }
+  const ticks: Array<{ length: number; tick: ReturnType<typeof decodePacket> }> = [];
+  const count = walkKiteFrame(frame, { packet: (view, offset, length) => ticks.push({ length, tick: decodePacket(view, offset, length, 'x', 0) }) });
+  assert.equal(count, ticks.length);
   return ticks;
 }
 

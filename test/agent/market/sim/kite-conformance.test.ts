@@ -9,7 +9,7 @@ import { KiteTicker } from 'kiteconnect';
 import WebSocket from 'ws';
 import { startSimTickerServer } from '../../../../agent/market/sim/sim-ticker-server';
 import { buildUniverse } from '../../../../agent/market/sim/universe';
-import { decodePacket } from '../../../../shared/kite-packet';
+import { decodePacket, NOT_A_KITE_FRAME, walkKiteFrame } from '../../../../shared/kite-packet';
 import type { Tick, TickMode } from '../../../../shared/tick';
 
 const MODES: Record<number, TickMode> = {
@@ -88,14 +88,13 @@ test('the official KiteTicker and our decoder read the simulated market identica
   t.after(() => ws.terminate());
   ws.on('message', (data: Buffer, isBinary) => {
     if (!isBinary || data.length < 2) return;
-    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    let at = 2;
-    for (let i = 0; i < view.getUint16(0); i++) {
-      const length = view.getUint16(at);
-      const tick = asOfficial(decodePacket(view, at + 2, length, 'X:Y', Date.now()));
-      ours.set(key(tick), tick);
-      at += 2 + length;
-    }
+    const count = walkKiteFrame(data, {
+      packet: (view, offset, length) => {
+        const tick = asOfficial(decodePacket(view, offset, length, 'X:Y', Date.now()));
+        ours.set(key(tick), tick);
+      },
+    });
+    assert.notEqual(count, NOT_A_KITE_FRAME);
   });
   await new Promise((resolve) => ws.once('open', resolve));
   ws.send(JSON.stringify({ a: 'subscribe', v: TOKENS }));

@@ -1,6 +1,6 @@
 /** A real `ws` client of the simulated ticker that checks and decodes every frame it receives. */
 import WebSocket from 'ws';
-import { checkKiteFrame, decodePacket } from '../../../../shared/kite-packet';
+import { decodePacket, NOT_A_KITE_FRAME, walkKiteFrame } from '../../../../shared/kite-packet';
 import type { Tick } from '../../../../shared/tick';
 
 export interface ReceivedPacket {
@@ -13,7 +13,7 @@ export interface ReceivedPacket {
 export class KiteTestClient {
   readonly packets: ReceivedPacket[] = [];
   readonly errors: string[] = [];
-  /** Reasons binary frames failed `checkKiteFrame`; tests expect none. */
+  /** Reasons binary frames failed `walkKiteFrame`'s checks; tests expect none. */
   readonly malformed: string[] = [];
   readonly texts: Array<{ type: string; data: unknown }> = [];
   heartbeats = 0;
@@ -29,23 +29,22 @@ export class KiteTestClient {
         if (message.type === 'error') this.errors.push(String(message.data));
         return;
       }
-      const check = checkKiteFrame(bytes);
-      if ('error' in check) {
-        this.malformed.push(check.error);
+      const packets: ReceivedPacket[] = []; // kept only if the whole frame is valid
+      const fault = { reason: '' };
+      const frame = this.dataFrames;
+      const visitor = {
+        packet: (view: DataView, offset: number, length: number) =>
+          packets.push({ tick: decodePacket(view, offset, length, `TOKEN:${view.getInt32(offset)}`, Date.now()), length, frame }),
+      };
+      if (walkKiteFrame(bytes, visitor, fault) === NOT_A_KITE_FRAME) {
+        this.malformed.push(fault.reason);
         return;
       }
       if (bytes.byteLength === 1) {
         this.heartbeats++;
         return;
       }
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      let at = 2;
-      for (let i = 0; i < check.count; i++) {
-        const length = view.getUint16(at);
-        const tick = decodePacket(view, at + 2, length, `TOKEN:${view.getInt32(at + 2)}`, Date.now());
-        this.packets.push({ tick, length, frame: this.dataFrames });
-        at += 2 + length;
-      }
+      this.packets.push(...packets);
       this.dataFrames++;
     });
     ws.on('close', (code) => {

@@ -1,0 +1,92 @@
+/** Stand-ins for the ticker's neighbours, to test its parts without processes or sockets. */
+import { InstrumentRegistry } from '../../agent/instruments/instrument-registry';
+import { buildUniverse } from '../../agent/market/sim/universe';
+import { DesiredSubscriptions } from '../../agent/ticker/desired-subscriptions';
+import type { TickHub } from '../../agent/ticker/tick-hub';
+import type { ToWorker } from '../../agent/ticker/worker-protocol';
+import type { WorkerPool } from '../../agent/ticker/worker-pool';
+import type { WorkerState } from '../../shared/contract/api';
+import { encodePacket, packetLength } from '../../shared/kite-packet';
+import type { TickMode } from '../../shared/tick';
+
+export const registry = new InstrumentRegistry(buildUniverse().map(({ basePrice: _b, annualVolatility: _v, dailyVolume: _d, ...i }) => i));
+
+/** A hub that records what it is handed: per frame, the token and place of each packet. */
+export class RecordingHub {
+  readonly frames: Array<Array<{ token: number; offset: number; length: number }>> = [];
+  open = false;
+  forgotten: number[] = [];
+
+  channel(token: number) {
+    return { token };
+  }
+
+  forget(token: number): void {
+    this.forgotten.push(token);
+  }
+
+  beginFrame(): void {
+    this.open = true;
+    this.frames.push([]);
+  }
+
+  tick(channel: { token: number }, offset: number, length: number): void {
+    this.frames.at(-1)!.push({ token: channel.token, offset, length });
+  }
+
+  endFrame(): void {
+    this.open = false;
+  }
+
+  asHub(): TickHub {
+    return this as unknown as TickHub;
+  }
+}
+
+/** A pool that records the messages sent to workers, with workers in the states given. */
+export class RecordingPool {
+  readonly sent: Array<{ worker: number; message: ToWorker }> = [];
+  readonly states = new Map<number, WorkerState>();
+
+  send(worker: number, message: ToWorker): void {
+    this.sent.push({ worker, message });
+  }
+
+  sendGrouped(subs: Array<{ worker: number; mode: TickMode; instrument: { token: number } }>, build: (tokens: number[], mode: TickMode) => ToWorker): void {
+    for (const sub of subs) this.send(sub.worker, build([sub.instrument.token], sub.mode));
+  }
+
+  get(id: number) {
+    const state = this.states.get(id);
+    return state ? { state } : undefined;
+  }
+
+  asPool(): WorkerPool {
+    return this as unknown as WorkerPool;
+  }
+}
+
+export function desiredWith(hub: RecordingHub, placements: Array<[instrument: string, worker: number, mode: TickMode]>): DesiredSubscriptions {
+  const desired = new DesiredSubscriptions(registry, hub.asHub());
+  for (const [instrument, to, mode] of placements) desired.place({ instrument, from: null, to }, mode);
+  return desired;
+}
+
+/** A Kite frame holding a packet of each `[instrument, mode]`, in order. */
+export function kiteFrame(...packets: Array<[instrument: string, mode: TickMode]>): Uint8Array {
+  const tokens = packets.map(([id, mode]) => [registry.get(id)!.token, mode] as const);
+  const bytes = new Uint8Array(2 + tokens.reduce((sum, [token, mode]) => sum + 2 + packetLength(token, mode), 0));
+  const view = new DataView(bytes.buffer);
+  view.setUint16(0, packets.length);
+  let at = 2;
+  for (const [token, mode] of tokens) {
+    const length = packetLength(token, mode);
+    view.setUint16(at, length);
+    encodePacket(view, at + 2, mode, {
+      token, lastPrice: 100, lastQuantity: 0, averagePrice: 0, volume: 0, totalBuyQuantity: 0, totalSellQuantity: 0,
+      open: 0, high: 0, low: 0, close: 0, lastTradeTime: 0, oi: 0, oiDayHigh: 0, oiDayLow: 0, exchangeTimestamp: 0, depth: [],
+    });
+    at += 2 + length;
+  }
+  return bytes;
+}
