@@ -7,7 +7,7 @@
 import { IGNORE_PACKETS, NOT_A_KITE_FRAME, walkKiteFrame } from '../../shared/kite-packet';
 import type { TickMode } from '../../shared/tick';
 import { FeedSocket } from './feed-socket';
-import { Backoff } from './kite/backoff';
+import { Backoff } from '../../shared/backoff';
 import { NoticeLimiter } from './kite/notice-limiter';
 import { KiteSubscriptions } from './kite/subscriptions';
 import { quote, readTextFrame } from './kite/text-frame';
