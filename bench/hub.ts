@@ -18,6 +18,7 @@ import { PriceProcess, SeededRandom, createPacketFields } from '../agent/market/
 import { buildUniverse } from '../agent/market/sim/universe';
 import { type Channel, type ConsumerSink, TickHub, type TickObserver } from '../agent/ticker/tick-hub';
 import { readPacketPrice, readPacketVolume } from '../shared/kite-packet';
+import { pick } from './pick';
 import { round } from './proc-stats';
 
 const log = (text: string) => process.stderr.write(`[hub] ${text}\n`);
@@ -92,17 +93,6 @@ function frameOf(bytes: Uint8Array): Frame {
   return frame;
 }
 
-/** A deterministic shuffle, so every run benchmarks the same algos. */
-function pick(tokens: number[], count: number, seed: number): number[] {
-  const copy = [...tokens];
-  let s = seed;
-  for (let i = copy.length - 1; i > 0; i--) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    const j = s % (i + 1);
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-  }
-  return copy.slice(0, count);
-}
 
 /** A socket that writes everything at once: each frame's buffer goes straight back to the hub. */
 class ReturningSink implements ConsumerSink {

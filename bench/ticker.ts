@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TickerState } from '../shared/contract/api';
 import { AGENT_NODE_FLAGS } from '../agent/process/node-flags';
+import { pick } from './pick';
 import { LatencyHistogram } from './latency-histogram';
 import { MachineSampler, ProcessSampler, childrenOf, round } from './proc-stats';
 import { median, spreadOf } from './spread';
@@ -91,17 +92,6 @@ async function stopAgent(agent: { child: ChildProcess; dataDir: string }): Promi
   rmSync(agent.dataDir, { recursive: true, force: true });
 }
 
-/** A deterministic shuffle, so every run benchmarks the same algos. */
-function pick(ids: string[], count: number, seed: number): string[] {
-  const copy = [...ids];
-  let s = seed;
-  for (let i = copy.length - 1; i > 0; i--) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    const j = s % (i + 1);
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-  }
-  return copy.slice(0, count);
-}
 
 /** 9,000 instruments at 2 ticks/s each: one API key at Kite's limits. */
 const OFFERED = 18_000;

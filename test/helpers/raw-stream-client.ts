@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import type { ServerMessage } from '../../shared/contract/stream';
 import type { Tick } from '../../shared/tick';
 import { decodeTickFrame } from '../../shared/tick-frame';
+import { sleep } from './wait';
 
 export class RawStreamClient {
   readonly messages: ServerMessage[] = [];
@@ -53,7 +54,7 @@ export class RawStreamClient {
       const found = this.messages.slice(from).find((m) => m.type === type);
       if (found) return found as Extract<ServerMessage, { type: T }>;
       if (Date.now() > deadline) throw new Error(`no "${type}" message within ${timeoutMs} ms; got ${JSON.stringify(this.messages.map((m) => m.type))}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
   }
 
@@ -66,7 +67,7 @@ export class RawStreamClient {
       const found = this.messages.find((m) => 'id' in m && m.id === id);
       if (found) return found;
       if (Date.now() > deadline) throw new Error(`no reply to ${JSON.stringify(message)}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
   }
 

@@ -7,6 +7,8 @@ import { type AgentHooks, type AgentOptions, type RunningAgent, startAgent } fro
 import { type ApiClient, createApiClient } from '../../shared/contract/client';
 import type { TickMode } from '../../shared/tick';
 
+export { sleep, waitFor } from './wait';
+
 export interface TestAgent {
   agent: RunningAgent;
   api: ApiClient;
@@ -65,15 +67,6 @@ export async function startTestAgent(given: Partial<AgentOptions> & AgentHooks =
   };
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /**
  * Brings a shared agent's ticker to a known state (exactly these instruments, this many

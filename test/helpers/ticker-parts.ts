@@ -6,7 +6,7 @@ import type { TickHub } from '../../agent/ticker/tick-hub';
 import type { ToWorker } from '../../agent/ticker/worker-protocol';
 import type { WorkerPool } from '../../agent/ticker/worker-pool';
 import type { WorkerState } from '../../shared/contract/api';
-import { encodePacket, packetLength } from '../../shared/kite-packet';
+import { kiteFrame as kiteFrameOfTokens } from './kite-frame';
 import type { TickMode } from '../../shared/tick';
 
 export const registry = new InstrumentRegistry(buildUniverse().map(({ basePrice: _b, annualVolatility: _v, dailyVolume: _d, ...i }) => i));
@@ -74,19 +74,5 @@ export function desiredWith(hub: RecordingHub, placements: Array<[instrument: st
 
 /** A Kite frame holding a packet of each `[instrument, mode]`, in order. */
 export function kiteFrame(...packets: Array<[instrument: string, mode: TickMode]>): Uint8Array {
-  const tokens = packets.map(([id, mode]) => [registry.get(id)!.token, mode] as const);
-  const bytes = new Uint8Array(2 + tokens.reduce((sum, [token, mode]) => sum + 2 + packetLength(token, mode), 0));
-  const view = new DataView(bytes.buffer);
-  view.setUint16(0, packets.length);
-  let at = 2;
-  for (const [token, mode] of tokens) {
-    const length = packetLength(token, mode);
-    view.setUint16(at, length);
-    encodePacket(view, at + 2, mode, {
-      token, lastPrice: 100, lastQuantity: 0, averagePrice: 0, volume: 0, totalBuyQuantity: 0, totalSellQuantity: 0,
-      open: 0, high: 0, low: 0, close: 0, lastTradeTime: 0, oi: 0, oiDayHigh: 0, oiDayLow: 0, exchangeTimestamp: 0, depth: [],
-    });
-    at += 2 + length;
-  }
-  return bytes;
+  return kiteFrameOfTokens(...packets.map(([id, mode]) => [registry.get(id)!.token, mode] as [number, TickMode]));
 }

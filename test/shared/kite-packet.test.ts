@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkKiteFrame, decodePacket, encodePacket, isKitePacketLength, NOT_A_KITE_FRAME, type PacketFields, walkKiteFrame, walkKitePackets } from '../../shared/kite-packet';
 import { parseInstrumentId, priceDivisor, roundToTick } from '../../shared/instrument';
+import { frameOf } from '../helpers/kite-frame';
 
 const INFY = 408065;
 const NIFTY = 256265;
@@ -61,17 +62,8 @@ test('prices use the segment divisor', () => {
   assert.equal(tick.lastPrice, 83.1234567);
 });
 
-function frameOf(...packets: number[]): Uint8Array {
-  const bytes = new Uint8Array(2 + packets.reduce((s, n) => s + 2 + n, 0));
-  const view = new DataView(bytes.buffer);
-  view.setUint16(0, packets.length);
-  let at = 2;
-  for (const n of packets) {
-    view.setUint16(at, n);
-    at += 2 + n;
-  }
-  return bytes;
-}
+/** A frame of zero-filled packets of these lengths: the walker reads lengths, not contents. */
+const framed = (...lengths: number[]) => frameOf(lengths.map((n) => new Uint8Array(n)));
 
 /** A visitor that records each packet's place, and checks it sits right behind its uint16 length. */
 function recorder() {
@@ -86,17 +78,17 @@ function recorder() {
 }
 
 test('frames are checked before anyone trusts them', () => {
-  assert.deepEqual(checkKiteFrame(frameOf(8, 44, 184)), { count: 3 });
+  assert.deepEqual(checkKiteFrame(framed(8, 44, 184)), { count: 3 });
   assert.deepEqual(checkKiteFrame(new Uint8Array([0])), { count: 0 }, 'a heartbeat');
-  assert.deepEqual(checkKiteFrame(frameOf()), { count: 0 });
-  assert.deepEqual(checkKiteFrame(frameOf(8, 28, 32, 44, 184)), { count: 5 }, 'every packet length Kite sends');
+  assert.deepEqual(checkKiteFrame(framed()), { count: 0 });
+  assert.deepEqual(checkKiteFrame(framed(8, 28, 32, 44, 184)), { count: 5 }, 'every packet length Kite sends');
   const bad: Array<[Uint8Array, RegExp]> = [
     [new Uint8Array(0), /shorter than its header/],
-    [frameOf(9), /packet 1 of 1 has unknown packet length 9/],
-    [frameOf(8, 7), /packet 2 of 2 has unknown packet length 7/],
-    [frameOf(8).slice(0, 8), /packet 1 of 1 is cut short/],
-    [new Uint8Array([...frameOf(8), 0]), /1 stray bytes after 1 packets/],
-    [(() => { const f = frameOf(8); f[1] = 2; return f; })(), /frame ends before packet 2 of 2/],
+    [framed(9), /packet 1 of 1 has unknown packet length 9/],
+    [framed(8, 7), /packet 2 of 2 has unknown packet length 7/],
+    [framed(8).slice(0, 8), /packet 1 of 1 is cut short/],
+    [new Uint8Array([...framed(8), 0]), /1 stray bytes after 1 packets/],
+    [(() => { const f = framed(8); f[1] = 2; return f; })(), /frame ends before packet 2 of 2/],
   ];
   for (const [bytes, reason] of bad) {
     const checked = checkKiteFrame(bytes);
@@ -107,26 +99,26 @@ test('frames are checked before anyone trusts them', () => {
 
 test('a walk hands over each packet where it lies, and stops at the first fault', () => {
   const packets = recorder();
-  assert.equal(walkKiteFrame(frameOf(8, 44, 184), packets), 3);
+  assert.equal(walkKiteFrame(framed(8, 44, 184), packets), 3);
   assert.deepEqual(packets.seen, [[4, 8], [14, 44], [60, 184]]);
 
   // A fault after two good packets: those two were handed over, and the walk says why it stopped.
   const cut = recorder();
   const fault = { reason: '' };
-  assert.equal(walkKiteFrame(frameOf(8, 44, 184).subarray(0, 100), cut, fault), NOT_A_KITE_FRAME);
+  assert.equal(walkKiteFrame(framed(8, 44, 184).subarray(0, 100), cut, fault), NOT_A_KITE_FRAME);
   assert.deepEqual(cut.seen, [[4, 8], [14, 44]]);
   assert.match(fault.reason, /packet 3 of 3 is cut short/);
 
   // A frame inside a larger buffer: offsets are the frame's own.
   const inner = new Uint8Array(40);
-  inner.set(frameOf(8), 7);
+  inner.set(framed(8), 7);
   const shifted = recorder();
   assert.equal(walkKiteFrame(inner.subarray(7, 7 + 12), shifted), 1);
   assert.deepEqual(shifted.seen, [[4, 8]]);
 });
 
 test('a Kite body nested in another format is walked by the same rules, and may be followed by more', () => {
-  const frame = frameOf(8, 44);
+  const frame = framed(8, 44);
   const buffer = new Uint8Array(frame.byteLength + 5);
   buffer.set(frame);
   const view = new DataView(buffer.buffer);

@@ -19,6 +19,7 @@ import { Authenticator, OwnerToken } from '../../../agent/server/auth';
 import { apiServerService, type ApiServer } from '../../../agent/services/api-server-service';
 import { ServiceStack } from '../../../agent/services/service';
 import { StreamCore } from '../../../agent/stream/stream-core';
+import { sleep } from '../../helpers/wait';
 
 const taskId = z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be a task id');
 
@@ -158,7 +159,7 @@ async function streamAs(token: string): Promise<{ ws: WebSocket; messages: any[]
         messages.splice(messages.indexOf(found), 1);
         return found;
       }
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
     throw new Error(`no ${type}; got ${JSON.stringify(messages)}`);
   };

@@ -5,6 +5,7 @@ import pino from 'pino';
 import WebSocket from 'ws';
 import { RawStreamClient } from '../../helpers/raw-stream-client';
 import { resetTicker, startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
+import { sleep } from '../../helpers/wait';
 
 let t: TestAgent;
 const clients: RawStreamClient[] = [];
@@ -105,9 +106,9 @@ test('binary clients decode the same ticks; unsubscribe and "all" work', async (
   assert.equal(index.tradable, false);
   assert.ok(index.ohlc!.high >= index.ohlc!.low);
   await client.request({ type: 'unsubscribe', instruments: ['NSE:TCS', 'NSE:NIFTY 50'] });
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  await sleep(150);
   const count = client.ticks.length;
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await sleep(300);
   assert.equal(client.ticks.length, count, 'no ticks after unsubscribing');
   await client.request({ type: 'subscribe', all: true });
   await waitFor('ticks of all three', () => new Set(client.ticks.slice(count).map((x) => x.token)).size === 3);
@@ -166,7 +167,7 @@ test('a slow consumer is conflated and told it lagged, while a fast one gets eve
   socket.pause(); // the slow consumer stops reading: its agent-side buffer fills up
   await waitFor('the hub to mark the slow consumer lagging', () => t.agent.hub.stats().some((s) => s.lagging), 10_000);
   const fastBefore = fast.ticks.length;
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await sleep(500);
   assert.ok(fast.ticks.length - fastBefore > 1000, 'the fast consumer keeps getting ticks');
   const lagging = t.agent.hub.stats().find((s) => s.lagging)!;
   socket.resume();

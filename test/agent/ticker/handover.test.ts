@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Handovers } from '../../../agent/ticker/handover';
 import { desiredWith, RecordingHub, RecordingPool, registry } from '../../helpers/ticker-parts';
+import { sleep } from '../../helpers/wait';
 
 const INFY = registry.get('NSE:INFY')!.token;
 const TCS = registry.get('NSE:TCS')!.token;
@@ -57,7 +58,7 @@ test('settled() resolves once no instrument is handed over from the given worker
   await handovers.settled([3]); // nothing from worker 3: at once
   let settled = false;
   const waiting = handovers.settled([1]).then(() => (settled = true));
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await sleep(50);
   assert.equal(settled, false);
   handovers.finish(desired.get('NSE:INFY')!);
   await waiting;

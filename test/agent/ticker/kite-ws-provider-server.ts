@@ -79,18 +79,7 @@ export class KiteTestServer {
   }
 }
 
-/** Polls until `check` holds; fails the test with `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep, waitFor } from '../../helpers/wait';
 
 /** A listener that records everything, and can run a hook on each state change. */
 export class Recorder implements ProviderListener {

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { KiteWsProvider, type KiteWsProviderOptions } from '../../../agent/ticker/kite-ws-provider';
 import type { ProviderConfig } from '../../../agent/ticker/provider';
-import { encodePacket, packetLength } from '../../../shared/kite-packet';
-import type { TickMode } from '../../../shared/tick';
+import { kiteFrame } from '../../helpers/kite-frame';
 import { KiteTestServer, Recorder, sleep, waitFor, type ServerOptions } from './kite-ws-provider-server';
 
 const epochNow = () => performance.timeOrigin + performance.now();
@@ -28,21 +27,6 @@ async function setup(
   return { server, recorder, provider };
 }
 
-/** A Kite binary frame holding one packet per entry. */
-function kiteFrame(...packets: Array<[token: number, mode: TickMode]>): Uint8Array {
-  const lengths = packets.map(([token, mode]) => packetLength(token, mode));
-  const bytes = new Uint8Array(2 + lengths.reduce((sum, length) => sum + 2 + length, 0));
-  const view = new DataView(bytes.buffer);
-  view.setUint16(0, packets.length);
-  let at = 2;
-  packets.forEach(([token, mode], i) => {
-    view.setUint16(at, lengths[i]!);
-    const depth = Array.from({ length: 10 }, (_, k) => ({ price: 100 + k, quantity: k + 1, orders: k }));
-    const f = { token, lastPrice: 101.5, lastQuantity: 3, averagePrice: 100.25, volume: 1000, totalBuyQuantity: 7, totalSellQuantity: 9, open: 100, high: 102, low: 99, close: 100.5, lastTradeTime: 1_700_000_000, oi: 5, oiDayHigh: 6, oiDayLow: 4, exchangeTimestamp: 1_700_000_001, depth };
-    at += 2 + encodePacket(view, at + 2, mode, f);
-  });
-  return bytes;
-}
 
 test('connects with credentials in the query, X-Kite-Version 3 and no compression', async (t) => {
   const server = await KiteTestServer.start();

@@ -10,6 +10,7 @@ import type { FromWorker, ToWorker } from '../../../agent/ticker/worker-protocol
 import { encodePacket } from '../../../shared/kite-packet';
 import type { ApiError } from '../../../shared/errors';
 import { startTestAgent, waitFor } from '../../helpers/test-agent';
+import { sleep } from '../../helpers/wait';
 
 /** The real host, counting what it started and what has ended. */
 class CountingHost implements ProcessHost {
@@ -59,10 +60,10 @@ test('stopping the agent in the middle of worker-count changes leaves no process
   const agent = await startTestAgent({ processHost: host, workers: 1 });
   // Requests cut off by the stop fail; what matters is what is left running.
   const changes = [3, 2, 3].map((count) => agent.api.call('setWorkers', { count }).catch((error: Error) => error));
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await sleep(50);
   await agent.stop();
   await Promise.all(changes);
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await sleep(300);
   assert.ok(host.started.length >= 2, 'workers and the market were started');
   const running = host.started.filter((p) => !host.ended.has(p)).map((p) => p.pid);
   assert.deepEqual(running, [], 'every process the agent started has ended');

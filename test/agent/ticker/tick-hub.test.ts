@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { type ConsumerSink, MAX_FRAME_BYTES, TickHub, type TickObserver } from '../../../agent/ticker/tick-hub';
 import type { StreamFormat } from '../../../shared/contract/stream';
@@ -12,6 +11,8 @@ import {
   readPacketVolume,
 } from '../../../shared/kite-packet';
 import type { Tick } from '../../../shared/tick';
+import { frameOf } from '../../helpers/kite-frame';
+import { sleep } from '../../helpers/wait';
 import { decodeTickFrame } from '../../../shared/tick-frame';
 
 const names = new Map([
@@ -71,23 +72,10 @@ function hubFor(t: { after: (fn: () => void) => void }, highWaterBytes = 1000) {
   return hub;
 }
 
-/** A Kite frame of `packets`, as a ticker worker forwards it. */
-function kiteFrame(packets: Uint8Array[]): Uint8Array {
-  const frame = new Uint8Array(2 + packets.reduce((n, p) => n + 2 + p.length, 0));
-  const view = new DataView(frame.buffer);
-  view.setUint16(0, packets.length);
-  let at = 2;
-  for (const p of packets) {
-    view.setUint16(at, p.length);
-    frame.set(p, at + 2);
-    at += 2 + p.length;
-  }
-  return frame;
-}
 
 /** Publishes one broker frame; `accept` picks the packets the ticker carries (all by default). */
 function publishFrame(hub: TickHub, packets: Uint8Array[], receivedAt = 1000, accept = (_i: number) => true) {
-  const frame = kiteFrame(packets);
+  const frame = frameOf(packets);
   const view = new DataView(frame.buffer);
   hub.beginFrame(frame, receivedAt);
   let at = 2;
@@ -285,7 +273,7 @@ test('an all-subscriber gets only the packets the ticker accepted, in order, how
 
 test('latest ticks are copies: they outlive the frame they came in', (t) => {
   const hub = hubFor(t);
-  const frame = kiteFrame([packet(408065, 1500), packet(2953217, 3900)]);
+  const frame = frameOf([packet(408065, 1500), packet(2953217, 3900)]);
   hub.beginFrame(frame, 9);
   hub.tick(hub.channel(408065), 4, 184);
   hub.tick(hub.channel(2953217), 4 + 186, 184);

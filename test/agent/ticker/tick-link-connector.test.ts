@@ -9,6 +9,7 @@ import { TickLinks } from '../../../agent/ticker/tick-link-connector';
 import { LINK_MAX_FRAME } from '../../../agent/ticker/tick-link-wire';
 import { waitFor } from '../../helpers/test-agent';
 import { header, openLinks, rawWorker, recorder, worker } from '../../helpers/tick-link';
+import { sleep } from '../../helpers/wait';
 
 test('frames arrive intact and in order, large and small, with their arrival times', async (t) => {
   const links = openLinks(t);
@@ -81,7 +82,7 @@ test('cancel() ends an open link without reporting it as a failure; close() remo
   const never = links.expect(recorder().handlers);
   never.cancel();
   never.connect(); // a cancelled link is never made
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await sleep(50);
   assert.deepEqual(received.closed, []);
   links.close();
   if (process.platform !== 'win32') assert.equal(existsSync(dirname(expected.path)), false);

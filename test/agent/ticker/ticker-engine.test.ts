@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { TickerState } from '../../../shared/contract/api';
 import WebSocket from 'ws';
 import { StreamClient, type WebSocketLike } from '../../../shared/contract/stream-client';
-import { resetTicker, startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
+import { resetTicker, sleep, startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
 
 let t: TestAgent;
 let watcher: StreamClient;
@@ -38,7 +38,6 @@ const lastMode = new Map<string, string>();
 
 const sims = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `NSE:SIM${String(from + i + 1).padStart(4, '0')}`);
 const pidsOf = (state: TickerState) => state.workers.map((w) => w.pid);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The longest silence of each instrument between `since` and now. */
 function longestGap(ids: string[], since: number): number {

@@ -11,6 +11,7 @@ import { startSimTickerServer } from '../../../../agent/market/sim/sim-ticker-se
 import { buildUniverse } from '../../../../agent/market/sim/universe';
 import { decodePacket, NOT_A_KITE_FRAME, walkKiteFrame } from '../../../../shared/kite-packet';
 import type { Tick, TickMode } from '../../../../shared/tick';
+import { sleep } from '../../../helpers/wait';
 
 const MODES: Record<number, TickMode> = {
   408065: 'full', // NSE:INFY
@@ -114,7 +115,7 @@ test('the official KiteTicker and our decoder read the simulated market identica
     }
   });
   ticker.connect();
-  await new Promise((resolve) => setTimeout(resolve, 2500));
+  await sleep(2500);
 
   const matched = new Map<string, number>();
   for (const official of theirs) {
