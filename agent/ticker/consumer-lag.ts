@@ -1,9 +1,15 @@
 /**
- * Conflation of slow consumers. A consumer whose socket holds more than `highWaterBytes` after a
- * send lags: it is sent nothing more, and only the latest tick per instrument is kept for it. The
- * channels hold those already, so a lag costs no memory and never stalls the others. Every
- * `drainCheckMs` the lagging are checked; one whose socket drained to `lowWaterBytes` is told how
- * many ticks it lost, then sent the latest tick of each of its instruments that ticked meanwhile.
+ * Conflation of slow consumers. A consumer whose socket holds more than its high-water mark after
+ * a send lags: it is sent nothing more, and only the latest tick per instrument is kept for it.
+ * The channels hold those already, so a lag costs no memory and never stalls the others. Every
+ * `drainCheckMs` the lagging are checked; one whose socket drained to its low-water mark is told
+ * how many ticks it lost, then sent the latest tick of each of its instruments that ticked
+ * meanwhile.
+ *
+ * A consumer's high-water mark is what it receives in `allowanceMs`, measured each second, within
+ * `highWaterBytes`…`maxHighWaterBytes`. A fixed mark made a fast consumer lag whenever it was not
+ * scheduled for a few milliseconds (2 MiB is 9 ms at 1.2 M ticks/s): losing ticks to a brief
+ * stall on a busy machine is worse than holding a few more megabytes for it.
  *
  * What a lag loses is worked out when someone asks (stats, removal, resume), not per tick: the
  * ticks it missed less the latest ones still owed to it. Missed ticks are the hub's tick count
@@ -16,6 +22,9 @@ import type { Consumer } from './hub-consumer';
 
 export interface ConsumerLagOptions {
   highWaterBytes: number;
+  maxHighWaterBytes: number;
+  allowanceMs: number;
+  rateWindowMs: number;
   lowWaterBytes: number;
   drainCheckMs: number;
   channels: ReadonlyMap<number, Channel>;
@@ -27,15 +36,24 @@ export interface ConsumerLagOptions {
 export class ConsumerLag {
   private readonly lagging = new Set<Consumer>();
   private readonly timer: NodeJS.Timeout;
+  private ratesAt = performance.now();
 
-  constructor(private readonly options: ConsumerLagOptions) {
-    this.timer = setInterval(() => this.resumeDrained(), options.drainCheckMs);
+  constructor(
+    private readonly options: ConsumerLagOptions,
+    private readonly consumers: () => Iterable<Consumer>,
+  ) {
+    this.timer = setInterval(() => this.check(), options.drainCheckMs);
     this.timer.unref();
   }
 
-  /** After a send: a consumer whose socket backed up past the high-water mark starts lagging. */
+  /** The high-water mark of a consumer not yet measured. */
+  get floor(): number {
+    return this.options.highWaterBytes;
+  }
+
+  /** After a send: a consumer whose socket backed up past its high-water mark starts lagging. */
   afterSend(consumer: Consumer): void {
-    if (consumer.lagging || consumer.sink.bufferedAmount() <= this.options.highWaterBytes) return;
+    if (consumer.lagging || consumer.sink.bufferedAmount() <= consumer.highWater) return;
     consumer.lagging = true;
     consumer.lagSeq = this.options.seq();
     consumer.lagTicks = 0;
@@ -65,9 +83,27 @@ export class ConsumerLag {
     clearInterval(this.timer);
   }
 
-  private resumeDrained(): void {
+  private check(): void {
+    const { lowWaterBytes, highWaterBytes } = this.options;
     for (const consumer of this.lagging) {
-      if (consumer.sink.bufferedAmount() <= this.options.lowWaterBytes) this.resume(consumer);
+      const lowWater = (consumer.highWater * lowWaterBytes) / highWaterBytes;
+      if (consumer.sink.bufferedAmount() <= lowWater) this.resume(consumer);
+    }
+    const now = performance.now();
+    if (now - this.ratesAt >= this.options.rateWindowMs) this.measureRates(now);
+  }
+
+  /** Sets each consumer's high-water mark from what it received since the last measurement. */
+  private measureRates(now: number): void {
+    const { highWaterBytes, maxHighWaterBytes, allowanceMs } = this.options;
+    const seconds = (now - this.ratesAt) / 1000;
+    this.ratesAt = now;
+    for (const consumer of this.consumers()) {
+      const bytesPerSecond = (consumer.sentBytes - consumer.rateMark) / seconds;
+      consumer.rateMark = consumer.sentBytes;
+      // A lagging consumer is sent nothing: its rate says nothing about what it can take.
+      if (consumer.lagging) continue;
+      consumer.highWater = Math.min(maxHighWaterBytes, Math.max(highWaterBytes, (bytesPerSecond * allowanceMs) / 1000));
     }
   }
 

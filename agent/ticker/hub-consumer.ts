@@ -33,14 +33,22 @@ export class Consumer implements ConsumerHandle {
   /** Ticks lost in lags that have ended. */
   conflatedTotal = 0;
   delivered = 0;
+  /** Bytes handed to its socket, and the count when its send rate was last taken (see ConsumerLag). */
+  sentBytes = 0;
+  rateMark = 0;
+  /** Unsent bytes past which it lags: what it receives in a moment, within the hub's bounds. */
+  highWater: number;
 
   constructor(
     readonly id: number,
     readonly sink: ConsumerSink,
     allocate: (bytes: number) => Uint8Array,
+    highWater: number,
   ) {
     this.writer = sink.format === 'binary' ? new TickFrameWriter({ allocate }) : undefined;
+    this.highWater = highWater;
   }
+
 
   /** Ticks appended but not sent yet. */
   get pending(): number {

@@ -39,7 +39,15 @@ export interface RemovedConsumer extends ConsumerStats {
 export interface TickHubOptions {
   /** Instrument id of a token, for JSON ticks. */
   nameOf: (token: number) => string;
+  /** Unsent bytes past which a consumer lags, at least (default 2 MiB). */
   highWaterBytes?: number;
+  /** ... and at most, for a consumer that receives fast (default 16 MiB). */
+  maxHighWaterBytes?: number;
+  /** A consumer lags once its unsent bytes are more than it receives in this long (default 250 ms), within the bounds above. */
+  lagAllowanceMs?: number;
+  /** How often consumers' receive rates are measured (default 1 s). */
+  rateWindowMs?: number;
+  /** Where a lagging consumer's unsent bytes must fall to resume, for a consumer at the lowest high-water mark (default a quarter of it). */
   lowWaterBytes?: number;
   /** How often lagging consumers are checked for having drained. */
   drainCheckMs?: number;
@@ -78,17 +86,20 @@ export class TickHub {
     const highWaterBytes = options.highWaterBytes ?? 2 * 1024 * 1024;
     this.lag = new ConsumerLag({
       highWaterBytes,
+      maxHighWaterBytes: Math.max(highWaterBytes, options.maxHighWaterBytes ?? 16 * 1024 * 1024),
+      allowanceMs: options.lagAllowanceMs ?? 250,
+      rateWindowMs: options.rateWindowMs ?? 1000,
       lowWaterBytes: options.lowWaterBytes ?? highWaterBytes / 4,
       drainCheckMs: options.drainCheckMs ?? 25,
       channels: this.channels,
       seq: () => this.seq,
       outbox: this.outbox,
-    });
+    }, () => this.consumers.values());
     this.observers = new TickObservers(options.onObserverError ?? reportObserverError);
   }
 
   addConsumer(sink: ConsumerSink): ConsumerHandle {
-    const consumer = new Consumer(this.nextId++, sink, this.outbox.allocate);
+    const consumer = new Consumer(this.nextId++, sink, this.outbox.allocate, this.lag.floor);
     this.consumers.set(consumer.id, consumer);
     return consumer;
   }

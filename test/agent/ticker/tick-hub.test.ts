@@ -165,6 +165,39 @@ test('a slow consumer is conflated and told it lagged; the others get every tick
   assert.equal(slow.ticks().at(-1)!.lastPrice, 101, 'it gets every tick again once drained');
 });
 
+test('a consumer that receives fast may hold more unsent bytes before it lags, up to a cap', async (t) => {
+  const hub = new TickHub({ nameOf, highWaterBytes: 1000, maxHighWaterBytes: 10_000, lagAllowanceMs: 100, rateWindowMs: 40, drainCheckMs: 5 });
+  t.after(() => hub.close());
+  const fast = new RecordingSink('binary');
+  const slow = new RecordingSink('binary');
+  fast.writeAtOnce = true;
+  slow.writeAtOnce = true;
+  const fastHandle = hub.addConsumer(fast);
+  const slowHandle = hub.addConsumer(slow);
+  hub.subscribe(fastHandle, [408065]);
+  hub.subscribe(slowHandle, [2953217]);
+  // Hundreds of KB/s to the fast one (its mark reaches the cap), a trickle to the slow one.
+  const started = performance.now();
+  for (let turn = 0; performance.now() - started < 120; turn++) {
+    for (let i = 0; i < 10; i++) publish(hub, 408065, i + 1);
+    if (turn % 20 === 0) publish(hub, 2953217, 1);
+    hub.flush();
+    await sleep(2);
+  }
+  const lagging = () => new Map(hub.stats().map((s) => [s.id, s.lagging]));
+  fast.backlog = 5000;
+  slow.backlog = 5000;
+  publish(hub, 408065, 1);
+  publish(hub, 2953217, 1);
+  hub.flush();
+  assert.equal(lagging().get(fastHandle.id), false, 'a brief backlog of a fast consumer is not a lag');
+  assert.equal(lagging().get(slowHandle.id), true, 'the same backlog is a lag for a slow one');
+  fast.backlog = 10_001;
+  publish(hub, 408065, 2);
+  hub.flush();
+  assert.equal(lagging().get(fastHandle.id), true, 'past the cap it lags too');
+});
+
 test('unsubscribing and removing consumers stops their ticks', (t) => {
   const hub = hubFor(t);
   const a = new RecordingSink('binary');
