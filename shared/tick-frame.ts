@@ -7,7 +7,8 @@
  * the body of a Kite frame behind its arrival time: the agent copies a broker frame's packets in
  * one piece and never re-encodes a tick.
  */
-import { decodePacket, NOT_A_KITE_FRAME, walkKitePackets } from './kite-packet';
+import { decodePacket } from './kite-packet';
+import { NOT_A_KITE_FRAME, walkKitePackets } from './kite-frame';
 import type { Tick } from './tick';
 
 export const FRAME_KIND_TICKS = 1;

@@ -3,7 +3,7 @@
  * the frame against the one definition of a valid frame (`walkKiteFrame`). Nothing is allocated
  * per packet: the router is the walk's visitor, and the frame's context lives in its fields.
  */
-import { type KiteFrameFault, type KitePacketVisitor, NOT_A_KITE_FRAME, walkKiteFrame } from '../../shared/kite-packet';
+import { type KiteFrameFault, type KitePacketVisitor, NOT_A_KITE_FRAME, walkKiteFrame } from '../../shared/kite-frame';
 import type { Subscription } from './desired-subscriptions';
 import type { Handovers } from './handover';
 import type { TickHub } from './tick-hub';

@@ -4,7 +4,7 @@
  * replayed on every connect, and reconnects on its own. It avoids the official client's traps:
  * no process.exit, no module-level state, no backoff reset on a mere successful open.
  */
-import { IGNORE_PACKETS, NOT_A_KITE_FRAME, walkKiteFrame } from '../../shared/kite-packet';
+import { IGNORE_PACKETS, NOT_A_KITE_FRAME, walkKiteFrame } from '../../shared/kite-frame';
 import type { TickMode } from '../../shared/tick';
 import { FeedSocket } from './feed-socket';
 import { Backoff } from '../../shared/backoff';

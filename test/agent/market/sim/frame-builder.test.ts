@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KiteFrameBuilder, MAX_PACKETS_PER_FRAME } from '../../../../agent/market/sim/frame-builder';
 import { createPacketFields } from '../../../../agent/market/sim/price-process';
-import { checkKiteFrame, decodePacket, walkKiteFrame } from '../../../../shared/kite-packet';
+import { decodePacket } from '../../../../shared/kite-packet';
+import { checkKiteFrame, walkKiteFrame } from '../../../../shared/kite-frame';
 
 function fields(token: number, lastPrice: number) {
   const f = createPacketFields();

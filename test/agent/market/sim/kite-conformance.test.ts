@@ -9,7 +9,8 @@ import { KiteTicker } from 'kiteconnect';
 import WebSocket from 'ws';
 import { startSimTickerServer } from '../../../../agent/market/sim/sim-ticker-server';
 import { buildUniverse } from '../../../../agent/market/sim/universe';
-import { decodePacket, NOT_A_KITE_FRAME, walkKiteFrame } from '../../../../shared/kite-packet';
+import { decodePacket } from '../../../../shared/kite-packet';
+import { NOT_A_KITE_FRAME, walkKiteFrame } from '../../../../shared/kite-frame';
 import type { Tick, TickMode } from '../../../../shared/tick';
 import { sleep } from '../../../helpers/wait';
 

@@ -1,6 +1,7 @@
 /** A real `ws` client of the simulated ticker that checks and decodes every frame it receives. */
 import WebSocket from 'ws';
-import { decodePacket, NOT_A_KITE_FRAME, walkKiteFrame } from '../../../../shared/kite-packet';
+import { decodePacket } from '../../../../shared/kite-packet';
+import { NOT_A_KITE_FRAME, walkKiteFrame } from '../../../../shared/kite-frame';
 import type { Tick } from '../../../../shared/tick';
 
 export interface ReceivedPacket {
