@@ -1,0 +1,79 @@
+/** The ticker benchmark's processes: starting them from the built tree or the sources, talking to them, stopping them. */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AGENT_NODE_FLAGS } from '../agent/process/node-flags';
+
+/** Bench processes run from the built tree (`npm run bench`) or, under tsx, from source. */
+export const FROM_SOURCE = import.meta.url.endsWith('.ts');
+export const here = (name: string) => fileURLToPath(new URL(`./${name}${FROM_SOURCE ? '.ts' : '.mjs'}`, import.meta.url));
+export const TOKEN = 'bench-token-0123456789abcdef';
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const children = new Set<ChildProcess>();
+export const log = (text: string) => process.stderr.write(`[ticker] ${text}\n`);
+
+export function start(file: string, args: string[], stdout: 'pipe' | 'ignore' = 'ignore', nodeFlags: string[] = []): ChildProcess {
+  const execArgv = [...(FROM_SOURCE ? ['--import', 'tsx'] : []), ...nodeFlags];
+  const child = fork(here(file), args, { execArgv, stdio: ['ignore', stdout, 'inherit', 'ipc'] });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+export function message<T>(child: ChildProcess, type: string, timeoutMs = 60_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "${type}" from ${child.spawnfile} in ${timeoutMs} ms`)), timeoutMs);
+    const listener = (m: { type?: string }) => {
+      if (m.type !== type) return;
+      clearTimeout(timer);
+      child.off('message', listener);
+      resolve(m as T);
+    };
+    child.on('message', listener);
+  });
+}
+
+export async function api<T>(url: string, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(url + path, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+export interface BenchAgent {
+  child: ChildProcess;
+  url: string;
+  dataDir: string;
+  simMarketPid: number | null;
+}
+
+export async function startAgent(options: Record<string, unknown>): Promise<BenchAgent> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'algodeck-bench-'));
+  // The agent runs with the flags `npm start` gives it.
+  const child = start('agent-process', [JSON.stringify({ port: 0, token: TOKEN, dataDir, ...options })], 'ignore', AGENT_NODE_FLAGS);
+  const ready = await message<{ url: string; simMarketPid: number | null }>(child, 'ready');
+  return { child, url: ready.url, dataDir, simMarketPid: ready.simMarketPid };
+}
+
+export async function stopAgent(agent: { child: ChildProcess; dataDir: string }): Promise<void> {
+  const exited = new Promise((resolve) => agent.child.once('exit', resolve));
+  agent.child.send({ type: 'stop' });
+  await Promise.race([exited, sleep(10_000)]);
+  agent.child.kill('SIGKILL');
+  rmSync(agent.dataDir, { recursive: true, force: true });
+}
+
+
+/** A whole number ≥ `min` from the environment. */
+export function knob(name: string, fallback: number, min = 1): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number ≥ ${min}, got ${text}`);
+  return value;
+}
