@@ -56,6 +56,8 @@ export interface AgentHooks {
   /** How hosted processes are started: the desktop app's utilityProcess host, a test's wrapper. */
   processHost?: ProcessHost;
   hub?: { highWaterBytes?: number; lowWaterBytes?: number };
+  /** Replies waiting to be written past which a stream client that does not read is cut off. */
+  streamMaxBufferedBytes?: number;
 }
 
 export interface RunningAgent {
@@ -117,7 +119,16 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
       }),
     );
     const server = await stack.start(
-      apiServerService({ api: apiCore, stream: streamCore, auth, log, host, port: options.port ?? 7420, ...(options.tls ? { tls: options.tls } : {}) }),
+      apiServerService({
+        api: apiCore,
+        stream: streamCore,
+        auth,
+        log,
+        host,
+        port: options.port ?? 7420,
+        ...(options.tls ? { tls: options.tls } : {}),
+        ...(hooks.streamMaxBufferedBytes === undefined ? {} : { maxBufferedBytes: hooks.streamMaxBufferedBytes }),
+      }),
     );
     return {
       url: server.url,

@@ -3,7 +3,7 @@
  * and compares them in constant time.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Principal } from '../../shared/contract/scopes';
+import { isPrincipal, type Principal } from '../../shared/contract/scopes';
 import { BEARER_PROTOCOL_PREFIX } from '../../shared/contract/stream';
 
 export const MIN_TOKEN_LENGTH = 16;
@@ -72,7 +72,9 @@ export class Authenticator {
     if (token === undefined || token.length === 0) return undefined;
     for (const resolver of this.resolvers) {
       const principal = resolver.resolve(token);
-      if (principal) return principal;
+      // Only a principal of a known kind counts: a resolver that looks tokens up in an object
+      // must not turn `__proto__` into somebody.
+      if (isPrincipal(principal)) return principal;
     }
     return undefined;
   }

@@ -85,7 +85,8 @@ function onClientError(error: Error & { code?: string }, socket: Duplex): void {
     socket.destroy();
     return;
   }
-  socket.end(rawErrorResponse(parserError(error)));
+  // Closed once written: a client that never closes its side must not hold the socket open.
+  socket.end(rawErrorResponse(parserError(error)), () => socket.destroy());
 }
 
 /**
@@ -96,7 +97,9 @@ export function badlyEncodedQueryKey(url: string): string | undefined {
   const at = url.indexOf('?');
   if (at < 0) return undefined;
   for (const pair of url.slice(at + 1).split('&')) {
-    const [key = '', value = ''] = pair.split('=', 2);
+    const equals = pair.indexOf('=');
+    const key = equals < 0 ? pair : pair.slice(0, equals);
+    const value = equals < 0 ? '' : pair.slice(equals + 1);
     for (const part of [key, value]) {
       try {
         decodeURIComponent(part.replaceAll('+', ' '));
@@ -122,7 +125,9 @@ function gatherInput(request: FastifyRequest, verb: string, names: string[]): Re
     if (Object.hasOwn(raw, name)) {
       throw new ApiError('invalid_request', `${name}: given in the path; do not repeat it in the ${verb === 'GET' ? 'query' : 'body'}`, { field: name });
     }
-    input[name] = params[name];
+    const value = params[name];
+    if (value === undefined || value === '') throw new ApiError('invalid_request', `${name}: required in the path`, { field: name });
+    input[name] = value;
   }
   return input;
 }
@@ -137,6 +142,10 @@ export async function createHttpServer<T extends MethodTable>(options: HttpServe
     // otherwise hold the agent open until its keep-alive timeout.
     forceCloseConnections: true,
     clientErrorHandler: onClientError,
+    // A path Fastify cannot decode (`/api/v1/%ZZ`) is answered in the API's shape too.
+    frameworkErrors: (error, _request, reply) => {
+      void send(reply, new ApiError('invalid_request', error.code === 'FST_ERR_BAD_URL' ? 'The path is not valid percent-encoding.' : 'The request could not be routed.'));
+    },
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
   // JSON is the only body the API takes: anything else is refused with 415, not parsed as text.
@@ -145,7 +154,7 @@ export async function createHttpServer<T extends MethodTable>(options: HttpServe
   // Node drops a CONNECT request unanswered unless someone listens for it.
   app.server.on('connect', (_request, socket: Duplex) => {
     socket.on('error', () => socket.destroy());
-    socket.end(rawErrorResponse(new ApiError('method_not_allowed', 'CONNECT is not supported: this is not a proxy.')));
+    socket.end(rawErrorResponse(new ApiError('method_not_allowed', 'CONNECT is not supported: this is not a proxy.')), () => socket.destroy());
   });
 
   // Authentication runs before the body is even read.

@@ -23,10 +23,16 @@ export interface StreamServerOptions<T extends TopicTable> {
   maxBufferedBytes?: number;
 }
 
-const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/**
+ * Past this a client is cut off for not reading. Well above the tick hub's largest high-water
+ * mark (16 MiB), so that a fast consumer that stalls for a moment is conflated, not cut off, if
+ * it sends a message meanwhile.
+ */
+const MAX_BUFFERED_BYTES = 48 * 1024 * 1024;
 
 function refuse(socket: Duplex, status: number, reason: string, extra = ''): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`);
+  // Closed once written: a client that never closes its side must not hold the socket open.
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`, () => socket.destroy());
 }
 
 export class StreamServer<T extends TopicTable> {

@@ -21,6 +21,8 @@ export interface ApiServerOptions<M extends MethodTable, T extends TopicTable> {
   host: string;
   port: number;
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** See StreamServerOptions. */
+  maxBufferedBytes?: number;
 }
 
 export interface ApiServer<T extends TopicTable> {
@@ -39,7 +41,12 @@ export function apiServerService<M extends MethodTable, T extends TopicTable>(op
       options.api.requireComplete();
       options.stream.requireComplete();
       app = await createHttpServer({ core: options.api, auth: options.auth, log: options.log, ...(options.tls ? { https: options.tls } : {}) });
-      const server = new StreamServer({ core: options.stream, auth: options.auth, log: options.log });
+      const server = new StreamServer({
+        core: options.stream,
+        auth: options.auth,
+        log: options.log,
+        ...(options.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: options.maxBufferedBytes }),
+      });
       stream = server;
       app.server.on('upgrade', (request, socket, head) => server.handleUpgrade(request, socket, head));
       try {

@@ -9,7 +9,7 @@ export interface Service<T = void> {
   readonly name: string;
   /** Starts the service; what it returns is what later services may use. */
   start(): Promise<T> | T;
-  /** Stops it; called once, only if start succeeded. */
+  /** Stops it; called once, also after a start that failed part of the way (so it must cope with that). */
   stop(): Promise<void> | void;
 }
 
@@ -22,7 +22,18 @@ export class ServiceStack {
   /** Starts `service` after those already started; refuses once stopping began. */
   async start<T>(service: Service<T>): Promise<T> {
     if (this.stopping) throw new Error(`not starting ${service.name}: the agent is stopping`);
-    const provided = await service.start();
+    let provided: T;
+    try {
+      provided = await service.start();
+    } catch (error) {
+      // What it started before failing (processes, timers, sockets) must not outlive it.
+      try {
+        await service.stop();
+      } catch (stopError) {
+        this.log.error({ err: stopError, service: service.name }, `${service.name} failed to stop after failing to start`);
+      }
+      throw error;
+    }
     this.started.push(service);
     return provided;
   }

@@ -40,6 +40,7 @@ type Maybe<T> = T | Promise<T>;
 export interface TopicSession<D extends TopicDeclaration> {
   subscribe(selection: SelectionOf<D>): Maybe<SubscribedOf<D>>;
   unsubscribe(selection: SelectionOf<D>): Maybe<UnsubscribedOf<D>>;
+  /** Ends everything the topic holds for the connection; may be called again, after a late subscribe. */
   close(): void;
 }
 
@@ -141,7 +142,8 @@ export class StreamSession<T extends TopicTable> {
     }
     const idField = message.id === undefined ? {} : { id: message.id };
     const result = message.type === 'subscribe' ? await session.subscribe(selection) : await session.unsubscribe(selection);
-    if (this.closed) return;
+    // The connection went while an asynchronous topic was subscribing: undo what it just made.
+    if (this.closed) return session.close();
     this.answer({ type: message.type === 'subscribe' ? 'subscribed' : 'unsubscribed', topic, ...idField, ...(result as object) });
   }
 

@@ -27,7 +27,8 @@ export const FLUSH_DELAY_MS = 1;
 
 export class ConsumerOutbox {
   private readonly unflushed: Consumer[] = [];
-  private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private closed = false;
   private readonly pool = new BufferPool();
   /** Allocates consumers' frame buffers (from the pool). */
   readonly allocate = this.pool.take;
@@ -88,22 +89,29 @@ export class ConsumerOutbox {
     this.sent(consumer);
   }
 
-  /** Sends what waits once the current event-loop turn is done, unless `flush` comes first. */
+  /** Sends what waits `FLUSH_DELAY_MS` from now, unless `flush` comes first. */
   scheduleFlush(): void {
-    if (this.flushScheduled || this.unflushed.length === 0) return;
-    this.flushScheduled = true;
-    setTimeout(() => this.flush(), FLUSH_DELAY_MS);
+    if (this.flushTimer !== null || this.closed || this.unflushed.length === 0) return;
+    this.flushTimer = setTimeout(this.flush, FLUSH_DELAY_MS);
+  }
+
+  /** Stops sending: nothing scheduled goes out any more. */
+  close(): void {
+    this.closed = true;
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
   }
 
   /** Sends every consumer's pending message now. */
-  flush(): void {
-    this.flushScheduled = false;
+  readonly flush = (): void => {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
     for (const consumer of this.unflushed) {
       consumer.queued = false;
       this.send(consumer);
     }
     this.unflushed.length = 0;
-  }
+  };
 
   /** Forgets a consumer that is gone. */
   drop(consumer: Consumer): void {

@@ -236,6 +236,7 @@ export class TickHub {
 
   close(): void {
     this.lag.close();
+    this.outbox.close();
     this.observers.clear();
   }
 

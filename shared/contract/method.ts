@@ -76,6 +76,8 @@ export function fillPath(path: string, input: Record<string, unknown>): { path: 
     if ((typeof value !== 'string' && typeof value !== 'number') || String(value) === '') {
       throw new ApiError('invalid_request', `${name}: required in the path`, { field: name });
     }
+    // A URL parser collapses these segments, which would make the call another route.
+    if (value === '.' || value === '..') throw new ApiError('invalid_request', `${name}: cannot be "${value}"`, { field: name });
     return encodeURIComponent(String(value));
   });
   return { path: filled, rest };

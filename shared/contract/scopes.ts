@@ -17,6 +17,16 @@ export type Principal =
 
 export type PrincipalKind = Principal['kind'];
 
+/** Whether `value` is a principal of a known kind, as a token resolver must return. */
+export function isPrincipal(value: unknown): value is Principal {
+  if (typeof value !== 'object' || value === null || !Object.hasOwn(value, 'kind')) return false;
+  const { kind } = value as { kind: unknown };
+  if (kind === 'owner' || kind === 'viewer') return true;
+  if (kind === 'session') return typeof (value as { sessionId?: unknown }).sessionId === 'string';
+  if (kind === 'task') return typeof (value as { taskId?: unknown }).taskId === 'string';
+  return false;
+}
+
 export const SCOPES = ['public', 'read', 'task', 'control', 'owner'] as const;
 /**
  * - `public`: no token needed (health).
@@ -41,7 +51,7 @@ export function permits(
   taskParam?: string,
 ): boolean {
   if (scope === 'public') return true;
-  if (principal === undefined) return false;
+  if (!isPrincipal(principal)) return false;
   switch (scope) {
     case 'read':
       return true;

@@ -64,6 +64,8 @@ export interface StreamListeners {
 interface Request {
   id: string;
   body: Record<string, unknown>;
+  /** Runs as the agent's success reply is read, before anything that awaits it. */
+  done?: () => void;
   resolve: (reply: ServerMessage) => void;
   reject: (error: Error) => void;
   timer?: ReturnType<typeof setTimeout>;
@@ -101,7 +103,10 @@ export class StreamClient {
   on<K extends keyof StreamListeners>(event: K, listener: StreamListeners[K]): () => void {
     const list = this.listeners[event] as Array<StreamListeners[K]>;
     list.push(listener);
-    return () => list.splice(list.indexOf(listener), 1);
+    return () => {
+      const at = list.indexOf(listener);
+      if (at >= 0) list.splice(at, 1);
+    };
   }
 
   get connectionState(): StreamState {
@@ -109,15 +114,18 @@ export class StreamClient {
   }
 
   /** Subscribes (now, or once connected); resolves with the agent's reply, rejects with its error. */
+  /**
+   * What is made again after a reconnect changes as the agent accepts each request, in the order
+   * they were made: a refused one changes nothing.
+   */
   async subscribe<T extends TopicName>(topic: T, selection: SelectionInputOf<Topics[T]>): Promise<SubscribedOf<Topics[T]>> {
-    const reply = await this.request({ type: 'subscribe', topic, ...selection });
-    this.remember(topic, selection as Record<string, unknown>, true);
-    return reply as unknown as SubscribedOf<Topics[T]>;
+    const done = () => this.remember(topic, selection as Record<string, unknown>, true);
+    return (await this.request({ type: 'subscribe', topic, ...selection }, done)) as unknown as SubscribedOf<Topics[T]>;
   }
 
   async unsubscribe<T extends TopicName>(topic: T, selection: SelectionInputOf<Topics[T]>): Promise<UnsubscribedOf<Topics[T]>> {
-    this.remember(topic, selection as Record<string, unknown>, false);
-    return (await this.request({ type: 'unsubscribe', topic, ...selection })) as unknown as UnsubscribedOf<Topics[T]>;
+    const done = () => this.remember(topic, selection as Record<string, unknown>, false);
+    return (await this.request({ type: 'unsubscribe', topic, ...selection }, done)) as unknown as UnsubscribedOf<Topics[T]>;
   }
 
   async ping(): Promise<void> {
@@ -132,26 +140,37 @@ export class StreamClient {
       request.reject(new ApiError('unavailable', 'The stream client was closed.'));
     }
     this.inFlight.clear();
-    this.socket?.close(1000);
+    const socket = this.socket;
     this.socket = null;
+    if (socket) {
+      // A socket still closing may deliver what it had read: nobody is listening any more.
+      socket.onmessage = null;
+      socket.onclose = null;
+      socket.close(1000);
+    }
   }
 
-  private request(body: Record<string, unknown>): Promise<ServerMessage> {
+  private request(body: Record<string, unknown>, done?: () => void): Promise<ServerMessage> {
     if (this.state === 'closed') return Promise.reject(new ApiError('unavailable', 'The stream client was closed.'));
     return new Promise((resolve, reject) => {
-      const request: Request = { id: `c${this.nextId++}`, body, resolve, reject };
+      const request: Request = { id: `c${this.nextId++}`, body, resolve, reject, ...(done ? { done } : {}) };
       if (this.state === 'open') this.send(request);
       else this.queued.push(request);
     });
   }
 
   private send(request: Request): void {
+    const socket = this.socket;
+    if (!socket) {
+      this.queued.push(request); // the connection just went: the next one sends it
+      return;
+    }
+    socket.send(JSON.stringify({ ...request.body, id: request.id }));
     this.inFlight.set(request.id, request);
     request.timer = setTimeout(() => {
       this.inFlight.delete(request.id);
       request.reject(new ApiError('unavailable', `No reply from the agent within ${this.options.requestTimeoutMs ?? 10_000} ms.`));
     }, this.options.requestTimeoutMs ?? 10_000);
-    this.socket!.send(JSON.stringify({ ...request.body, id: request.id }));
   }
 
   private remember(topic: string, selection: Record<string, unknown>, add: boolean): void {
@@ -202,6 +221,7 @@ export class StreamClient {
   }
 
   private onMessage(data: unknown): void {
+    if (this.state === 'closed') return;
     if (typeof data !== 'string') {
       const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
       if (bytes) this.emit('ticks', decodeTickFrame(bytes, (token) => this.names.get(token) ?? `TOKEN:${token}`));
@@ -213,20 +233,22 @@ export class StreamClient {
     } catch {
       return; // not ours to crash on: the agent only sends JSON text
     }
+    if (typeof message !== 'object' || message === null) return;
     this.emit('message', message);
     if (message.type === 'welcome') return void this.onWelcome();
     if (message.type === 'ticks') return this.emit('ticks', message.ticks);
     if (message.type === 'lagged') return this.emit('lagged', message.conflated, message.message);
     if (message.type === 'subscribed' && message.topic === 'ticks') {
-      for (const [id, token] of Object.entries(message.tokens)) this.names.set(token, id);
+      for (const [id, token] of Object.entries(message.tokens ?? {})) this.names.set(token, id);
     }
     const id = 'id' in message ? message.id : undefined;
     const request = id === undefined ? undefined : this.inFlight.get(id);
     if (!request) return;
     this.inFlight.delete(request.id);
     if (request.timer) clearTimeout(request.timer);
-    if (message.type === 'error') request.reject(errorOfReply(0, message));
-    else request.resolve(message);
+    if (message.type === 'error') return request.reject(errorOfReply(0, message));
+    request.done?.();
+    request.resolve(message);
   }
 
   /** A new connection: subscribe again to what we had, then send what waited. */
@@ -235,10 +257,7 @@ export class StreamClient {
     const reconnected = this.connectedOnce;
     this.connectedOnce = true;
     this.setState('open');
-    const replies = this.replay().map(
-      (body) =>
-        new Promise<ServerMessage>((resolve, reject) => this.send({ id: `c${this.nextId++}`, body, resolve, reject, replay: true })),
-    );
+    const replies = this.replay().map((body) => this.replayOne(body));
     for (const request of this.queued.splice(0)) this.send(request);
     const results = await Promise.allSettled(replies);
     if (socket !== this.socket) return;
@@ -246,6 +265,23 @@ export class StreamClient {
     const failed = results.filter((r) => r.status === 'rejected').length;
     if (failed > 0) this.emit('state', 'open', `${failed} subscriptions could not be made again`);
     if (reconnected) this.emit('reconnected');
+  }
+
+  /**
+   * Makes one subscription again. Instruments the agent no longer lists (an expired contract, a
+   * changed universe) are dropped from what this client makes again, and the rest is retried.
+   */
+  private async replayOne(body: Record<string, unknown>, again = true): Promise<ServerMessage> {
+    try {
+      return await new Promise<ServerMessage>((resolve, reject) => this.send({ id: `c${this.nextId++}`, body, resolve, reject, replay: true }));
+    } catch (error) {
+      const unknown = error instanceof ApiError && error.code === 'unknown_instrument' ? (error.details as { unknown?: unknown } | undefined)?.unknown : undefined;
+      if (!again || !Array.isArray(unknown) || !Array.isArray(body.instruments)) throw error;
+      for (const id of unknown) this.desired.instruments.delete(String(id));
+      const rest = (body.instruments as string[]).filter((id) => this.desired.instruments.has(id));
+      if (rest.length === 0) throw error;
+      return this.replayOne({ ...body, instruments: rest }, false);
+    }
   }
 
   private retry(why: string): void {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bearerToken, generateToken, isLoopbackHost, protocolToken, TokenVerifier } from '../../../agent/server/auth';
+import { Authenticator, bearerToken, generateToken, isLoopbackHost, OwnerToken, protocolToken, TokenVerifier } from '../../../agent/server/auth';
+import type { Principal } from '../../../shared/contract/scopes';
 
 test('the verifier accepts only the exact token', () => {
   const token = generateToken();
@@ -52,4 +53,21 @@ test('loopback addresses', () => {
   for (const host of ['0.0.0.0', '::', '10.0.0.1', '192.168.1.2', 'example.com', '127.0.0.1.example.com', 'localhost.evil']) {
     assert.equal(isLoopbackHost(host), false, host);
   }
+});
+
+test('the authenticator asks each resolver and accepts only principals of a known kind', () => {
+  const owner = generateToken();
+  const auth = new Authenticator(new OwnerToken(owner));
+  assert.deepEqual(auth.resolve(owner), { kind: 'owner' });
+  // A careless resolver that looks tokens up in a plain object.
+  const table: Record<string, Principal> = { 'task-token-0123456789': { kind: 'task', taskId: 't1' } };
+  const remove = auth.add({ resolve: (token) => table[token] });
+  assert.deepEqual(auth.resolve('task-token-0123456789'), { kind: 'task', taskId: 't1' });
+  for (const hostile of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '', undefined]) {
+    assert.equal(auth.resolve(hostile), undefined, String(hostile));
+  }
+  remove();
+  remove();
+  assert.equal(auth.resolve('task-token-0123456789'), undefined, 'a removed resolver is not asked');
+  assert.deepEqual(auth.resolve(owner), { kind: 'owner' }, 'removing twice removed only itself');
 });

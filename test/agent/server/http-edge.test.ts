@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
-import { startTestAgent, type TestAgent, TEST_TOKEN, waitFor } from '../../helpers/test-agent';
+import { sleep, startTestAgent, type TestAgent, TEST_TOKEN, waitFor } from '../../helpers/test-agent';
 
 let t: TestAgent;
 before(async () => {
@@ -63,6 +63,28 @@ test('requests the HTTP parser refuses get the API error shape, never a bare ans
   assert.equal((await t.request('GET', '/api/v1/health')).status, 200, 'the agent is still up');
 });
 
+test('a socket that got an error answer is closed by the agent, even if the client never closes its side', async () => {
+  for (const request of ['this is not http\r\n\r\n', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 'GET /nope HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n']) {
+    const socket = connect({ port: t.agent.port, host: '127.0.0.1', allowHalfOpen: true });
+    const closed = new Promise<string>((resolve) => {
+      socket.on('error', (error) => resolve((error as NodeJS.ErrnoException).code ?? 'error'));
+      socket.on('close', () => resolve('closed'));
+    });
+    socket.on('data', () => undefined);
+    socket.write(request);
+    await new Promise((resolve) => socket.once('end', resolve)); // the answer, then the agent's FIN
+    await sleep(100);
+    // To a socket the agent closed, the first write draws a reset and the second fails (EPIPE);
+    // to one it kept half-open, both are simply read.
+    socket.write('more');
+    await sleep(100);
+    socket.write('more');
+    const outcome = await Promise.race([closed, sleep(2000).then(() => 'still open')]);
+    socket.destroy();
+    assert.notEqual(outcome, 'still open', request.slice(0, 20));
+  }
+});
+
 test('a body that is not JSON is 415, whatever its type says it is', async () => {
   for (const type of ['text/plain', 'text/plain; charset=utf-8', 'application/x-www-form-urlencoded', 'application/octet-stream']) {
     const res = await t.request('POST', '/api/v1/ticker/subscriptions', { body: 'instruments=NSE:INFY', headers: { 'content-type': type } });
@@ -80,8 +102,15 @@ test('a body or query that is not an object of fields is refused', async () => {
   }
 });
 
-test('bad percent-encoding in a query is 400 naming the parameter', async () => {
-  for (const query of ['search=%ZZ', 'search=%E0%A4%A', 'se%rch=x', 'limit=5&search=%']) {
+test('bad percent-encoding in a query or a path is 400 in the API\'s shape', async () => {
+  for (const path of ['/api/v1/%ZZ', '/api/v1/instruments/%E0%A4%A']) {
+    for (const token of [null, TEST_TOKEN]) {
+      const res = await t.request('GET', path, { token });
+      assert.equal(res.status, 400, path);
+      assert.equal(res.body.error.code, 'invalid_request', path);
+    }
+  }
+  for (const query of ['search=%ZZ', 'search=%E0%A4%A', 'se%rch=x', 'limit=5&search=%', 'search=x=%ZZ']) {
     const res = await t.request('GET', `/api/v1/instruments?${query}`);
     assert.equal(res.status, 400, query);
     assert.equal(res.body.error.code, 'invalid_request', query);

@@ -20,7 +20,7 @@ const logged: Array<{ level: number; msg: string; lost?: number; consumer?: numb
 const warnings = { filter: (match: (line: { msg: string }) => boolean) => logged.filter((line) => line.level >= 40 && match(line)) };
 before(async () => {
   const log = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
-  t = await startTestAgent({ simInstruments: 300, simTicksPerSecond: 20, hub: { highWaterBytes: 64 * 1024, lowWaterBytes: 8 * 1024 }, log });
+  t = await startTestAgent({ simInstruments: 300, simTicksPerSecond: 20, hub: { highWaterBytes: 64 * 1024, lowWaterBytes: 8 * 1024 }, streamMaxBufferedBytes: 4 * 1024 * 1024, log });
 });
 beforeEach(() => resetTicker(t.api, { instruments: ['NSE:INFY', 'NSE:TCS', 'NSE:NIFTY 50'], mode: 'full' }));
 after(async () => {

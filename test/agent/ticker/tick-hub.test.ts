@@ -129,6 +129,17 @@ test('publish flushes on its own after the current batch', async (t) => {
   assert.deepEqual(sink.ticks().map((x) => x.lastPrice), [1, 2]);
 });
 
+test('a closed hub sends nothing more, not even what waited for its flush', async () => {
+  const hub = new TickHub({ nameOf });
+  const sink = new RecordingSink('binary');
+  hub.subscribe(hub.addConsumer(sink), [408065]);
+  publish(hub, 408065, 1);
+  hub.close();
+  publish(hub, 408065, 2);
+  await sleep(20);
+  assert.equal(sink.sent.length, 0);
+});
+
 test('a slow consumer is conflated and told it lagged; the others get every tick', async (t) => {
   const hub = hubFor(t);
   const slow = new RecordingSink('binary');

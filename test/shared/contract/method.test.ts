@@ -12,7 +12,7 @@ test('path parameters are named, filled percent-encoded, and taken out of the in
     rest: { force: true },
   });
   assert.deepEqual(fillPath('/api/v1/agents/:agentId/tasks/:id', { agentId: 'ec2', id: 7 }).path, '/api/v1/agents/ec2/tasks/7');
-  for (const input of [{}, { id: '' }, { id: null }, { id: ['x'] }, { id: { a: 1 } }, { id: undefined }]) {
+  for (const input of [{}, { id: '' }, { id: null }, { id: ['x'] }, { id: { a: 1 } }, { id: undefined }, { id: '.' }, { id: '..' }]) {
     assert.throws(
       () => fillPath('/api/v1/tasks/:id', input),
       (error: unknown) => error instanceof ApiError && error.code === 'invalid_request' && error.field === 'id',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Principal, permits, SCOPES, type Scope } from '../../../shared/contract/scopes';
+import { isPrincipal, type Principal, permits, SCOPES, type Scope } from '../../../shared/contract/scopes';
 
 const owner: Principal = { kind: 'owner' };
 const session: Principal = { kind: 'session', sessionId: 's1' };
@@ -34,4 +34,12 @@ test('a task acts only on its own task; owner and sessions on any', () => {
   for (const principal of [owner, session]) assert.equal(permits('task', principal, { id: 'anything' }, 'id'), true);
   assert.equal(permits('task', viewer, { id: 't1' }, 'id'), false);
   assert.equal(permits('task', undefined, { id: 't1' }, 'id'), false);
+});
+
+test('only a principal of a known kind is one', () => {
+  for (const good of [owner, session, task, viewer]) assert.equal(isPrincipal(good), true);
+  for (const bad of [{}, { kind: 'admin' }, { kind: 'task' }, { kind: 'session', sessionId: 7 }, Object.create({ kind: 'owner' }), Object.prototype, () => 1, 'owner', null, undefined, 1]) {
+    assert.equal(isPrincipal(bad), false, String(bad));
+    assert.equal(permits('read', bad as Principal), false, 'nor may it read');
+  }
 });

@@ -73,3 +73,111 @@ test('requests made while disconnected wait for the connection; close rejects wh
   await assert.rejects(pending, (error: unknown) => error instanceof ApiError && error.code === 'unavailable');
   await assert.rejects(client.ping(), /closed/);
 });
+
+/** A socket the test plays the agent on: it sees what the client sends and answers by hand. */
+class FakeSocket implements WebSocketLike {
+  binaryType = '';
+  readyState = 1;
+  sent: any[] = [];
+  closed = false;
+  onopen: ((event: unknown) => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+  send(data: string) {
+    this.sent.push(JSON.parse(data));
+  }
+  close() {
+    this.closed = true;
+  }
+  deliver(message: unknown) {
+    this.onmessage?.({ data: JSON.stringify(message) });
+  }
+  welcome() {
+    this.deliver({ type: 'welcome', version: 'test', format: 'json', topics: ['ticks'] });
+  }
+  /** Answers the last request of `type` with `reply` (its id added). */
+  answer(type: string, reply: Record<string, unknown>) {
+    const request = [...this.sent].reverse().find((m) => m.type === type);
+    this.deliver({ ...reply, id: request.id });
+  }
+  drop() {
+    this.onclose?.({ code: 1006, reason: '' });
+  }
+}
+
+function fakeClient() {
+  const sockets: FakeSocket[] = [];
+  const client = new StreamClient({
+    url: 'http://127.0.0.1:1',
+    token: TEST_TOKEN,
+    connect: () => {
+      const socket = new FakeSocket();
+      sockets.push(socket);
+      return socket;
+    },
+    reconnect: { initialDelayMs: 1, maxDelayMs: 2 },
+  });
+  return { client, sockets, last: () => sockets.at(-1)! };
+}
+
+const flushed = () => new Promise((resolve) => setImmediate(resolve));
+
+test('what is made again after a reconnect follows what the agent accepted, in order', async () => {
+  const { client, sockets, last } = fakeClient();
+  last().welcome();
+  const subscribed = client.subscribe('ticks', { instruments: ['NSE:A', 'NSE:B'] });
+  const unsubscribed = client.unsubscribe('ticks', { instruments: ['NSE:A'] });
+  last().answer('subscribe', { type: 'subscribed', topic: 'ticks', instruments: ['NSE:A', 'NSE:B'], tokens: {}, inactive: [] });
+  last().answer('unsubscribe', { type: 'unsubscribed', topic: 'ticks', instruments: ['NSE:A'] });
+  await Promise.all([subscribed, unsubscribed]);
+  // An unsubscribe the agent refuses changes nothing.
+  const refused = client.unsubscribe('ticks', { instruments: ['NSE:B', 'NSE:NOPE'] });
+  last().answer('unsubscribe', { type: 'error', error: { code: 'unknown_instrument', message: 'Unknown instrument: NSE:NOPE.', details: { unknown: ['NSE:NOPE'] } } });
+  await assert.rejects(refused, (error: unknown) => error instanceof ApiError && error.code === 'unknown_instrument');
+
+  last().drop();
+  await waitFor('a new connection', () => sockets.length === 2);
+  last().welcome();
+  await flushed();
+  assert.deepEqual(last().sent.map((m) => [m.type, m.instruments]), [['subscribe', ['NSE:B']]]);
+  client.close();
+});
+
+test('a replayed subscription drops instruments the agent no longer lists, keeps the rest, and says it reconnected', async () => {
+  const { client, sockets, last } = fakeClient();
+  let reconnected = 0;
+  client.on('reconnected', () => reconnected++);
+  last().welcome();
+  const subscribed = client.subscribe('ticks', { instruments: ['NSE:A', 'NSE:GONE'] });
+  last().answer('subscribe', { type: 'subscribed', topic: 'ticks', instruments: ['NSE:A', 'NSE:GONE'], tokens: {}, inactive: [] });
+  await subscribed;
+  last().drop();
+  await waitFor('a new connection', () => sockets.length === 2);
+  last().welcome();
+  last().answer('subscribe', { type: 'error', error: { code: 'unknown_instrument', message: 'Unknown instrument: NSE:GONE.', details: { unknown: ['NSE:GONE'] } } });
+  await flushed();
+  assert.deepEqual(last().sent.at(-1).instruments, ['NSE:A'], 'the rest is made again');
+  last().answer('subscribe', { type: 'subscribed', topic: 'ticks', instruments: ['NSE:A'], tokens: {}, inactive: [] });
+  await waitFor('reconnected', () => reconnected === 1);
+  last().drop();
+  await waitFor('a third connection', () => sockets.length === 3);
+  last().welcome();
+  await flushed();
+  assert.deepEqual(last().sent.map((m) => m.instruments), [['NSE:A']], 'the dropped one is not tried again');
+  client.close();
+});
+
+test('after close nothing reopens the client, and no timer outlives it', async () => {
+  const { client, last } = fakeClient();
+  const socket = last();
+  client.close();
+  assert.equal(socket.closed, true);
+  assert.equal(socket.onmessage, null, 'a socket still closing cannot deliver');
+  socket.deliver({ type: 'welcome', version: 'test', format: 'json', topics: ['ticks'] });
+  assert.equal(client.connectionState, 'closed');
+  await assert.rejects(client.ping(), (error: unknown) => error instanceof ApiError && error.code === 'unavailable');
+  const off = client.on('ticks', () => undefined);
+  off();
+  off(); // twice is harmless
+});
