@@ -8,6 +8,7 @@ import { runTickerBench } from './ticker';
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   ticker: runTickerBench,
   hub: () => import('./hub').then((m) => m.runHubBench()),
+  candles: () => import('./candles').then((m) => m.runCandlesBench()),
 };
 
 const names = process.argv.slice(2);
