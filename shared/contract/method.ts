@@ -59,9 +59,12 @@ export type HandlersOf<T extends MethodTable> = {
   [K in keyof T]: (params: ParamsOf<T[K]>, context: CallContext) => ResultOf<T[K]> | Promise<ResultOf<T[K]>>;
 };
 
+/** A `:name` path parameter. */
+const PATH_PARAM = /:([A-Za-z_][A-Za-z0-9_]*)/g;
+
 /** The parameter names of a path, in order. */
 export function pathParamNames(path: string): string[] {
-  return [...path.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1]!);
+  return [...path.matchAll(PATH_PARAM)].map((match) => match[1]!);
 }
 
 /**
@@ -70,7 +73,7 @@ export function pathParamNames(path: string): string[] {
  */
 export function fillPath(path: string, input: Record<string, unknown>): { path: string; rest: Record<string, unknown> } {
   const rest = { ...input };
-  const filled = path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (_, name: string) => {
+  const filled = path.replace(PATH_PARAM, (_, name: string) => {
     const value = rest[name];
     delete rest[name];
     if ((typeof value !== 'string' && typeof value !== 'number') || String(value) === '') {

@@ -3,25 +3,19 @@ import { test } from 'node:test';
 import {
   decodePacket,
   encodePacket,
-  type PacketFields,
   readPacketExchangeTime,
   readPacketOi,
   readPacketPrice,
   readPacketVolume,
 } from '../../shared/kite-packet';
+import { packetFields } from '../helpers/kite-frame';
 
 const INFY = 408065;
 const NIFTY = 256265;
 const USDINR = (12345 << 8) | 3; // a CDS token: prices ÷ 10,000,000
 
-function fields(token: number): PacketFields {
-  return {
-    token, lastPrice: 83.1234567, lastQuantity: 7, averagePrice: 83.12, volume: 1_234_567, totalBuyQuantity: 5000,
-    totalSellQuantity: 6000, open: 83, high: 84, low: 82, close: 83.5, lastTradeTime: 1_732_500_000,
-    oi: 42, oiDayHigh: 50, oiDayLow: 40, exchangeTimestamp: 1_732_500_001,
-    depth: Array.from({ length: 10 }, (_, i) => ({ price: 83 + i * 0.01, quantity: 100 + i, orders: i + 1 })),
-  };
-}
+/** Every field set, and a price that needs all seven decimals of a currency pair. */
+const fields = (token: number) => packetFields(token, { lastPrice: 83.1234567, volume: 1_234_567, oi: 42, exchangeTimestamp: 1_732_500_001 });
 
 test('field readers read what decodePacket reads, and 0 for what a packet does not carry', () => {
   const view = new DataView(new ArrayBuffer(300));

@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import { type ConsumerSink, MAX_FRAME_BYTES, TickHub, type TickObserver } from '../../../agent/ticker/tick-hub';
 import type { StreamFormat } from '../../../shared/contract/stream';
 import {
-  encodePacket,
   type PacketFields,
   readPacketExchangeTime,
   readPacketOi,
@@ -11,7 +10,7 @@ import {
   readPacketVolume,
 } from '../../../shared/kite-packet';
 import type { Tick } from '../../../shared/tick';
-import { frameOf } from '../../helpers/kite-frame';
+import { frameOf, packet as buildPacket } from '../../helpers/kite-frame';
 import { sleep } from '../../helpers/wait';
 import { decodeTickFrame } from '../../../shared/tick-frame';
 
@@ -22,19 +21,9 @@ const names = new Map([
 ]);
 const nameOf = (token: number) => names.get(token) ?? `UNKNOWN:${token}`;
 
-function fields(token: number, lastPrice: number): PacketFields {
-  return {
-    token, lastPrice, lastQuantity: 5, averagePrice: lastPrice, volume: 1000, totalBuyQuantity: 10,
-    totalSellQuantity: 20, open: 100, high: lastPrice + 1, low: 90, close: 100, lastTradeTime: 1_700_000_000,
-    oi: 0, oiDayHigh: 0, oiDayLow: 0, exchangeTimestamp: 1_700_000_001,
-    depth: Array.from({ length: 10 }, (_, i) => ({ price: lastPrice + (i < 5 ? -i : i - 4) * 0.05, quantity: 10 + i, orders: 1 })),
-  };
-}
-
+/** A packet of `token` at `lastPrice` (the shared test builder, with this file's argument order). */
 function packet(token: number, lastPrice: number, mode: 'ltp' | 'quote' | 'full' = 'full', more: Partial<PacketFields> = {}): Uint8Array {
-  const bytes = new Uint8Array(200);
-  const length = encodePacket(new DataView(bytes.buffer), 0, mode, { ...fields(token, lastPrice), ...more });
-  return bytes.slice(0, length);
+  return buildPacket(token, mode, { lastPrice, ...more });
 }
 
 class RecordingSink implements ConsumerSink {
