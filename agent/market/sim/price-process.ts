@@ -9,6 +9,10 @@
  * IST midnight), so the U-shaped activity (busy open and close, quiet middle) shows at any hour. The trading day (open, high,
  * low, volume) rolls over at 09:15 IST; the previous close is the base price on the first day,
  * then the last price of the day before.
+ *
+ * Given a start state (from SimHistory), a process resumes the history instead: its first price
+ * moves on from the history's last close, and if it is still the history's trading day, that day's
+ * open, high, low, volume and previous close carry on with no second opening gap.
  */
 import { DEPTH_LEVELS, type PacketFields } from '../../../shared/kite-packet';
 import { isTradableToken, roundToTick } from '../../../shared/instrument';
@@ -87,6 +91,29 @@ export function tradingDay(epochMs: number): number {
   return Math.floor((epochMs + IST_OFFSET_MS - SESSION_OPEN_MINUTE * 60_000) / DAY_MS);
 }
 
+/** When trading day `day` begins (epoch ms of its 09:15 IST); it lasts a whole day, 1440 minutes. */
+export function tradingDayStart(day: number): number {
+  return day * DAY_MS - IST_OFFSET_MS + SESSION_OPEN_MINUTE * 60_000;
+}
+
+/** The market as it stood at the start of minute `time`: where a PriceProcess resumes a history. */
+export interface SimStartState {
+  /** Epoch ms, minute-aligned: the live process's market time begins here. */
+  time: number;
+  /** The trading day of the minute before `time`, which open, high, low and volume describe. */
+  day: number;
+  /** The close of the minute before `time`. */
+  lastPrice: number;
+  open: number;
+  high: number;
+  low: number;
+  volume: number;
+  /** Σ volume × price over the day so far, so the day's average price carries on too. */
+  turnover: number;
+  /** The close of the day before `day`. */
+  previousClose: number;
+}
+
 /** A PacketFields with its 10 depth levels allocated once, for `PriceProcess.step` to fill. */
 export function createPacketFields(): PacketFields {
   const depth = [];
@@ -125,6 +152,8 @@ export class PriceProcess {
   private readonly rng: SeededRandom;
 
   private started = false;
+  /** A trading day is under way: since the first step, or from a start state. */
+  private inDay = false;
   private day = 0;
   private lastMs = 0;
   private lastTradeMs = 0;
@@ -146,7 +175,7 @@ export class PriceProcess {
   private readonly depthQuantity = new Int32Array(2 * DEPTH_LEVELS);
   private readonly depthOrders = new Int32Array(2 * DEPTH_LEVELS);
 
-  constructor(instrument: SimInstrument, seed: number) {
+  constructor(instrument: SimInstrument, seed: number, start?: SimStartState) {
     this.token = instrument.token;
     this.tickSize = instrument.tickSize;
     this.priceOf = tickPricer(instrument.tickSize);
@@ -161,6 +190,7 @@ export class PriceProcess {
     // About half a basis point of the price, at least one tick: wide books for costly stocks.
     this.baseSpreadTicks = Math.max(1, Math.round((instrument.basePrice * 0.00005) / instrument.tickSize));
     this.rng = new SeededRandom(instrumentSeed(seed, instrument.token));
+    if (start) this.resume(start);
   }
 
   get lastPrice(): number {
@@ -175,10 +205,11 @@ export class PriceProcess {
   step(stepMs: number, out: PacketFields): void {
     const rng = this.rng;
     // Market time never runs backwards, even if the wall clock does.
-    const timeMs = this.started ? Math.max(stepMs, this.lastMs) : stepMs;
+    const timeMs = this.inDay ? Math.max(stepMs, this.lastMs) : stepMs;
     const day = tradingDay(timeMs);
     const previousSteps = this.lastSteps;
-    if (!this.started || day !== this.day) {
+    this.started = true;
+    if (!this.inDay || day !== this.day) {
       this.openDay(day);
     } else {
       const dt = Math.max(0, timeMs - this.lastMs) / 1000;
@@ -235,8 +266,8 @@ export class PriceProcess {
   }
 
   private openDay(day: number): void {
-    if (this.started) this.close = this.priceOf(this.lastSteps);
-    this.started = true;
+    if (this.inDay) this.close = this.priceOf(this.lastSteps);
+    this.inDay = true;
     this.day = day;
     // An opening gap of about a third of a day's move.
     const dailySigma = this.sigma * Math.sqrt(SESSION_SECONDS);
@@ -246,6 +277,23 @@ export class PriceProcess {
     this.volume = 0;
     this.turnover = 0;
     this.lastQuantity = 0;
+  }
+
+  /** Takes over a history's day; the book stays empty until the first step trades. */
+  private resume(start: SimStartState): void {
+    this.inDay = true;
+    this.day = start.day;
+    this.lastMs = start.time;
+    this.lastTradeMs = start.time;
+    this.lastSecond = Math.floor(start.time / 1000);
+    this.logPrice = Math.log(start.lastPrice);
+    this.lastSteps = Math.round(start.lastPrice / this.tickSize);
+    this.open = start.open;
+    this.high = start.high;
+    this.low = start.low;
+    this.close = start.previousClose;
+    this.volume = start.volume;
+    this.turnover = start.turnover;
   }
 
   /** Books one trade at the last price and rebuilds the book around it. */
