@@ -13,6 +13,12 @@ export interface SimTickerServerOptions {
   accessToken: string;
   /** Market seed (uint32, default 1): same seed, same step times → same prices. */
   seed?: number;
+  /**
+   * Epoch ms of a minute's start: each instrument's market resumes the seed's simulated history
+   * there (SimHistory), so its 1-minute candles before it join up with the live prices. Absent:
+   * every market opens at its base price.
+   */
+  historyFrom?: number;
   /** Ticks per second per subscribed instrument, with jitter (default 1, at most 1000). */
   ticksPerSecond?: number;
   /** How often each connection is sent a frame (default 25 ms). */
@@ -26,7 +32,10 @@ export interface SimTickerServerOptions {
   port?: number;
 }
 
-export type ResolvedSimTickerOptions = Required<Omit<SimTickerServerOptions, 'limits'>> & { limits: SimTickerLimits };
+export type ResolvedSimTickerOptions = Required<Omit<SimTickerServerOptions, 'limits' | 'historyFrom'>> & {
+  limits: SimTickerLimits;
+  historyFrom: number | undefined;
+};
 
 function positive(name: string, value: number, max: number): number {
   if (!(Number.isFinite(value) && value > 0 && value <= max)) {
@@ -48,6 +57,10 @@ export function resolveSimTickerOptions(options: SimTickerServerOptions): Resolv
     if (tokens.has(instrument.token)) throw new RangeError(`duplicate token ${instrument.token} in the universe`);
     tokens.add(instrument.token);
   }
+  const { historyFrom } = options;
+  if (historyFrom !== undefined && !(Number.isSafeInteger(historyFrom) && historyFrom % 60_000 === 0)) {
+    throw new RangeError(`historyFrom must be the epoch ms of a minute's start, got ${historyFrom}`);
+  }
   const port = options.port ?? 0;
   if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new RangeError(`port must be 0..65535, got ${port}`);
   return {
@@ -55,6 +68,7 @@ export function resolveSimTickerOptions(options: SimTickerServerOptions): Resolv
     apiKey: options.apiKey,
     accessToken: options.accessToken,
     seed: (options.seed ?? 1) >>> 0,
+    historyFrom,
     ticksPerSecond: positive('ticksPerSecond', options.ticksPerSecond ?? 1, 1000),
     frameIntervalMs: positive('frameIntervalMs', options.frameIntervalMs ?? 25, 1000),
     heartbeatMs: positive('heartbeatMs', options.heartbeatMs ?? 1000, 60_000),

@@ -7,6 +7,9 @@
  * `frameIntervalMs` (default 25 ms: well under a human's notice, few enough sends to stay cheap)
  * each connection gets at most one binary frame holding all its packets, or a 1-byte heartbeat
  * when it has had nothing for `heartbeatMs`.
+ *
+ * With `historyFrom`, each market resumes the seed's simulated history (sim-history.ts) at that
+ * minute instead of opening at its base price, so history and live prices join up.
  */
 import { createServer, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,9 +18,11 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { TickMode } from '../../../shared/tick';
 import { KiteFrameBuilder } from './frame-builder';
 import { PriceProcess, SeededRandom, createPacketFields, instrumentSeed } from './price-process';
+import { SimHistory } from './sim-history';
 import { hasTickerCredentials, parseTickerRequest, type TickerRequest } from './ticker-request';
 import { TickWheel } from './tick-wheel';
 import { resolveSimTickerOptions, type SimTickerServerOptions } from './sim-ticker-options';
+import type { SimInstrument } from './universe';
 
 export type { SimTickerLimits, SimTickerServerOptions } from './sim-ticker-options';
 
@@ -67,12 +72,19 @@ function rejectUpgrade(socket: Duplex, status: number, message: string, errorTyp
   );
 }
 
+/** One market per instrument: at its base price, or where its simulated history stands at `historyFrom`. */
+function createProcesses(universe: readonly SimInstrument[], seed: number, historyFrom: number | undefined): PriceProcess[] {
+  if (historyFrom === undefined) return universe.map((instrument) => new PriceProcess(instrument, seed));
+  const history = new SimHistory(seed);
+  return universe.map((instrument) => new PriceProcess(instrument, seed, history.startState(instrument, historyFrom)));
+}
+
 export async function startSimTickerServer(options: SimTickerServerOptions): Promise<SimTickerServer> {
   const resolved = resolveSimTickerOptions(options);
-  const { universe, seed, ticksPerSecond, frameIntervalMs, heartbeatMs, limits } = resolved;
+  const { universe, seed, historyFrom, ticksPerSecond, frameIntervalMs, heartbeatMs, limits } = resolved;
   const indexOf = new Map<number, number>();
   universe.forEach((instrument, index) => indexOf.set(instrument.token, index));
-  const processes = universe.map((instrument) => new PriceProcess(instrument, seed));
+  const processes = createProcesses(universe, seed, historyFrom);
   const subscribers = new Uint16Array(universe.length);
   const fields = createPacketFields();
   const scheduling = new SeededRandom(instrumentSeed(seed, 0x5eed));

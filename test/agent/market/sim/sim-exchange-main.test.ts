@@ -24,7 +24,8 @@ test('runs the exchange in its own process: bad input, start, ticks, stop', { ti
   assert.deepEqual(replies.map((r) => r.type), ['error', 'error']);
   assert.match((replies[0] as { message: string }).message, /generated/);
 
-  send({ type: 'start', options: { apiKey: 'k', accessToken: 't', generated: 5, seed: 3, ticksPerSecond: 20 } });
+  const historyFrom = Math.floor(Date.now() / 60_000) * 60_000;
+  send({ type: 'start', options: { apiKey: 'k', accessToken: 't', generated: 5, seed: 3, ticksPerSecond: 20, historyFrom } });
   const started = await waitFor('started', () => replies.find((r) => r.type === 'started'), 10_000);
   assert.match(started.url, /^ws:\/\/127\.0\.0\.1:\d+$/);
   assert.equal(started.url, `ws://127.0.0.1:${started.port}`);

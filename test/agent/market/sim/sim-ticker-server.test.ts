@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test, type TestContext } from 'node:test';
+import { tradingDay } from '../../../../agent/market/sim/price-process';
+import { SimHistory } from '../../../../agent/market/sim/sim-history';
 import { startSimTickerServer, type SimTickerServerOptions } from '../../../../agent/market/sim/sim-ticker-server';
 import { buildUniverse } from '../../../../agent/market/sim/universe';
 import { KiteTestClient, sleep, waitFor } from './kite-test-client';
@@ -199,10 +201,29 @@ test('close() ends connections and releases the port', { timeout: 15_000 }, asyn
   await new Promise((resolve) => probe.close(resolve));
 });
 
+test('with historyFrom, each market resumes its simulated history', { timeout: 15_000 }, async (t) => {
+  const historyFrom = Math.floor(Date.now() / 60_000) * 60_000;
+  const server = await start(t, { historyFrom });
+  const client = await connect(t, server.url);
+  client.send({ a: 'subscribe', v: [INFY, NIFTY] });
+  await waitFor('snapshots', () => client.packetsOf(INFY).length > 0 && client.packetsOf(NIFTY).length > 0);
+  const history = new SimHistory(7);
+  for (const token of [INFY, NIFTY]) {
+    const state = history.startState(universe.find((i) => i.token === token)!, historyFrom);
+    const { tick } = client.packetsOf(token)[0]!;
+    // Past 09:15 IST the history's day is over and the live market opens the next one.
+    const sameDay = tradingDay(Date.parse(tick.timestamp)) === state.day;
+    assert.equal(tick.ohlc!.close, sameDay ? state.previousClose : state.lastPrice);
+    if (sameDay) assert.equal(tick.ohlc!.open, state.open);
+    assert.ok(Math.abs(tick.lastPrice - state.lastPrice) < 0.03 * state.lastPrice, `${state.lastPrice} → ${tick.lastPrice}`);
+  }
+});
+
 test('rejects bad options', { timeout: 15_000 }, async () => {
   const base = { universe, apiKey: KEY, accessToken: TOKEN };
   await assert.rejects(startSimTickerServer({ ...base, ticksPerSecond: 0 }), RangeError);
   await assert.rejects(startSimTickerServer({ ...base, frameIntervalMs: -1 }), RangeError);
   await assert.rejects(startSimTickerServer({ ...base, accessToken: '' }), RangeError);
+  await assert.rejects(startSimTickerServer({ ...base, historyFrom: Date.UTC(2026, 0, 5, 3, 45, 30) }), /historyFrom/);
   await assert.rejects(startSimTickerServer({ ...base, universe: [universe[0]!, universe[0]!] }), /duplicate token/);
 });
