@@ -15,7 +15,10 @@ import { ChildProcessHost } from './process/child-process-host';
 import type { ProcessHost } from './process/process-host';
 import { Authenticator, isLoopbackHost, OwnerToken } from './server/auth';
 import type { StreamServer } from './server/stream-server';
+import type { HistoryProvider } from './candles/history-provider';
+import { SimHistoryProvider } from './market/sim/sim-history-provider';
 import { apiServerService } from './services/api-server-service';
+import { type CandlesEngine, candlesService } from './services/candles-service';
 import { instrumentsService } from './services/instruments-service';
 import { type Feed, marketService } from './services/market-service';
 import { ServiceStack } from './services/service';
@@ -40,6 +43,8 @@ export interface AgentOptions {
   simTicksPerSecond?: number;
   seed?: number;
   staleAfterMs?: number;
+  /** The longest range one candles query may ask for, in days (default 400). */
+  maxCandleRangeDays?: number;
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Listening on a non-loopback address without TLS must be asked for explicitly. */
   allowInsecureRemote?: boolean;
@@ -58,6 +63,14 @@ export interface AgentHooks {
   hub?: { highWaterBytes?: number; lowWaterBytes?: number };
   /** Replies waiting to be written past which a stream client that does not read is cut off. */
   streamMaxBufferedBytes?: number;
+  candles?: {
+    /** False keeps ticks out of the candle store (a benchmark's baseline). */
+    live?: boolean;
+    /** How long after its end a minute waits for late ticks (default 2 s). */
+    graceMs?: number;
+    /** A history provider in place of the simulated market's (a broker stand-in in tests). */
+    provider?: HistoryProvider;
+  };
 }
 
 export interface RunningAgent {
@@ -70,6 +83,7 @@ export interface RunningAgent {
   /** Undefined when the agent was given its own `feed`. */
   simMarket: SimMarket | undefined;
   stream: StreamServer<typeof topics>;
+  candles: CandlesEngine;
   stop(): Promise<void>;
 }
 
@@ -92,7 +106,8 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
   const stack = new ServiceStack(log);
   try {
     const db = await stack.start(storeService(options.dataDir));
-    const registry = await stack.start(instrumentsService({ generated: options.simInstruments ?? 0, api: apiCore }));
+    const instruments = await stack.start(instrumentsService({ db, log, generated: options.simInstruments ?? 0, api: apiCore }));
+    const registry = instruments.registry;
     const market = await stack.start(
       marketService({
         processHost,
@@ -118,6 +133,23 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
         stream: streamCore,
       }),
     );
+    const candles = await stack.start(
+      candlesService({
+        db,
+        instruments,
+        hub: engine.hub,
+        ticker: engine.ticker,
+        provider:
+          hooks.candles?.provider ??
+          new SimHistoryProvider({ universe: instruments.simUniverse, seed: options.seed ?? 1, historyUntil: () => market.historyFrom }),
+        api: apiCore,
+        stream: streamCore,
+        log,
+        ...(hooks.candles?.live === undefined ? {} : { live: hooks.candles.live }),
+        ...(hooks.candles?.graceMs === undefined ? {} : { graceMs: hooks.candles.graceMs }),
+        ...(options.maxCandleRangeDays === undefined ? {} : { maxRangeDays: options.maxCandleRangeDays }),
+      }),
+    );
     const server = await stack.start(
       apiServerService({
         api: apiCore,
@@ -139,6 +171,7 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
       hub: engine.hub,
       simMarket: market.simMarket,
       stream: server.stream,
+      candles,
       stop: () => stack.stop(),
     };
   } catch (error) {

@@ -38,6 +38,7 @@ const program = new Command()
   .option('--sim-ticks-per-second <n>', 'ticks per instrument per second in the simulated market', positive, 1)
   .option('--seed <n>', 'seed of the simulated market', integer(0, 2 ** 31 - 1), 1)
   .option('--stale-after <ms>', 'an instrument with no tick for this long is stale', integer(100, 86_400_000), 10_000)
+  .option('--max-candle-range-days <days>', 'the longest range one candles query may ask for', integer(1, 3660), 400)
   .option('--tls-cert <file>', 'TLS certificate (PEM): serve https and wss')
   .option('--tls-key <file>', 'TLS private key (PEM)')
   .option('--allow-insecure-remote', 'allow a non-loopback address without TLS (not recommended)', false)
@@ -56,6 +57,7 @@ const opts = program.opts<{
   simTicksPerSecond: number;
   seed: number;
   staleAfter: number;
+  maxCandleRangeDays: number;
   tlsCert?: string;
   tlsKey?: string;
   allowInsecureRemote: boolean;
@@ -79,6 +81,7 @@ try {
     simTicksPerSecond: opts.simTicksPerSecond,
     seed: opts.seed,
     staleAfterMs: opts.staleAfter,
+    maxCandleRangeDays: opts.maxCandleRangeDays,
     ...(opts.tlsCert && opts.tlsKey ? { tls: { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } } : {}),
     allowInsecureRemote: opts.allowInsecureRemote,
     log,

@@ -13,9 +13,13 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
-// A benchmark that brings its own source names it as `feed`, a hook rather than a user option.
-const { feed, ...options } = JSON.parse(process.argv[2]!) as AgentOptions & Pick<AgentHooks, 'feed'>;
-const agent = await startAgent({ ...options, log: pino({ level: 'warn' }) }, feed ? { feed } : {});
+// A benchmark that brings its own source names it as `feed`, a hook rather than a user option;
+// `liveCandles: false` keeps ticks out of the candle store (the baseline of the persistence cost).
+const { feed, liveCandles, ...options } = JSON.parse(process.argv[2]!) as AgentOptions & Pick<AgentHooks, 'feed'> & { liveCandles?: boolean };
+const agent = await startAgent(
+  { ...options, log: pino({ level: 'warn' }) },
+  { ...(feed ? { feed } : {}), ...(liveCandles === false ? { candles: { live: false } } : {}) },
+);
 process.send?.({ type: 'ready', url: agent.url, simMarketPid: agent.simMarket?.pid ?? null });
 if (process.env.BENCH_MEMORY) {
   setInterval(() => {

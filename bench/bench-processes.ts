@@ -52,8 +52,9 @@ export interface BenchAgent {
   simMarketPid: number | null;
 }
 
+/** An agent process; its data directory is a fresh one, removed when it stops, unless `dataDir` is given. */
 export async function startAgent(options: Record<string, unknown>): Promise<BenchAgent> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'algodeck-bench-'));
+  const dataDir = typeof options.dataDir === 'string' ? options.dataDir : mkdtempSync(join(tmpdir(), 'algodeck-bench-'));
   // The agent runs with the flags `npm start` gives it.
   const child = start('agent-process', [JSON.stringify({ port: 0, token: TOKEN, dataDir, ...options })], 'ignore', AGENT_NODE_FLAGS);
   const ready = await message<{ url: string; simMarketPid: number | null }>(child, 'ready');

@@ -1,15 +1,32 @@
 /**
- * Candle benchmarks (`npm run bench -- candles`). Today one part, aggregation: the ticks of a
- * session at the ticker's ceiling shape (9,000 instruments, full packets, 2 ticks/s each), read
- * from Kite packets with the hub observer's field readers and aggregated into 1-minute candles in
- * one thread, as the candle service will do. Reported as ticks/s, the median of several rounds
- * with its spread. The store and query parts come with the candle store.
+ * Candle benchmarks (`npm run bench -- candles`), three parts (BENCH_CANDLE_PARTS=query,aggregation,ceiling
+ * runs some of them):
+ * - query: one instrument with a year of NSE-session 1-minute candles stored (93,750 rows),
+ *   fetched through the REST API of an agent process as `minute` and as `5minute`, alternately;
+ *   p50 of BENCH_QUERY_ROUNDS (15) each, with the spread. Targets: 50 ms and 100 ms.
+ * - aggregation: the ticks of a session at the ticker's ceiling shape (9,000 instruments, full
+ *   packets, 2 ticks/s each), read from Kite packets with the hub observer's field readers and
+ *   aggregated into 1-minute candles in one thread, as the candle service does. Reported as
+ *   ticks/s, the median of several rounds with its spread. Target: 1,000,000.
+ * - ceiling: the ticker benchmark's ceiling run twice in one run, candles written and not, with
+ *   six 10 s windows each (BENCH_MEASURE_MS, BENCH_WINDOWS), so each holds minute closes of all
+ *   9,000 instruments. Target: p99 within 10 % of each other, nothing dropped.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CandleStore, type MinuteRow } from '../agent/candles/candle-store';
 import { MinuteAggregator } from '../agent/candles/minute-aggregator';
+import { InstrumentStore } from '../agent/instruments/instrument-store';
+import { buildUniverse } from '../agent/market/sim/universe';
+import { AgentDb } from '../agent/store/agent-db';
+import type { CandlesResult } from '../shared/contract/api';
 import { encodePacket, PACKET_FULL, readPacketExchangeTime, readPacketOi, readPacketPrice, readPacketVolume } from '../shared/kite-packet';
-import { NSE_EQUITY_SESSION } from '../shared/market-session';
+import { barStart, NSE_EQUITY_SESSION } from '../shared/market-session';
+import { api, knob, startAgent, stopAgent } from './bench-processes';
 import { round } from './proc-stats';
 import { median, spreadOf } from './spread';
+import { ceiling } from './ticker-ceiling';
 
 const INSTRUMENTS = 9000;
 const TICKS_PER_SECOND = 2;
@@ -65,21 +82,105 @@ function aggregationRound(view: DataView): number {
   return (seconds * TICKS_PER_SECOND * INSTRUMENTS) / elapsed;
 }
 
-export async function runCandlesBench(): Promise<Record<string, unknown>> {
+function aggregation() {
   const { view } = secondOfPackets();
   aggregationRound(view); // warm-up: compiled code, not the interpreter, is measured
   const rates: number[] = [];
   for (let round = 0; round < ROUNDS; round++) rates.push(aggregationRound(view));
   const result = {
-    bench: 'candles',
-    aggregation: {
-      instruments: INSTRUMENTS,
-      ticksPerRound: MINUTES * 60 * TICKS_PER_SECOND * INSTRUMENTS,
-      ticksPerSecond: round(median(rates), 0),
-      spread: spreadOf(rates.map((rate) => round(rate, 0))),
-      target: 1_000_000,
-    },
+    instruments: INSTRUMENTS,
+    ticksPerRound: MINUTES * 60 * TICKS_PER_SECOND * INSTRUMENTS,
+    ticksPerSecond: round(median(rates), 0),
+    spread: spreadOf(rates.map((rate) => round(rate, 0))),
+    target: 1_000_000,
   };
-  log(`aggregation: ${result.aggregation.ticksPerSecond} ticks/s`);
+  log(`aggregation: ${result.ticksPerSecond} ticks/s`);
+  return result;
+}
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+/** A year of NSE sessions up to today, one candle a minute: about 94,000 rows. */
+function yearOfMinutes(now: number): MinuteRow[] {
+  const rows: MinuteRow[] = [];
+  let price = 1500;
+  for (let t = Math.floor((now - 365 * DAY_MS) / MINUTE_MS) * MINUTE_MS; t < now - DAY_MS; t += MINUTE_MS) {
+    if (barStart(t, 'minute', NSE_EQUITY_SESSION) !== t) continue;
+    const next = Math.round((price + Math.sin(t / 7_777_777) * 0.5) * 20) / 20;
+    rows.push([t / MINUTE_MS, price, Math.max(price, next) + 0.05, Math.min(price, next) - 0.05, next, 100 + (t % 977), null]);
+    price = next;
+  }
+  return rows;
+}
+
+async function query() {
+  const now = Date.now();
+  const dataDir = mkdtempSync(join(tmpdir(), 'algodeck-bench-candles-'));
+  const rows = yearOfMinutes(now);
+  const db = new AgentDb(join(dataDir, 'agent.db'));
+  const instruments = new InstrumentStore(db.db);
+  instruments.sync(buildUniverse({ generated: 0 }).map(({ basePrice: _b, annualVolatility: _v, dailyVolume: _d, ...i }) => i));
+  // Stored as fetched history over the whole year, so the queries never ask the provider.
+  new CandleStore(db.db).insertHistory(instruments.keyOf('NSE:INFY')!, [rows[0]![0] - 1440, Math.ceil((now + 2 * DAY_MS) / MINUTE_MS)], rows);
+  db.close();
+  log(`query: ${rows.length} minutes of NSE:INFY stored; starting an agent`);
+  const agent = await startAgent({ workers: 1, dataDir });
+  const rounds = knob('BENCH_QUERY_ROUNDS', 15);
+  const from = new Date(now - 366 * DAY_MS).toISOString();
+  const to = new Date(now).toISOString();
+  const timings: Record<'minute' | '5minute', number[]> = { minute: [], '5minute': [] };
+  const counts: Record<string, number> = {};
+  try {
+    for (let round = -2; round < rounds; round++) {
+      for (const interval of ['minute', '5minute'] as const) {
+        const started = performance.now();
+        const result = await api<CandlesResult>(agent.url, 'GET', `/api/v1/candles?instrument=NSE:INFY&interval=${interval}&from=${from}&to=${to}`);
+        const ms = performance.now() - started;
+        counts[interval] = result.candles.length;
+        if (round >= 0) timings[interval].push(ms); // two rounds of warm-up
+      }
+    }
+  } finally {
+    await stopAgent(agent);
+  }
+  if (counts.minute !== rows.length) throw new Error(`expected ${rows.length} minute candles, got ${counts.minute}`);
+  const figure = (interval: 'minute' | '5minute', target: number) => ({
+    candles: counts[interval],
+    p50Ms: round(median(timings[interval]), 1),
+    spread: spreadOf(timings[interval].map((t) => round(t, 1))),
+    targetMs: target,
+  });
+  const result = { rowsStored: rows.length, minute: figure('minute', 50), fiveMinute: figure('5minute', 100) };
+  log(`query: minute p50 ${result.minute.p50Ms} ms, 5minute p50 ${result.fiveMinute.p50Ms} ms`);
+  return result;
+}
+
+async function persistenceCeiling() {
+  const windowMs = knob('BENCH_MEASURE_MS', 10_000, 500);
+  const windows = knob('BENCH_WINDOWS', 6);
+  log('ceiling: candles off');
+  const off = await ceiling(windowMs, windows, { liveCandles: false });
+  log('ceiling: candles on');
+  const on = await ceiling(windowMs, windows, { liveCandles: true });
+  const pick = (c: typeof on) => ({ p50Ms: c.p50Ms, p99Ms: c.p99Ms, p999Ms: c.p999Ms, spread: c.spread, dropped: c.dropped, agentCpuPercent: c.agentCpuPercent, engineTicksPerSecond: c.engineTicksPerSecond });
+  const result = {
+    windows,
+    windowSeconds: windowMs / 1000,
+    candlesOff: pick(off),
+    candlesOn: pick(on),
+    p99Ratio: round(on.p99Ms / off.p99Ms, 3),
+    target: 'p99 ratio within 0.9–1.1, nothing dropped',
+  };
+  log(`ceiling: p99 ${off.p99Ms} ms without candles, ${on.p99Ms} ms with (ratio ${result.p99Ratio})`);
+  return result;
+}
+
+export async function runCandlesBench(): Promise<Record<string, unknown>> {
+  const parts = (process.env.BENCH_CANDLE_PARTS ?? 'query,aggregation,ceiling').split(',');
+  const result: Record<string, unknown> = { bench: 'candles' };
+  if (parts.includes('query')) result.query = await query();
+  if (parts.includes('aggregation')) result.aggregation = aggregation();
+  if (parts.includes('ceiling')) result.ceiling = await persistenceCeiling();
   return result;
 }

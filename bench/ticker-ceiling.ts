@@ -30,8 +30,9 @@ function quantiles(histogram: LatencyHistogram) {
   return { p50Ms: histogram.quantile(0.5), p99Ms: histogram.quantile(0.99), p999Ms: histogram.quantile(0.999) };
 }
 
-export async function ceiling(windowMs: number, windowCount: number) {
-  const agent = await startAgent({ workers: 3, simInstruments: 9000, simTicksPerSecond: 2 });
+/** `liveCandles: false` runs the engine without writing candles (the baseline of their cost). */
+export async function ceiling(windowMs: number, windowCount: number, { liveCandles = true }: { liveCandles?: boolean } = {}) {
+  const agent = await startAgent({ workers: 3, simInstruments: 9000, simTicksPerSecond: 2, liveCandles });
   const { instruments } = await api<{ instruments: Array<{ id: string }> }>(agent.url, 'GET', '/api/v1/instruments?search=NSE:SIM&limit=9000');
   const ids = instruments.map((i) => i.id);
   await api(agent.url, 'POST', '/api/v1/ticker/subscriptions', { instruments: ids, mode: 'full' });

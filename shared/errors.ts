@@ -3,6 +3,7 @@ export const ERROR_STATUS = {
   invalid_json: 400,
   invalid_request: 400,
   unknown_instrument: 400,
+  range_too_long: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
@@ -12,7 +13,9 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   headers_too_large: 431,
   capacity_exceeded: 422,
+  no_history: 422,
   unavailable: 503,
+  provider_unavailable: 503,
   internal: 500,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;

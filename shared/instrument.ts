@@ -1,3 +1,5 @@
+import type { MarketSession } from './market-session';
+
 /** An instrument as the broker lists it; `id` is `EXCHANGE:TRADINGSYMBOL` as Kite writes it. */
 export interface Instrument {
   id: string;
@@ -11,6 +13,8 @@ export interface Instrument {
   lotSize: number;
   /** Indices carry prices but cannot be traded. */
   tradable: boolean;
+  /** When its exchange trades, in the exchange's own time zone: candles are aligned to it. */
+  session: MarketSession;
 }
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses

@@ -11,6 +11,11 @@
  *   negative: a day volume that goes backwards (a new day, a broker's correction) starts the
  *   count again from it. The first tick of an instrument only sets the base, since its day volume
  *   holds the trades of the whole day so far. LTP packets carry no volume: their candles have 0.
+ *
+ * A minute is `complete` when the instrument's ticks ran without a break (no silence longer than
+ * `maxGapMs`) from before it began to its end: then it holds every trade the feed reported, and
+ * the store may treat it as final. The first minute after a start or a long silence is not: the
+ * trades before its first tick were not seen.
  */
 import { barStart, type MarketSession } from '../../shared/market-session';
 
@@ -26,6 +31,10 @@ export interface MinuteCandle {
   /** Open interest at the minute's last tick; 0 when the packets carry none. */
   oi: number;
   ticks: number;
+  /** Every trade of the minute was seen (see the file comment). */
+  complete: boolean;
+  /** When complete: where the unbroken run of ticks that holds it began (epoch ms of a minute start). */
+  completeSince: number;
 }
 
 export interface AggregatorCounters {
@@ -46,6 +55,10 @@ interface Series {
   lastDayVolume: number;
   /** Where the last closed minute ended: a tick before it is too late for its candle. */
   closedUntil: number;
+  /** The time of the last tick inside the session, -1 before the first. */
+  lastInSession: number;
+  /** The first minute whose every trade is seen: the one after a start or a long silence. */
+  completeFrom: number;
 }
 
 export interface MinuteAggregatorOptions {
@@ -53,6 +66,8 @@ export interface MinuteAggregatorOptions {
   sessionOf: (token: number) => MarketSession;
   /** A minute closed: the candle is the caller's to keep. */
   closed: (candle: MinuteCandle) => void;
+  /** A silence longer than this (ms) may have been a broken feed: the next minute is not complete (default 60 s). */
+  maxGapMs?: number;
 }
 
 const MINUTE_MS = 60_000;
@@ -60,8 +75,11 @@ const MINUTE_MS = 60_000;
 export class MinuteAggregator {
   readonly counters: AggregatorCounters = { accepted: 0, badPrice: 0, outOfOrder: 0, duplicate: 0, outsideSession: 0, volumeBackwards: 0 };
   private readonly series = new Map<number, Series>();
+  private readonly maxGapMs: number;
 
-  constructor(private readonly options: MinuteAggregatorOptions) {}
+  constructor(private readonly options: MinuteAggregatorOptions) {
+    this.maxGapMs = options.maxGapMs ?? 60_000;
+  }
 
   /** One tick: its last price, cumulative day volume and open interest (0 when absent), and its time in epoch ms. */
   add(token: number, price: number, dayVolume: number, oi: number, time: number): void {
@@ -71,7 +89,7 @@ export class MinuteAggregator {
     }
     let series = this.series.get(token);
     if (!series) {
-      series = { candle: emptyCandle(token), lastTime: -1, lastPrice: 0, lastDayVolume: -1, closedUntil: -1 };
+      series = { candle: emptyCandle(token), lastTime: -1, lastPrice: 0, lastDayVolume: -1, closedUntil: -1, lastInSession: -1, completeFrom: Infinity };
       this.series.set(token, series);
     }
     const candle = series.candle;
@@ -91,6 +109,8 @@ export class MinuteAggregator {
       this.counters.outsideSession++;
       return;
     }
+    if (series.lastInSession < 0 || time - series.lastInSession > this.maxGapMs) series.completeFrom = start + MINUTE_MS;
+    series.lastInSession = time;
     if (start !== candle.start) {
       if (candle.start >= 0) this.close(series);
       const next = series.candle;
@@ -142,6 +162,8 @@ export class MinuteAggregator {
 
   private close(series: Series): void {
     const done = series.candle;
+    done.complete = done.start >= series.completeFrom;
+    done.completeSince = series.completeFrom;
     series.closedUntil = done.start + MINUTE_MS;
     series.candle = emptyCandle(done.token);
     this.options.closed(done);
@@ -149,5 +171,5 @@ export class MinuteAggregator {
 }
 
 function emptyCandle(token: number): MinuteCandle {
-  return { token, start: -1, open: 0, high: 0, low: 0, close: 0, volume: 0, oi: 0, ticks: 0 };
+  return { token, start: -1, open: 0, high: 0, low: 0, close: 0, volume: 0, oi: 0, ticks: 0, complete: false, completeSince: -1 };
 }

@@ -17,6 +17,8 @@ export interface SimMarketOptions {
   apiKey: string;
   accessToken: string;
   limits: { instrumentsPerConnection: number; connectionsPerKey: number };
+  /** Where the generated history ends and live prices begin (epoch ms, minute-aligned). */
+  historyFrom?: number;
 }
 
 export interface SimMarket {

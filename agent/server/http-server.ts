@@ -9,7 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { type MethodTable, pathPattern, pathParamNames } from '../../shared/contract/method';
+import { type MethodTable, pathPattern, pathParamNames, PreparedJson } from '../../shared/contract/method';
 import type { Principal } from '../../shared/contract/scopes';
 import { ApiError, type ErrorCode } from '../../shared/errors';
 import type { ApiCore } from '../api/api-core';
@@ -182,12 +182,15 @@ export async function createHttpServer<T extends MethodTable>(options: HttpServe
       method: declaration.method,
       url: declaration.path,
       config: { apiMethod: name },
-      handler: async (request) => {
+      handler: async (request, reply) => {
         const badKey = declaration.method === 'GET' ? badlyEncodedQueryKey(request.url) : undefined;
         if (badKey !== undefined) {
           throw new ApiError('invalid_request', `${badKey || 'query'}: not valid percent-encoding`, badKey ? { field: badKey } : {});
         }
-        return core.call(name, gatherInput(request, declaration.method, names), request.principal ?? undefined);
+        const result = await core.call(name, gatherInput(request, declaration.method, names), request.principal ?? undefined);
+        if (!(result instanceof PreparedJson)) return result;
+        const { body } = result as PreparedJson<unknown>;
+        return reply.type('application/json; charset=utf-8').send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
       },
     });
   }

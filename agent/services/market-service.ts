@@ -26,6 +26,8 @@ export interface MarketServiceOptions {
 
 export interface MarketSource {
   feed: Feed;
+  /** Where the simulated history ends and live prices begin (epoch ms): the minute the market started. */
+  historyFrom: number;
   /** Undefined when a feed was given. */
   simMarket: SimMarket | undefined;
 }
@@ -35,17 +37,20 @@ export function marketService(options: MarketServiceOptions): Service<MarketSour
   return {
     name: 'market',
     async start() {
-      if (options.feed) return { feed: options.feed, simMarket: undefined };
+      // The live market continues from the history's last close; a restart keeps the same start.
+      const historyFrom = Math.floor(Date.now() / 60_000) * 60_000;
+      if (options.feed) return { feed: options.feed, historyFrom, simMarket: undefined };
       const accessToken = randomBytes(16).toString('hex');
       simMarket = await startSimMarket(
         options.processHost,
-        { ...options.sim, apiKey: 'sim', accessToken, limits: options.limits },
+        { ...options.sim, apiKey: 'sim', accessToken, limits: options.limits, historyFrom },
         options.log,
       );
       const market = simMarket;
       return {
         // The market restarts on the same port if it dies, so the address holds.
         feed: { url: market.url, apiKey: 'sim', accessToken },
+        historyFrom,
         simMarket: market,
       };
     },

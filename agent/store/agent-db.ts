@@ -9,10 +9,42 @@ const MIGRATIONS = [
      instrument TEXT PRIMARY KEY,
      mode TEXT NOT NULL CHECK (mode IN ('ltp', 'quote', 'full'))
    );`,
+  // The instruments master and the candle store. Candles follow an instrument's id (its `key`),
+  // never its broker token, which a broker may give to another contract on another day.
+  `CREATE TABLE instruments (
+     key INTEGER PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE,
+     token INTEGER NOT NULL,
+     body TEXT NOT NULL,
+     listed INTEGER NOT NULL CHECK (listed IN (0, 1))
+   );
+   -- Minutes in day chunks (UTC days), packed: a year of one instrument reads as ~250 blobs.
+   CREATE TABLE candle_chunks (
+     instrument INTEGER NOT NULL REFERENCES instruments (key),
+     chunk INTEGER NOT NULL,
+     minutes BLOB NOT NULL,
+     PRIMARY KEY (instrument, chunk)
+   );
+   -- Live minutes of days not yet packed into a chunk.
+   CREATE TABLE live_minutes (
+     instrument INTEGER NOT NULL REFERENCES instruments (key),
+     minute INTEGER NOT NULL,
+     open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL,
+     volume INTEGER NOT NULL,
+     oi INTEGER,
+     PRIMARY KEY (instrument, minute)
+   ) WITHOUT ROWID;
+   CREATE TABLE candle_coverage (
+     instrument INTEGER NOT NULL REFERENCES instruments (key),
+     from_minute INTEGER NOT NULL,
+     to_minute INTEGER NOT NULL CHECK (to_minute > from_minute),
+     PRIMARY KEY (instrument, from_minute)
+   ) WITHOUT ROWID;`,
 ];
 
 export class AgentDb {
-  private readonly db: Database.Database;
+  /** The connection, for the stores that keep their own tables in this file. */
+  readonly db: Database.Database;
   /** What the file holds, as last written or read. */
   private savedModes: Map<string, TickMode> | undefined;
 

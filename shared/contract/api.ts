@@ -3,11 +3,13 @@
  * result type). The agent's REST routes and handler map, the typed client and docs/API.md all
  * follow this table; a test fails when docs/API.md misses a method.
  */
+import type { Candle, CandleInterval } from '../candle';
 import type { Instrument } from '../instrument';
 import type { Tick, TickMode } from '../tick';
 import { type HandlersOf, type InputOf, method, type ParamsOf, type ResultOf, returns } from './method';
 import {
   anySchema,
+  candlesInput,
   emptySchema,
   listInstrumentsInput,
   quotesBodyInput,
@@ -47,6 +49,8 @@ export const api = {
   getQuotes: method({ method: 'GET', path: `${API_PREFIX}/quotes`, scope: 'read', input: quotesInput, ...returns<QuotesResult>() }),
   /** The same query as `getQuotes` with the ids in a body: 10,000 ids do not fit in a URL. */
   queryQuotes: method({ method: 'POST', path: `${API_PREFIX}/quotes`, scope: 'read', input: quotesBodyInput, ...returns<QuotesResult>() }),
+  /** Candles of any interval over any range: stored, fetched from the provider's history when missing, and the forming one from live ticks. */
+  getCandles: method({ method: 'GET', path: `${API_PREFIX}/candles`, scope: 'read', input: candlesInput, ...returns<CandlesResult>() }),
 };
 
 export type Api = typeof api;
@@ -118,4 +122,17 @@ export type Quote = Tick & { stale: boolean };
 
 export interface QuotesResult {
   quotes: Record<string, Quote>;
+}
+
+export interface CandlesResult {
+  instrument: string;
+  interval: CandleInterval;
+  /** The exchange's time zone, for showing the UTC times. */
+  timeZone: string;
+  /** Completed bars, oldest first. */
+  candles: Candle[];
+  /** The bar not yet closed, from stored minutes and live ticks; null when `to` is in the past or nothing traded in it yet. */
+  forming: Candle | null;
+  /** Set when the provider's history could not be fetched: the candles are what the store has. */
+  warning?: { code: 'provider_unavailable'; message: string };
 }

@@ -55,8 +55,19 @@ export interface CallContext {
   principal: Principal | undefined;
 }
 
+/**
+ * A result already written as JSON text (UTF-8): a large answer built without an object per
+ * element. `T` is the shape the text holds, so a handler still answers its method's type.
+ */
+export class PreparedJson<T> {
+  declare readonly __shape?: T;
+  constructor(readonly body: Uint8Array) {}
+}
+
+type Answer<R> = R | PreparedJson<R>;
+
 export type HandlersOf<T extends MethodTable> = {
-  [K in keyof T]: (params: ParamsOf<T[K]>, context: CallContext) => ResultOf<T[K]> | Promise<ResultOf<T[K]>>;
+  [K in keyof T]: (params: ParamsOf<T[K]>, context: CallContext) => Answer<ResultOf<T[K]>> | Promise<Answer<ResultOf<T[K]>>>;
 };
 
 /** A `:name` path parameter. */

@@ -1,5 +1,6 @@
 /** Validation schemas for everything that crosses a process or network boundary. */
 import { z } from 'zod';
+import { CANDLE_INTERVALS } from '../candle';
 import { parseInstrumentId } from '../instrument';
 import { TICK_MODES } from '../tick';
 
@@ -61,4 +62,42 @@ export const quotesInput = z.strictObject({
 
 export const quotesBodyInput = z.strictObject({
   instruments: instrumentListSchema,
+});
+
+export const candleIntervalSchema = z.enum(CANDLE_INTERVALS);
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** An instant as ISO-8601 with its zone (`2026-11-25T03:45:00Z`, `…T09:15:00+05:30`), into epoch ms. */
+export const isoInstantSchema = z
+  .string()
+  .max(40)
+  .transform((text, ctx) => {
+    const ms = ISO_INSTANT.test(text) ? Date.parse(text) : Number.NaN;
+    if (Number.isNaN(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 time with its zone, like 2026-11-25T03:45:00Z' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+export const candlesInput = z
+  .strictObject({
+    instrument: instrumentIdSchema,
+    interval: candleIntervalSchema,
+    from: isoInstantSchema.optional(),
+    to: isoInstantSchema.optional(),
+  })
+  .refine((input) => input.from === undefined || input.to === undefined || input.from < input.to, {
+    message: 'must be before "to"',
+    path: ['from'],
+  });
+
+/** Series a stream client follows: at most this many per subscribe. */
+export const MAX_CANDLE_SERIES = 500;
+
+export const candleSeriesSchema = z.strictObject({ instrument: instrumentIdSchema, interval: candleIntervalSchema });
+
+export const candleSelectionSchema = z.strictObject({
+  series: z.array(candleSeriesSchema).min(1, 'name at least one series').max(MAX_CANDLE_SERIES, `at most ${MAX_CANDLE_SERIES} series per request`),
 });

@@ -6,9 +6,10 @@
  */
 import { z } from 'zod';
 import { ApiError, type ErrorBody } from '../errors';
+import type { Candle, CandleInterval } from '../candle';
 import type { Tick } from '../tick';
 import { type Returns, returns } from './method';
-import { instrumentListSchema } from './schemas';
+import { candleSelectionSchema, instrumentListSchema } from './schemas';
 import type { Scope } from './scopes';
 import { validationError } from './validation';
 
@@ -69,12 +70,62 @@ export type TicksMessage =
   | { type: 'ticks'; ticks: Tick[] }
   | { type: 'lagged'; conflated: number; message: string };
 
+// --- candles ---
+
+export interface CandleSeries {
+  instrument: string;
+  interval: CandleInterval;
+}
+
+export interface CandleUpdate extends CandleSeries {
+  candle: Candle;
+  /** True once per completed bar; false for updates of the forming bar. */
+  closed: boolean;
+}
+
+export interface CandlesSubscribed {
+  series: CandleSeries[];
+  /** Instruments of these series the ticker does not carry: no live candles until it does. */
+  inactive: string[];
+}
+
+export type CandlesMessage = { type: 'candles'; updates: CandleUpdate[] };
+
+// --- backfill ---
+
+/** Progress of fetching missing history from the provider. */
+export interface BackfillProgress {
+  type: 'backfill';
+  instrument: string;
+  /** The range being fetched (UTC ISO-8601). */
+  from: string;
+  to: string;
+  /** Requests to the provider: done of total. */
+  done: number;
+  total: number;
+  state: 'running' | 'done' | 'failed';
+  /** Why it failed. */
+  message?: string;
+}
+
 export const topics = {
   ticks: topic({
     scope: 'read',
     selection: tickSelectionSchema,
     messages: ['ticks', 'lagged'],
     ...returns<TopicTypes<TicksSubscribed, { instruments: string[] | 'all' }, TicksMessage>>(),
+  }),
+  candles: topic({
+    scope: 'read',
+    selection: candleSelectionSchema,
+    messages: ['candles'],
+    ...returns<TopicTypes<CandlesSubscribed, { series: CandleSeries[] }, CandlesMessage>>(),
+  }),
+  backfill: topic({
+    scope: 'read',
+    selection: z.strictObject({}),
+    messages: ['backfill'],
+    ...returns<TopicTypes<Record<string, never>, Record<string, never>, BackfillProgress>>(),
   }),
 };
 export type Topics = typeof topics;

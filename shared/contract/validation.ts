@@ -4,7 +4,9 @@ import { ApiError } from '../errors';
 
 export function validationError(error: z.ZodError, prefix = ''): ApiError {
   const issue = error.issues[0];
-  const path = issue ? [prefix, ...issue.path.map(String)].filter((part) => part !== '') : [];
+  // An unknown field is the field at fault, not the object holding it.
+  const unknown = issue?.code === 'unrecognized_keys' ? [String(issue.keys[0])] : [];
+  const path = issue ? [prefix, ...issue.path.map(String), ...unknown].filter((part) => part !== '') : [];
   const field = path.length > 0 ? path.join('.') : undefined;
   const message = issue ? `${field ? `${field}: ` : ''}${issue.message}` : 'invalid request';
   return new ApiError('invalid_request', message, field === undefined ? {} : { field });

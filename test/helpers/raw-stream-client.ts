@@ -26,7 +26,7 @@ export class RawStreamClient {
       const message = JSON.parse(String(data)) as ServerMessage;
       this.messages.push(message);
       if (message.type === 'ticks') this.ticks.push(...message.ticks);
-      if (message.type === 'subscribed') for (const [id, token] of Object.entries(message.tokens)) this.names.set(token, id);
+      if (message.type === 'subscribed' && message.topic === 'ticks') for (const [id, token] of Object.entries(message.tokens)) this.names.set(token, id);
     });
   }
 

@@ -5,6 +5,7 @@
  */
 import { instrumentId, roundToTick } from '../../../shared/instrument';
 import type { Instrument } from '../../../shared/instrument';
+import { SIM_SESSION } from '../../../shared/market-session';
 
 export interface SimInstrument extends Instrument {
   /** Previous close: where the price process starts and what `change` is measured against. */
@@ -113,6 +114,7 @@ function stock([symbol, token, name, basePrice, annualVolatility, dailyVolume]: 
     tickSize: nseTickSize(basePrice),
     lotSize: 1,
     tradable: true,
+    session: SIM_SESSION,
     basePrice,
     annualVolatility,
     dailyVolume,
@@ -129,6 +131,7 @@ function index(row: StockRow): SimInstrument {
     // 0 as Kite lists it: an index cannot be traded, so any order quantity is invalid.
     lotSize: 0,
     tradable: false,
+    session: SIM_SESSION,
     dailyVolume: 0,
   };
 }
@@ -157,6 +160,7 @@ function generated(i: number): SimInstrument {
     tickSize,
     lotSize: 1,
     tradable: true,
+    session: SIM_SESSION,
     basePrice: roundToTick(basePrice, tickSize),
     annualVolatility: 0.15 + 0.35 * hashUnit(i, 2),
     dailyVolume: Math.round(100_000 * Math.pow(200, hashUnit(i, 3))),

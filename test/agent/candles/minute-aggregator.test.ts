@@ -41,7 +41,7 @@ test('instruments are apart; a quiet one closes on time', () => {
   agg.add(TCS, 200, 0, 0, ist('10:00:02'));
   agg.closeDue(ist('10:00:59.999'));
   assert.deepEqual(rows(), [], 'not before the minute is over');
-  assert.deepEqual(agg.forming(TCS), { token: TCS, start: ist('10:00:00'), open: 200, high: 200, low: 200, close: 200, volume: 0, oi: 0, ticks: 1 });
+  assert.deepEqual(agg.forming(TCS), { token: TCS, start: ist('10:00:00'), open: 200, high: 200, low: 200, close: 200, volume: 0, oi: 0, ticks: 1, complete: false, completeSince: -1 });
   agg.closeDue(ist('10:01:00'));
   assert.deepEqual(rows().map((r) => r[1]).sort(), [100, 200]);
   assert.equal(agg.forming(TCS), undefined);
@@ -82,4 +82,26 @@ test('forgetting an instrument closes its minute and its next tick starts afresh
   agg.add(INFY, 102, 1_100, 0, ist('12:01:00'));
   agg.closeDue(ist('12:02:00'));
   assert.deepEqual(rows().at(-1), ['12:01', 102, 102, 102, 102, 0, 0], 'a fresh base: the first tick again only sets it');
+});
+
+test('a minute is complete only when ticks ran without a long break from before it began', () => {
+  const closed: MinuteCandle[] = [];
+  const agg = new MinuteAggregator({ sessionOf: () => NSE_EQUITY_SESSION, closed: (c) => closed.push(c), maxGapMs: 30_000 });
+  const complete = () => closed.map((c) => [new Date(c.start + 330 * 60_000).toISOString().slice(11, 16), c.complete]);
+  agg.add(INFY, 100, 0, 0, ist('10:00:40')); // started mid-minute: 10:00 misses its first 40 s
+  agg.add(INFY, 101, 0, 0, ist('10:01:05'));
+  agg.add(INFY, 102, 0, 0, ist('10:01:30'));
+  agg.add(INFY, 102.5, 0, 0, ist('10:01:55'));
+  agg.add(INFY, 103, 0, 0, ist('10:02:10'));
+  agg.add(INFY, 104, 0, 0, ist('10:03:50')); // 100 s of silence: 10:02 and 10:03 may have missed trades
+  agg.add(INFY, 105, 0, 0, ist('10:04:10'));
+  agg.add(INFY, 105.5, 0, 0, ist('10:04:35'));
+  agg.add(INFY, 106, 0, 0, ist('10:05:00'));
+  assert.deepEqual(complete(), [
+    ['10:00', false],
+    ['10:01', true],
+    ['10:02', false],
+    ['10:03', false],
+    ['10:04', true],
+  ]);
 });

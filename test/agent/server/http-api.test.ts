@@ -50,7 +50,8 @@ test('instruments: search, limit and the documented shape', async () => {
     tradingsymbol: 'INFY',
   });
   assert.equal(typeof instruments[0]!.name, 'string');
-  assert.deepEqual(Object.keys(instruments[0]!).sort(), ['exchange', 'id', 'instrumentType', 'lotSize', 'name', 'segment', 'tickSize', 'token', 'tradable', 'tradingsymbol']);
+  assert.deepEqual(Object.keys(instruments[0]!).sort(), ['exchange', 'id', 'instrumentType', 'lotSize', 'name', 'segment', 'session', 'tickSize', 'token', 'tradable', 'tradingsymbol']);
+  assert.deepEqual(instruments[0]!.session, { timeZone: 'Asia/Kolkata', utcOffsetMinutes: 330, openMinute: 555, closeMinute: 1995, weekdaysOnly: false }, 'the simulated exchange: 09:15 to 09:15, every day');
   assert.ok(instruments[0]!.tickSize > 0 && instruments[0]!.lotSize >= 1);
   const index = (await t.api.call('listInstruments', { search: 'NSE:NIFTY 50' })).instruments[0]!;
   assert.deepEqual([index.id, index.token, index.tradable], ['NSE:NIFTY 50', 256265, false]);

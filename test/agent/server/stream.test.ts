@@ -87,7 +87,7 @@ test('a browser-style client authenticates with a bearer subprotocol and gets JS
   assert.equal(welcome.format, 'json');
   const reply = await client.request({ type: 'subscribe', instruments: ['NSE:INFY', 'NSE:ITC'] });
   assert.equal(reply.type, 'subscribed');
-  if (reply.type !== 'subscribed') return;
+  if (reply.type !== 'subscribed' || reply.topic !== 'ticks') return;
   assert.deepEqual(reply.tokens, { 'NSE:INFY': 408065, 'NSE:ITC': 424961 });
   assert.deepEqual(reply.inactive, ['NSE:ITC'], 'ITC is not in the ticker, and the client is told');
   await waitFor('INFY ticks', () => client.ticks.length >= 3);

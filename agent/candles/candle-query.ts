@@ -1,0 +1,164 @@
+/**
+ * One call for candles: `candles(instrument, interval, from, to)` answers from the store, after
+ * fetching from the provider's history the parts of the range it lacks, and, when the range
+ * reaches now, adds the forming bar from stored minutes and live ticks. The seam is exact: the
+ * closed bars are the bars that ended by now, and the forming bar is the rest of the current one
+ * (its stored minutes and the forming minute), so nothing is missing and nothing counted twice.
+ */
+import type { Candle, CandleInterval } from '../../shared/candle';
+import type { CandlesResult } from '../../shared/contract/api';
+import { PreparedJson } from '../../shared/contract/method';
+import { ApiError } from '../../shared/errors';
+import type { Instrument } from '../../shared/instrument';
+import { barEnd, barsBack, barStart, MINUTE_MS } from '../../shared/market-session';
+import type { InstrumentRegistry } from '../instruments/instrument-registry';
+import type { Backfill } from './backfill';
+import type { CandleStore } from './candle-store';
+import { candlesJson } from './candles-json';
+import type { HistoryProvider } from './history-provider';
+import type { LiveCandles } from './live-candles';
+import { MinuteBlock, STRIDE } from './minute-block';
+import { barAt, resample, type Bar } from './resample';
+
+const DAY_MS = 86_400_000;
+/** Bars returned when a query gives no `from`. */
+export const DEFAULT_CANDLES = 200;
+
+export interface CandleQueryOptions {
+  registry: InstrumentRegistry;
+  keyOf: (id: string) => number | undefined;
+  store: CandleStore;
+  live: LiveCandles;
+  backfill: Backfill;
+  provider: HistoryProvider;
+  /** The longest range one query may ask for (default 400 days). */
+  maxRangeDays?: number;
+  now?: () => number;
+}
+
+export interface CandleQuery {
+  instrument: string;
+  interval: CandleInterval;
+  /** Epoch ms. */
+  from?: number | undefined;
+  to?: number | undefined;
+}
+
+export class CandleQueries {
+  private readonly now: () => number;
+  readonly maxRangeDays: number;
+
+  constructor(private readonly options: CandleQueryOptions) {
+    this.now = options.now ?? Date.now;
+    this.maxRangeDays = options.maxRangeDays ?? 400;
+  }
+
+  /** The answer as objects. */
+  async candles(query: CandleQuery): Promise<CandlesResult> {
+    const { bars, ...rest } = await this.answer(query);
+    return { ...rest, candles: toCandles(bars) };
+  }
+
+  /** The answer as JSON bytes, written straight from the packed bars (the API's path). */
+  async candlesJson(query: CandleQuery): Promise<PreparedJson<CandlesResult>> {
+    const { bars, ...rest } = await this.answer(query);
+    return new PreparedJson(candlesJson(rest, bars));
+  }
+
+  private async answer(query: CandleQuery): Promise<Omit<CandlesResult, 'candles'> & { bars: MinuteBlock }> {
+    const { registry, provider } = this.options;
+    const instrument = registry.get(query.instrument);
+    if (!instrument) throw new ApiError('unknown_instrument', `Unknown instrument: ${query.instrument}.`, { field: 'instrument' });
+    const key = this.options.keyOf(instrument.id)!;
+    const { interval } = query;
+    const session = instrument.session;
+    const now = this.now();
+    const live = query.to === undefined || query.to > now;
+    const to = Math.min(query.to ?? now, now);
+    const wanted = DEFAULT_CANDLES + (live ? 1 : 0);
+    let from = query.from ?? barsBack(to, interval, session, wanted);
+    if (query.to !== undefined && query.from === undefined && query.to <= from) from = barsBack(query.to, interval, session, wanted);
+    if ((query.to ?? to) - from > this.maxRangeDays * DAY_MS) {
+      throw new ApiError('range_too_long', `The range is longer than ${this.maxRangeDays} days; ask for it in parts.`, {
+        field: 'from',
+        details: { maxDays: this.maxRangeDays },
+      });
+    }
+    // A bar that starts before `from` is taken whole, or its first minutes would be missing.
+    const start = barStart(from, interval, session) ?? from;
+    // Live minutes that are due are written first: what the feed saw whole is never fetched.
+    this.options.live.settle();
+    let fetched = await this.options.backfill.ensure(instrument, start, to);
+    let bars = this.closedBars(key, instrument, interval, start, to, now);
+    // Holidays hold no bars: without a `from`, reach further back for the ones they took.
+    for (let round = 0; query.from === undefined && round < 3 && bars.length < DEFAULT_CANDLES && !fetched.error; round++) {
+      const earlier = barsBack(start, interval, session, DEFAULT_CANDLES - bars.length);
+      if (earlier >= start || to - earlier > this.maxRangeDays * DAY_MS) break;
+      const before = await this.options.backfill.ensure(instrument, earlier, start);
+      const more = this.closedBars(key, instrument, interval, earlier, start, now);
+      if (more.length === 0 && before.requests === 0) break;
+      bars = MinuteBlock.concat([more, bars]);
+      fetched = before;
+    }
+    if (query.from === undefined && bars.length > DEFAULT_CANDLES) bars = new MinuteBlock(bars.data.subarray((bars.length - DEFAULT_CANDLES) * STRIDE));
+    const forming = live ? (this.options.live.formingBar(instrument, key, interval, now) ?? null) : null;
+    if (bars.length === 0 && !forming) {
+      if (fetched.error) throw new ApiError('provider_unavailable', `No stored candles, and the history could not be fetched: ${fetched.error}`);
+      if (!provider.hasHistory(instrument)) {
+        throw new ApiError('no_history', `${provider.name} has no history for ${instrument.id}.`, { field: 'instrument' });
+      }
+    }
+    return {
+      instrument: instrument.id,
+      interval,
+      timeZone: session.timeZone,
+      bars,
+      forming: forming ? toCandle(forming) : null,
+      ...(fetched.error ? { warning: { code: 'provider_unavailable' as const, message: fetched.error } } : {}),
+    };
+  }
+
+  /** Bars starting in [from, to) that have ended by `now`, from the store. */
+  private closedBars(key: number, instrument: Instrument, interval: CandleInterval, from: number, to: number, now: number): MinuteBlock {
+    const session = instrument.session;
+    const last = barStart(to - 1, interval, session);
+    const end = Math.min(last === undefined ? to : barEnd(last, interval, session), now);
+    this.options.live.flush();
+    let rows = this.options.store.read(key, Math.floor(from / MINUTE_MS), Math.ceil(end / MINUTE_MS));
+    // A bar that has ended may still wait for its last minute to close (late ticks get a grace
+    // period): that minute is the aggregator's, and belongs in the bar now.
+    const minute = this.options.live.formingMinute(instrument.token);
+    if (minute && minute[0] * MINUTE_MS >= from && minute[0] * MINUTE_MS < end && !(rows.length > 0 && rows.minute(rows.length - 1) >= minute[0])) {
+      rows = MinuteBlock.concat([rows, MinuteBlock.fromRows([minute])]);
+    }
+    const bars = resample(rows, interval, session, { inSession: true });
+    // Ascending: keep from the first bar at `from` to the last that has ended and starts before `to`.
+    let stop = bars.length;
+    while (stop > 0 && (bars.minute(stop - 1) * MINUTE_MS >= to || barEnd(bars.minute(stop - 1) * MINUTE_MS, interval, session) > now)) stop--;
+    const first = bars.lowerBound(from / MINUTE_MS);
+    return new MinuteBlock(bars.data.subarray(first * STRIDE, Math.max(first, stop) * STRIDE));
+  }
+}
+
+export function toCandles(bars: MinuteBlock): Candle[] {
+  return Array.from({ length: bars.length }, (_, i) => toCandle(barAt(bars, i)));
+}
+
+export function toCandle(bar: Bar): Candle {
+  const candle: Candle = {
+    time: isoSecond(bar.start),
+    open: bar.open,
+    high: bar.high,
+    low: bar.low,
+    close: bar.close,
+    volume: bar.volume,
+  };
+  if (bar.oi !== null) candle.oi = bar.oi;
+  return candle;
+}
+
+/** `2026-11-25T03:45:00Z`: UTC, to the second. */
+export function isoSecond(ms: number): string {
+  const text = new Date(ms).toISOString();
+  return `${text.slice(0, 19)}Z`;
+}

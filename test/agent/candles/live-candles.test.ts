@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Backfill } from '../../../agent/candles/backfill';
+import { CandleQueries } from '../../../agent/candles/candle-query';
+import { CandleStore, type MinuteRow } from '../../../agent/candles/candle-store';
+import { type HistoryProvider, KITE_SPAN_DAYS } from '../../../agent/candles/history-provider';
+import { LiveCandles, type SeriesUpdate } from '../../../agent/candles/live-candles';
+import { InstrumentRegistry } from '../../../agent/instruments/instrument-registry';
+import { InstrumentStore } from '../../../agent/instruments/instrument-store';
+import { AgentDb } from '../../../agent/store/agent-db';
+import type { Candle } from '../../../shared/candle';
+import type { Instrument } from '../../../shared/instrument';
+import { infy } from '../../helpers/instruments';
+
+const MIN = 60_000;
+const ist = (time: string) => Date.parse(`2026-11-25T${time}+05:30`);
+const INFY = infy();
+
+/** History up to 10:00: one candle a minute from the open, close 1000 + minute index, volume 10. */
+class MorningHistory implements HistoryProvider {
+  readonly name = 'the test broker';
+  readonly spanDays = KITE_SPAN_DAYS;
+  readonly replacesLive = true;
+  readonly requestsPerSecond = 1000;
+  requests = 0;
+  horizon() {
+    return ist('10:00:00');
+  }
+  hasHistory() {
+    return true;
+  }
+  async fetchMinutes(_i: Instrument, from: number, to: number): Promise<MinuteRow[]> {
+    this.requests++;
+    const rows: MinuteRow[] = [];
+    for (let t = Math.max(from, ist('09:15:00')); t < Math.min(to, ist('15:30:00')); t += MIN) {
+      const index = (t - ist('09:15:00')) / MIN;
+      if (t >= Date.parse('2026-11-25T00:00:00Z')) rows.push([t / MIN, 1000 + index, 1000 + index + 1, 1000 + index - 1, 1000 + index, 10, null]);
+    }
+    return rows;
+  }
+}
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'algodeck-live-'));
+  const db = new AgentDb(join(dir, 'agent.db'));
+  const instruments = new InstrumentStore(db.db);
+  instruments.sync([INFY]);
+  const registry = new InstrumentRegistry(instruments.listed());
+  const store = new CandleStore(db.db);
+  const clock = { now: ist('10:00:00') };
+  const keyOf = (id: string) => instruments.keyOf(id);
+  const live = new LiveCandles({ store, instrumentOf: (t) => registry.byTokenOf(t), keyOf, now: () => clock.now, graceMs: 2000, formingEveryMs: 0 });
+  const provider = new MorningHistory();
+  const backfill = new Backfill({ store, provider, keyOf: (id) => keyOf(id)!, now: () => clock.now });
+  const queries = new CandleQueries({ registry, keyOf, store, live, backfill, provider, now: () => clock.now });
+  return {
+    live, queries, provider, clock, store, key: keyOf(INFY.id)!,
+    close() {
+      backfill.close();
+      live.stop();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+test('history, then live ticks, then the stream: one series with no gap and no double count over a bar boundary', async () => {
+  const t = setup();
+  try {
+    const updates: SeriesUpdate[] = [];
+    t.live.follow(INFY, '5minute', (u) => updates.push(u));
+    // Live ticks from 10:00:05: price 2000 + seconds since 10:00, day volume growing by 7 a tick.
+    let dayVolume = 50_000;
+    const tickAt = (time: number) => {
+      t.clock.now = time;
+      dayVolume += 7;
+      t.live.tick(INFY.token, 2000 + (time - ist('10:00:00')) / 1000, dayVolume, 0, time);
+      t.live.run();
+    };
+    t.live.tick(INFY.token, 1999, dayVolume, 0, ist('10:00:01')); // the first tick only sets the day volume base
+    for (let time = ist('10:00:05'); time <= ist('10:07:30'); time += 5000) tickAt(time);
+
+    // The query at 10:07:30: history to 10:00 from the provider, 10:00–10:05 closed from live minutes, 10:05 forming.
+    const answer = await t.queries.candles({ instrument: 'NSE:INFY', interval: '5minute', from: ist('09:15:00') });
+    assert.deepEqual(answer.candles.map((c) => c.time.slice(11, 16)), ['03:45', '03:50', '03:55', '04:00', '04:05', '04:10', '04:15', '04:20', '04:25', '04:30'], 'every closed bar, 09:15 to 10:00 IST');
+    const tenOClock = answer.candles.at(-1)!;
+    // The 10:00:01 tick gives its price but only sets the volume base; then 59 ticks of 7.
+    assert.deepEqual(tenOClock, { time: '2026-11-25T04:30:00Z', open: 1999, high: 2295, low: 1999, close: 2295, volume: 59 * 7 } satisfies Candle);
+    assert.equal(answer.forming!.time, '2026-11-25T04:35:00Z');
+    assert.equal(answer.forming!.open, 2300);
+    assert.equal(answer.forming!.close, 2450);
+    assert.equal(answer.forming!.volume, 31 * 7, '10:05:00 to 10:07:30: every tick once, the forming minute included');
+    assert.equal(t.provider.requests, 1);
+
+    // On to 10:10:02 (the bar's end and the grace): the stream closes the 10:05 bar.
+    for (let time = ist('10:07:35'); time <= ist('10:10:00'); time += 5000) tickAt(time);
+    t.clock.now = ist('10:10:02');
+    t.live.run();
+    const closed = updates.filter((u) => u.closed);
+    assert.deepEqual(closed.map((u) => new Date(u.bar.start).toISOString().slice(11, 16)), ['04:30', '04:35'], 'each bar closed once');
+    const seam = closed[1]!.bar;
+    assert.equal(seam.open, answer.forming!.open, 'the closed bar is the forming bar carried on');
+    assert.equal(seam.high, 2595);
+    assert.equal(seam.volume, 60 * 7, 'every tick of 10:05:00–10:09:55 once');
+    const later = await t.queries.candles({ instrument: 'NSE:INFY', interval: '5minute', from: ist('10:00:00') });
+    assert.deepEqual(later.candles[1], { time: '2026-11-25T04:35:00Z', open: seam.open, high: seam.high, low: seam.low, close: seam.close, volume: seam.volume });
+    assert.equal(later.forming!.time, '2026-11-25T04:40:00Z', 'the 10:10 tick opened the next bar');
+    // The forming updates moved in step: never a bar older than the last closed one.
+    const formingStarts = updates.filter((u) => !u.closed).map((u) => u.bar.start);
+    assert.deepEqual([...new Set(formingStarts)], [ist('10:00:00'), ist('10:05:00'), ist('10:10:00')]);
+  } finally {
+    t.close();
+  }
+});
+
+test('a quiet bar closes on time; a minute still open at a bar end counts in its bar, once', async () => {
+  const t = setup();
+  try {
+    const updates: SeriesUpdate[] = [];
+    t.live.follow(INFY, 'minute', (u) => updates.push(u));
+    t.live.tick(INFY.token, 1500, 100, 0, ist('10:00:10'));
+    t.live.tick(INFY.token, 1501, 130, 0, ist('10:00:50'));
+    t.clock.now = ist('10:01:01');
+    t.live.run();
+    // 10:00 has ended but waits for late ticks: a query now still counts it, in its own bar.
+    const answer = await t.queries.candles({ instrument: 'NSE:INFY', interval: 'minute', from: ist('09:59:00') });
+    assert.deepEqual(answer.candles.map((c) => [c.time, c.close, c.volume]), [['2026-11-25T04:29:00Z', 1044, 10], ['2026-11-25T04:30:00Z', 1501, 30]]);
+    assert.equal(answer.forming, null, 'nothing traded yet in 10:01');
+    t.live.tick(INFY.token, 1502, 131, 0, ist('10:00:59')); // late, inside the grace
+    t.clock.now = ist('10:01:02');
+    t.live.run();
+    assert.deepEqual(updates.filter((u) => u.closed).map((u) => [u.bar.close, u.bar.volume]), [[1502, 31]], 'closed with the late tick');
+    t.clock.now = ist('10:05:00');
+    t.live.run();
+    assert.equal(updates.filter((u) => u.closed).length, 1, 'quiet minutes make no bars');
+  } finally {
+    t.close();
+  }
+});
+
+test('closed minutes are written in batches and survive a stop', () => {
+  const t = setup();
+  try {
+    for (let minute = 0; minute < 10; minute++) t.live.tick(INFY.token, 100 + minute, minute, 0, ist('11:00:00') + minute * MIN);
+    t.clock.now = ist('11:10:30');
+    t.live.stop();
+    assert.equal(t.store.read(t.key, 0, ist('12:00:00') / MIN).length, 10);
+    assert.equal(t.live.written, 10);
+    // The feed saw 11:01–11:09 whole (11:00 began before the first tick): only 11:00 is left to fetch.
+    assert.deepEqual(t.store.gaps(t.key, ist('11:00:00') / MIN, ist('11:10:00') / MIN), [[ist('11:00:00') / MIN, ist('11:01:00') / MIN]]);
+  } finally {
+    t.close();
+  }
+});
