@@ -8,13 +8,12 @@ import type { CandlesResult } from '../../shared/contract/api';
 import { CLOSE, HIGH, LOW, type MinuteBlock, OI, OPEN, STRIDE, VOLUME } from './minute-block';
 
 const MINUTES_PER_DAY = 1440;
-/** `HH:MM:00Z"` for every minute of a day, as bytes. */
+/** `HH:MM:00Z","open":` for every minute of a day, as bytes: the end of a time and the next key. */
 const CLOCK = Array.from({ length: MINUTES_PER_DAY }, (_, m) =>
-  Buffer.from(`${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}:00Z"`, 'latin1'),
+  Buffer.from(`${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}:00Z","open":`, 'latin1'),
 );
 const KEYS = {
   time: Buffer.from('{"time":"', 'latin1'),
-  open: Buffer.from(',"open":', 'latin1'),
   high: Buffer.from(',"high":', 'latin1'),
   low: Buffer.from(',"low":', 'latin1'),
   close: Buffer.from(',"close":', 'latin1'),
@@ -92,8 +91,18 @@ class Writer {
 
   private digits(n: number): void {
     const buf = this.buf;
-    if (n < 10) {
-      buf[this.at++] = 48 + n;
+    if (n < 2147483648) {
+      // Small integers (every price, most volumes): int32 arithmetic.
+      let value = n | 0;
+      let length = 1;
+      for (let m = value; m >= 10; m = (m / 10) | 0) length++;
+      let at = this.at + length;
+      this.at = at;
+      do {
+        const next = (value / 10) | 0;
+        buf[--at] = 48 + value - next * 10;
+        value = next;
+      } while (value > 0);
       return;
     }
     let length = 0;
@@ -108,7 +117,6 @@ class Writer {
   }
 }
 
-/** Whole numbers and prices to the paisa take the first; four decimals (currency futures) the second. */
 const SCALES = [100, 10_000];
 
 /** The candles answer as JSON bytes; `bars` are in the packed layout (first number: epoch minute of the start). */
@@ -121,21 +129,20 @@ export function candlesJson(result: Omit<CandlesResult, 'candles'>, bars: Minute
   out.text(',"candles":[');
   const data = bars.data;
   let day = Number.NaN;
-  let datePrefix = '';
+  let datePrefix = Buffer.alloc(0);
   for (let i = 0; i < bars.length; i++) {
     const at = i * STRIDE;
     const minute = data[at]!;
     const thisDay = Math.floor(minute / MINUTES_PER_DAY);
     if (thisDay !== day) {
       day = thisDay;
-      datePrefix = new Date(day * 86_400_000).toISOString().slice(0, 11);
+      datePrefix = Buffer.from(new Date(day * 86_400_000).toISOString().slice(0, 11), 'latin1');
     }
     out.reserve(MAX_CANDLE_BYTES);
     if (i > 0) out.buf[out.at++] = 44; // ,
     out.bytes(KEYS.time);
-    out.ascii(datePrefix);
+    out.bytes(datePrefix);
     out.bytes(CLOCK[minute - day * MINUTES_PER_DAY]!);
-    out.bytes(KEYS.open);
     out.number(data[at + OPEN]!);
     out.bytes(KEYS.high);
     out.number(data[at + HIGH]!);
