@@ -27,6 +27,8 @@ const chunkOf = (minute: number) => Math.floor(minute / CHUNK_MINUTES);
 
 export class CandleStore {
   private readonly statements;
+  /** Which instruments have live minutes in which day chunk: what `pack` has to do, without a scan. */
+  private readonly unpacked = new Map<number, Set<number>>();
 
   constructor(private readonly db: Database.Database) {
     this.statements = {
@@ -44,13 +46,20 @@ export class CandleStore {
         `INSERT INTO candle_chunks (instrument, chunk, minutes) VALUES (?, ?, ?) ON CONFLICT (instrument, chunk) DO UPDATE SET minutes = excluded.minutes`,
       ),
       deleteChunk: db.prepare(`DELETE FROM candle_chunks WHERE instrument = ? AND chunk = ?`),
-      packable: db.prepare(`SELECT DISTINCT instrument, minute / ${CHUNK_MINUTES} AS chunk FROM live_minutes WHERE minute < ? LIMIT ?`).raw(true),
+      unpacked: db.prepare(`SELECT DISTINCT instrument, minute / ${CHUNK_MINUTES} AS chunk FROM live_minutes`).raw(true),
       coverage: db
         .prepare(`SELECT from_minute, to_minute FROM candle_coverage WHERE instrument = ? AND to_minute >= ? AND from_minute <= ? ORDER BY from_minute`)
         .raw(true),
       uncover: db.prepare(`DELETE FROM candle_coverage WHERE instrument = ? AND from_minute >= ? AND from_minute <= ?`),
       cover: db.prepare(`INSERT INTO candle_coverage (instrument, from_minute, to_minute) VALUES (?, ?, ?)`),
     };
+    for (const [key, chunk] of this.statements.unpacked.all() as Array<[number, number]>) this.markUnpacked(key, chunk);
+  }
+
+  private markUnpacked(key: number, chunk: number): void {
+    let keys = this.unpacked.get(chunk);
+    if (!keys) this.unpacked.set(chunk, (keys = new Set()));
+    keys.add(key);
   }
 
   /**
@@ -64,6 +73,15 @@ export class CandleStore {
       for (const { key, row } of rows) insert.run(key, ...row);
       for (const { key, range } of covered) this.cover(key, range[0], range[1]);
     })();
+    let lastKey = -1;
+    let lastChunk = -1;
+    for (const { key, row } of rows) {
+      const chunk = chunkOf(row[0]);
+      if (key === lastKey && chunk === lastChunk) continue;
+      lastKey = key;
+      lastChunk = chunk;
+      this.markUnpacked(key, chunk);
+    }
   }
 
   /**
@@ -126,11 +144,19 @@ export class CandleStore {
   }
 
   /**
-   * Packs live minutes of days before `beforeMinute` into their day chunks, at most `limit`
+   * Packs live minutes of days before `beforeMinute`'s into their day chunks, at most `limit`
    * instrument-days at a time (a step the caller can spread out). Returns how many were packed.
    */
   pack(beforeMinute: number, limit = 50): number {
-    const days = this.statements.packable.all(Math.floor(beforeMinute / CHUNK_MINUTES) * CHUNK_MINUTES, limit) as Array<[number, number]>;
+    const current = chunkOf(beforeMinute);
+    const days: Array<[number, number]> = [];
+    for (const [chunk, keys] of this.unpacked) {
+      if (chunk >= current) continue;
+      for (const key of keys) {
+        if (days.length >= limit) break;
+        days.push([key, chunk]);
+      }
+    }
     this.db.transaction(() => {
       for (const [key, chunk] of days) {
         const from = chunk * CHUNK_MINUTES;
@@ -140,6 +166,11 @@ export class CandleStore {
         this.statements.deleteLive.run(key, from, to);
       }
     })();
+    for (const [key, chunk] of days) {
+      const keys = this.unpacked.get(chunk)!;
+      keys.delete(key);
+      if (keys.size === 0) this.unpacked.delete(chunk);
+    }
     return days.length;
   }
 

@@ -29,7 +29,7 @@ export interface LiveCandlesOptions {
   periodMs?: number;
   /** Forming-bar updates per series, at most one per this many ms (default 500). */
   formingEveryMs?: number;
-  /** Rows written per transaction before yielding (default 500). */
+  /** Rows written per transaction before yielding (default 250). */
   chunkRows?: number;
   now?: () => number;
   /** A write failed (disk full…): the rows stay queued and are tried again. */
@@ -58,6 +58,9 @@ interface Series {
   cached: { start: number; version: number; bar: Bar | undefined } | undefined;
 }
 
+/** How often the timer writes the ranges the feed saw whole. */
+const COVERED_EVERY_MS = 5 * 60_000;
+
 const SESSION_OF_UNKNOWN: MarketSession = { timeZone: 'UTC', utcOffsetMinutes: 0, openMinute: 0, closeMinute: 0, weekdaysOnly: false };
 
 export class LiveCandles {
@@ -73,6 +76,7 @@ export class LiveCandles {
   private readonly versions = new Map<number, number>();
   private historyVersion = 0;
   private lastPack = 0;
+  private lastCovered = 0;
   private timer: NodeJS.Timeout | undefined;
   private writing = false;
   private readonly now: () => number;
@@ -105,12 +109,14 @@ export class LiveCandles {
     this.timer = undefined;
     this.aggregator.closeDue(this.now());
     this.flush();
+    this.writeCovered(Infinity);
   }
 
   /** Closes the minutes due and writes everything queued: the store is whole up to `settledUntil()`. */
   settle(): void {
     this.aggregator.closeDue(this.now() - this.graceMs);
     this.flush();
+    this.writeCovered(Infinity);
   }
 
   /** Up to when every minute the ticker carries is closed and written, after `settle()`. */
@@ -120,31 +126,38 @@ export class LiveCandles {
 
   /** Writes every queued minute now (before a read, so the store is whole). */
   flush(): void {
-    if (this.queue.length === 0 && this.covered.size === 0 && this.coveredDone.length === 0) return;
-    this.write(this.queue.length);
+    while (this.queue.length > 0) this.write(this.queue.length);
   }
 
-  /** Writes the first `count` queued rows, and the covered ranges once the queue is empty. */
+  /** Writes the first `count` queued rows in one transaction. */
   private write(count: number): void {
     const rows = this.queue.splice(0, count);
-    const last = this.queue.length === 0;
-    const covered = last ? this.takeCovered() : [];
     try {
-      this.options.store.insertLive(rows, covered);
+      this.options.store.insertLive(rows);
       this.written += rows.length;
     } catch (error) {
       this.queue = rows.concat(this.queue);
-      for (const { key, range } of covered) this.coveredDone.push({ key, range });
       throw error;
     }
   }
 
-  private takeCovered(): Array<{ key: number; range: MinuteRange }> {
-    const all = this.coveredDone;
-    for (const [key, range] of this.covered) all.push({ key, range });
-    this.coveredDone = [];
-    this.covered = new Map();
-    return all;
+  /**
+   * Writes up to `limit` of the ranges the feed saw whole. Only a backfill reads them, and each
+   * query settles first, so the timer writes them rarely (a crash loses at most a few minutes of
+   * them: those are fetched again, which costs a request and loses nothing).
+   */
+  private writeCovered(limit: number): void {
+    if (this.queue.length > 0) return; // their minutes first
+    for (const [key, range] of this.covered) this.coveredDone.push({ key, range });
+    this.covered.clear();
+    const ranges = this.coveredDone.splice(0, limit);
+    if (ranges.length === 0) return;
+    try {
+      this.options.store.insertLive([], ranges);
+    } catch (error) {
+      this.coveredDone = ranges.concat(this.coveredDone);
+      throw error;
+    }
   }
 
   /** The forming minute of an instrument, as a stored row would be. */
@@ -291,20 +304,25 @@ export class LiveCandles {
     this.versions.set(candle.token, (this.versions.get(candle.token) ?? 0) + 1);
   }
 
-  /** Writes queued minutes in chunks, yielding between them. */
+  /** Writes queued minutes in chunks, yielding between them; covered ranges every few minutes. */
   private writeSome(): void {
-    if (this.writing || (this.queue.length === 0 && this.covered.size === 0 && this.coveredDone.length === 0)) return;
+    if (this.writing) return;
+    const now = this.now();
+    const coveredDue = now - this.lastCovered >= COVERED_EVERY_MS && (this.covered.size > 0 || this.coveredDone.length > 0);
+    if (this.queue.length === 0 && !coveredDue) return;
+    if (coveredDue) this.lastCovered = now;
     this.writing = true;
-    const chunk = this.options.chunkRows ?? 500;
+    const chunk = this.options.chunkRows ?? 250;
     const next = () => {
       try {
-        this.write(chunk);
+        if (this.queue.length > 0) this.write(chunk);
+        else if (coveredDue) this.writeCovered(chunk);
       } catch (error) {
         this.writing = false;
         this.options.onWriteError?.(error);
         return;
       }
-      if (this.queue.length > 0) setImmediate(next);
+      if (this.queue.length > 0 || (coveredDue && this.coveredDone.length > 0)) setImmediate(next);
       else this.writing = false;
     };
     next();

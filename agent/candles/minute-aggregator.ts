@@ -104,7 +104,8 @@ export class MinuteAggregator {
     const traded = this.traded(series, dayVolume);
     series.lastTime = time;
     series.lastPrice = price;
-    const start = barStart(time, 'minute', this.options.sessionOf(token));
+    // Most ticks fall in the forming minute, which is in the session: no session arithmetic.
+    const start = candle.start >= 0 && time < candle.start + MINUTE_MS ? candle.start : barStart(time, 'minute', this.options.sessionOf(token));
     if (start === undefined) {
       this.counters.outsideSession++;
       return;

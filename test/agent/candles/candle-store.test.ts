@@ -75,13 +75,17 @@ test('live minutes are packed into day chunks once the day is over; reads are th
     candles.insertLive(minutes.flatMap((m) => [{ key, row: row(m, m) }, { key: tcs, row: row(m, -m) }]));
     const before = candles.read(key, 0, 5000).rows();
     assert.equal(candles.pack(2880 + 10, 1), 1, 'a step packs at most its limit');
-    assert.equal(candles.pack(2880 + 10), 1, 'then the other instrument');
-    assert.equal(candles.pack(2880 + 10), 0, "today's minutes stay live");
-    assert.deepEqual(candles.read(key, 0, 5000).rows(), before);
-    assert.deepEqual(candles.read(tcs, 1501, 2881).rows().map((r) => r[0]), [1501, 2879, 2880]);
-    const live = db.db.prepare('SELECT COUNT(*) FROM live_minutes').pluck().get();
-    assert.equal(live, 4, 'two live minutes left per instrument');
     db.close();
+    // What is left to pack is known again after a restart.
+    const reopened = open(dir);
+    assert.equal(reopened.candles.pack(2880 + 10), 1, 'then the other instrument');
+    assert.equal(reopened.candles.pack(2880 + 10), 0, "today's minutes stay live");
+    assert.equal(reopened.candles.pack(2880 + 1440), 2, 'until their day is over');
+    assert.deepEqual(reopened.candles.read(key, 0, 5000).rows(), before);
+    assert.deepEqual(reopened.candles.read(tcs, 1501, 2881).rows().map((r) => r[0]), [1501, 2879, 2880]);
+    const live = reopened.db.db.prepare('SELECT COUNT(*) FROM live_minutes').pluck().get();
+    assert.equal(live, 0, 'every live minute packed');
+    reopened.db.close();
   });
 });
 
