@@ -11,9 +11,11 @@ import { LiveCandles, type SeriesUpdate } from '../../../agent/candles/live-cand
 import { InstrumentRegistry } from '../../../agent/instruments/instrument-registry';
 import { InstrumentStore } from '../../../agent/instruments/instrument-store';
 import { AgentDb } from '../../../agent/store/agent-db';
+import { candlesTopic } from '../../../agent/stream/candles-topic';
 import type { Candle } from '../../../shared/candle';
 import type { Instrument } from '../../../shared/instrument';
 import { infy } from '../../helpers/instruments';
+import { barStart, NSE_EQUITY_SESSION } from '../../../shared/market-session';
 
 const MIN = 60_000;
 const ist = (time: string) => Date.parse(`2026-11-25T${time}+05:30`);
@@ -43,17 +45,16 @@ class MorningHistory implements HistoryProvider {
   }
 }
 
-function setup() {
+function setup(provider: HistoryProvider & { requests: number } = new MorningHistory(), start = ist('10:00:00')) {
   const dir = mkdtempSync(join(tmpdir(), 'algodeck-live-'));
   const db = new AgentDb(join(dir, 'agent.db'));
   const instruments = new InstrumentStore(db.db);
   instruments.sync([INFY]);
   const registry = new InstrumentRegistry(instruments.listed());
   const store = new CandleStore(db.db);
-  const clock = { now: ist('10:00:00') };
+  const clock = { now: start };
   const keyOf = (id: string) => instruments.keyOf(id);
   const live = new LiveCandles({ store, instrumentOf: (t) => registry.byTokenOf(t), keyOf, now: () => clock.now, graceMs: 2000, formingEveryMs: 0 });
-  const provider = new MorningHistory();
   const backfill = new Backfill({ store, provider, keyOf: (id) => keyOf(id)!, now: () => clock.now });
   const queries = new CandleQueries({ registry, keyOf, store, live, backfill, provider, now: () => clock.now });
   return {
@@ -151,6 +152,85 @@ test('closed minutes are written in batches and survive a stop', () => {
     assert.equal(t.live.written, 10);
     // The feed saw 11:01–11:09 whole (11:00 began before the first tick): only 11:00 is left to fetch.
     assert.deepEqual(t.store.gaps(t.key, ist('11:00:00') / MIN, ist('11:10:00') / MIN), [[ist('11:00:00') / MIN, ist('11:01:00') / MIN]]);
+  } finally {
+    t.close();
+  }
+});
+
+/** Every NSE minute of every weekday, but none on a holiday: as a broker's history is. */
+class WeekHistory implements HistoryProvider {
+  readonly name = 'the test broker';
+  readonly spanDays = KITE_SPAN_DAYS;
+  readonly replacesLive = true;
+  readonly requestsPerSecond = 1000;
+  requests = 0;
+  constructor(private readonly until: number, private readonly holiday: string) {}
+  horizon() {
+    return this.until;
+  }
+  hasHistory() {
+    return true;
+  }
+  async fetchMinutes(_i: Instrument, from: number, to: number): Promise<MinuteRow[]> {
+    this.requests++;
+    const rows: MinuteRow[] = [];
+    for (let t = from; t < to; t += MIN) {
+      const inSession = barStart(t, 'minute', NSE_EQUITY_SESSION) === t;
+      if (inSession && new Date(t).toISOString().slice(0, 10) !== this.holiday) rows.push([t / MIN, 100, 101, 99, 100, 1, null]);
+    }
+    return rows;
+  }
+}
+
+test('without a "from": the last 200 bars, reaching back past a weekend and a holiday', async () => {
+  const monday = Date.parse('2026-11-30T10:00:00+05:30');
+  const t = setup(new WeekHistory(monday, '2026-11-27'), monday); // Friday is a holiday
+  try {
+    const answer = await t.queries.candles({ instrument: 'NSE:INFY', interval: '5minute' });
+    assert.equal(answer.candles.length, 200);
+    const days = [...new Set(answer.candles.map((c) => c.time.slice(0, 10)))];
+    assert.deepEqual(days, ['2026-11-24', '2026-11-25', '2026-11-26', '2026-11-30'], 'Tue (part), Wed, Thu, Mon; no weekend, no holiday');
+    assert.equal(answer.candles.at(-1)!.time, '2026-11-30T04:25:00Z', 'the last closed bar: 09:55 IST');
+    assert.equal(answer.candles.filter((c) => c.time.startsWith('2026-11-30')).length, 9);
+    assert.equal(answer.candles.filter((c) => c.time.startsWith('2026-11-24')).length, 200 - 9 - 75 - 75);
+  } finally {
+    t.close();
+  }
+});
+
+test('the candles topic: updates due together go as one message; a client that does not read misses forming updates, never a closed bar', async () => {
+  const t = setup();
+  try {
+    const registry = new InstrumentRegistry([INFY]);
+    let buffered = 0;
+    const sent: Array<{ type: string; updates?: Array<{ interval: string; closed: boolean; candle: { time: string } }> }> = [];
+    const peer = { format: 'json' as const, reply: (m: { type: string }) => void sent.push(m as never), send: () => {}, bufferedAmount: () => buffered };
+    const session = candlesTopic({ live: t.live, registry, isTicking: () => true, maxBufferedBytes: 1000 }).open(peer, undefined);
+    t.live.tick(INFY.token, 100, 0, 0, ist('10:00:01'));
+    const reply = await session.subscribe({ series: [{ instrument: 'NSE:INFY', interval: 'minute' }, { instrument: 'NSE:INFY', interval: '5minute' }] });
+    assert.deepEqual(reply, { series: [{ instrument: 'NSE:INFY', interval: 'minute' }, { instrument: 'NSE:INFY', interval: '5minute' }], inactive: [] });
+    await Promise.resolve();
+    assert.equal(sent.length, 1, 'both snapshots in one message');
+    assert.deepEqual(sent[0]!.updates!.map((u) => [u.interval, u.closed]), [['minute', false], ['5minute', false]]);
+
+    buffered = 5000; // the client stopped reading
+    t.live.tick(INFY.token, 101, 0, 0, ist('10:00:30'));
+    t.clock.now = ist('10:00:30');
+    t.live.run();
+    await Promise.resolve();
+    assert.equal(sent.length, 1, 'no forming updates while it lags');
+    t.clock.now = ist('10:01:02');
+    t.live.run();
+    await Promise.resolve();
+    assert.deepEqual(sent.slice(1).flatMap((m) => m.updates!.map((u) => [u.interval, u.closed, u.candle.time])), [['minute', true, '2026-11-25T04:30:00Z']], 'the closed bar still goes');
+
+    session.close();
+    buffered = 0;
+    t.live.tick(INFY.token, 102, 0, 0, ist('10:01:10'));
+    t.clock.now = ist('10:05:10');
+    t.live.run();
+    await Promise.resolve();
+    assert.equal(sent.length, 2, 'nothing after close');
   } finally {
     t.close();
   }
