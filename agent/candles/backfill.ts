@@ -56,7 +56,7 @@ export class Backfill {
 
   constructor(private readonly options: BackfillOptions) {
     this.now = options.now ?? Date.now;
-    this.pacer = new RequestPacer(options.provider.requestsPerSecond, this.now);
+    this.pacer = new RequestPacer(options.provider.requestsPerSecond);
   }
 
   /** Makes [from, to) (epoch ms) of an instrument present in the store, as far as the provider has it. */
@@ -106,7 +106,8 @@ export class Backfill {
         const rows = await this.fetch(instrument, chunk);
         const clean = cleanRows(rows, chunk, instrument.session);
         if (clean.length < rows.length) this.options.onDropped?.(instrument.id, rows.length - clean.length);
-        store.insertHistory(key, chunk, clean, { replaceLive: provider.replacesLive });
+        const covered = this.coverable(chunk, clean, now);
+        if (covered[1] > covered[0]) store.insertHistory(key, covered, clean, { replaceLive: provider.replacesLive });
         done++;
         progress(done, done === chunks.length ? 'done' : 'running');
       }
@@ -116,6 +117,16 @@ export class Backfill {
       progress(done, 'failed', message);
       return { requests: sent, error: message };
     }
+  }
+
+  /**
+   * What a request's answer covers. A broker's history of the last hour may lag behind the
+   * market: a minute it does not have yet is not marked fetched (nor are the live minutes there
+   * replaced by nothing), so a later query asks again.
+   */
+  private coverable([from, to]: MinuteRange, rows: readonly MinuteRow[], now: number): MinuteRange {
+    if (!this.options.provider.replacesLive || to * MINUTE_MS < now - RECENT_MS) return [from, to];
+    return [from, rows.length > 0 ? rows.at(-1)![0] + 1 : from];
   }
 
   /** One request, abandoned after the timeout (a timer of its own: it must keep the process waiting). */
@@ -135,6 +146,9 @@ export class Backfill {
     }
   }
 }
+
+/** How far back a broker's history may lag behind the market. */
+const RECENT_MS = 60 * 60_000;
 
 /** Ranges cut into pieces of at most `maxMinutes`. */
 export function split(ranges: readonly MinuteRange[], maxMinutes: number): MinuteRange[] {

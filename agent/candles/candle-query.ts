@@ -78,17 +78,19 @@ export class CandleQueries {
     const wanted = DEFAULT_CANDLES + (live ? 1 : 0);
     let from = query.from ?? barsBack(to, interval, session, wanted);
     if (query.to !== undefined && query.from === undefined && query.to <= from) from = barsBack(query.to, interval, session, wanted);
-    if ((query.to ?? to) - from > this.maxRangeDays * DAY_MS) {
+    if (to - from > this.maxRangeDays * DAY_MS) {
       throw new ApiError('range_too_long', `The range is longer than ${this.maxRangeDays} days; ask for it in parts.`, {
         field: 'from',
         details: { maxDays: this.maxRangeDays },
       });
     }
-    // A bar that starts before `from` is taken whole, or its first minutes would be missing.
+    // Bars are whole: one that starts before `from`, or ends after `to`, is taken with all its minutes.
     const start = barStart(from, interval, session) ?? from;
+    const lastBar = barStart(to - 1, interval, session);
+    const end = Math.min(lastBar === undefined ? to : barEnd(lastBar, interval, session), now);
     // Live minutes that are due are written first: what the feed saw whole is never fetched.
     this.options.live.settle();
-    let fetched = await this.options.backfill.ensure(instrument, start, to);
+    let fetched = await this.options.backfill.ensure(instrument, start, end);
     let bars = this.closedBars(key, instrument, interval, start, to, now);
     // Holidays hold no bars: without a `from`, reach further back for the ones they took.
     for (let round = 0; query.from === undefined && round < 3 && bars.length < DEFAULT_CANDLES && !fetched.error; round++) {
@@ -118,23 +120,22 @@ export class CandleQueries {
     };
   }
 
-  /** Bars starting in [from, to) that have ended by `now`, from the store. */
+  /**
+   * Bars starting in [from, to) that are final, from the store: ended, and past the grace in
+   * which their last minute may still take late ticks (until then a bar is the forming one, as
+   * on the stream).
+   */
   private closedBars(key: number, instrument: Instrument, interval: CandleInterval, from: number, to: number, now: number): MinuteBlock {
     const session = instrument.session;
+    const settled = this.options.live.settledUntil(now);
     const last = barStart(to - 1, interval, session);
-    const end = Math.min(last === undefined ? to : barEnd(last, interval, session), now);
+    const end = Math.min(last === undefined ? to : barEnd(last, interval, session), settled);
     this.options.live.flush();
-    let rows = this.options.store.read(key, Math.floor(from / MINUTE_MS), Math.ceil(end / MINUTE_MS));
-    // A bar that has ended may still wait for its last minute to close (late ticks get a grace
-    // period): that minute is the aggregator's, and belongs in the bar now.
-    const minute = this.options.live.formingMinute(instrument.token);
-    if (minute && minute[0] * MINUTE_MS >= from && minute[0] * MINUTE_MS < end && !(rows.length > 0 && rows.minute(rows.length - 1) >= minute[0])) {
-      rows = MinuteBlock.concat([rows, MinuteBlock.fromRows([minute])]);
-    }
+    const rows = this.options.store.read(key, Math.floor(from / MINUTE_MS), Math.ceil(end / MINUTE_MS));
     const bars = resample(rows, interval, session, { inSession: true });
-    // Ascending: keep from the first bar at `from` to the last that has ended and starts before `to`.
+    // Ascending: keep from the first bar at `from` to the last that is final and starts before `to`.
     let stop = bars.length;
-    while (stop > 0 && (bars.minute(stop - 1) * MINUTE_MS >= to || barEnd(bars.minute(stop - 1) * MINUTE_MS, interval, session) > now)) stop--;
+    while (stop > 0 && (bars.minute(stop - 1) * MINUTE_MS >= to || barEnd(bars.minute(stop - 1) * MINUTE_MS, interval, session) > settled)) stop--;
     const first = bars.lowerBound(from / MINUTE_MS);
     return new MinuteBlock(bars.data.subarray(first * STRIDE, Math.max(first, stop) * STRIDE));
   }

@@ -60,7 +60,8 @@ class Writer {
   number(x: number): void {
     // Prices on a tick grid of 0.01 or 0.0001 and whole volumes: digits by hand. Anything else
     // (or anything large) goes through String, which is what JSON.stringify uses.
-    if (x >= 0 && x < 1e15) {
+    // Below 1e11 the doubles are far closer together than 0.0001, so k / scale is the shortest form.
+    if (x >= 0 && x < 1e11) {
       for (const scale of SCALES) {
         const k = Math.round(x * scale);
         if (k / scale === x && k < 9e15) {

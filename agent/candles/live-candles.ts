@@ -58,6 +58,8 @@ interface Series {
   cached: { start: number; version: number; bar: Bar | undefined } | undefined;
 }
 
+/** Closed minutes kept while the store refuses writes: about 100 MB, two hours of 9,000 instruments. */
+const MAX_QUEUED = 1_000_000;
 /** How often the timer writes the ranges the feed saw whole. */
 const COVERED_EVERY_MS = 5 * 60_000;
 
@@ -83,6 +85,8 @@ export class LiveCandles {
   readonly graceMs: number;
   /** Minutes written to the store since the start. */
   written = 0;
+  /** Closed minutes dropped because the store refused them for too long. */
+  lost = 0;
 
   constructor(private readonly options: LiveCandlesOptions) {
     this.now = options.now ?? Date.now;
@@ -137,6 +141,12 @@ export class LiveCandles {
       this.written += rows.length;
     } catch (error) {
       this.queue = rows.concat(this.queue);
+      // While the disk refuses, memory is the limit: past it the oldest minutes go (and are counted).
+      const excess = this.queue.length - MAX_QUEUED;
+      if (excess > 0) {
+        this.queue.splice(0, excess);
+        this.lost += excess;
+      }
       throw error;
     }
   }
@@ -167,19 +177,27 @@ export class LiveCandles {
   }
 
   /**
-   * The bar of `interval` forming at `now`: its closed minutes from the store and the forming
-   * minute on top; undefined when nothing traded in it yet.
+   * When the bar shown as forming starts: the bar holding `now`, except in the grace after a bar
+   * ends, when that bar (whose last minute may still take late ticks) is still the forming one.
+   * The stream and the query use the same rule, so they never disagree on which bar is forming.
    */
-  formingBar(instrument: Instrument, key: number, interval: CandleInterval, now = this.now()): Bar | undefined {
-    const start = barStart(now, interval, instrument.session);
-    if (start === undefined) return undefined;
-    return this.withFormingMinute(instrument, interval, start, this.closedPart(instrument, key, interval, start, now));
+  formingBarStart(interval: CandleInterval, session: MarketSession, now = this.now()): number | undefined {
+    const settled = this.settledUntil(now);
+    return barStart(settled, interval, session) ?? barStart(now, interval, session);
   }
 
-  /** The stored minutes of the bar starting at `start`, up to `now`, as one bar. */
-  private closedPart(instrument: Instrument, key: number, interval: CandleInterval, start: number, now: number): Bar | undefined {
+  /** The forming bar (see `formingBarStart`): its closed minutes from the store and the forming minute on top; undefined when nothing traded in it yet. */
+  formingBar(instrument: Instrument, key: number, interval: CandleInterval, now = this.now()): Bar | undefined {
+    const start = this.formingBarStart(interval, instrument.session, now);
+    if (start === undefined) return undefined;
+    return this.withFormingMinute(instrument, interval, start, this.closedPart(instrument, key, interval, start));
+  }
+
+  /** The stored minutes of the bar starting at `start`, as one bar. */
+  private closedPart(instrument: Instrument, key: number, interval: CandleInterval, start: number): Bar | undefined {
     this.flush();
-    const rows = this.options.store.read(key, start / MINUTE_MS, Math.ceil(now / MINUTE_MS));
+    const end = barEnd(start, interval, instrument.session);
+    const rows = this.options.store.read(key, start / MINUTE_MS, end / MINUTE_MS);
     return barStarting(resample(rows, interval, instrument.session), start);
   }
 
@@ -258,22 +276,18 @@ export class LiveCandles {
     // The bar reported last has ended and all its minutes are closed: report it closed.
     if (series.barStart >= 0 && barEnd(series.barStart, series.interval, series.session) <= closedUntil) {
       const start = series.barStart;
+      const bar = this.closedPart(series.instrument, series.key, series.interval, start);
+      // Only once it is read (a failed write leaves it for the next step): a closed bar is never skipped.
       series.barStart = -1;
       series.lastForming = '';
-      this.flush();
-      const end = barEnd(start, series.interval, series.session);
-      const rows = this.options.store.read(series.key, start / MINUTE_MS, end / MINUTE_MS);
-      const bar = barStarting(resample(rows, series.interval, series.session), start);
       if (bar) this.emit(series, { bar, closed: true });
     }
     if (now - series.lastFormingAt < (this.options.formingEveryMs ?? 500)) return;
-    // Until the last bar's minutes are all closed, the forming view is of that bar.
-    const at = barStart(closedUntil, series.interval, series.session) !== barStart(now, series.interval, series.session) ? closedUntil : now;
-    const start = barStart(at, series.interval, series.session);
+    const start = this.formingBarStart(series.interval, series.session, now);
     if (start === undefined) return;
     const version = (this.versions.get(series.instrument.token) ?? 0) + this.historyVersion * 1e9;
     if (series.cached?.start !== start || series.cached.version !== version) {
-      series.cached = { start, version, bar: this.closedPart(series.instrument, series.key, series.interval, start, at) };
+      series.cached = { start, version, bar: this.closedPart(series.instrument, series.key, series.interval, start) };
     }
     const bar = this.withFormingMinute(series.instrument, series.interval, start, series.cached.bar);
     if (!bar) return;

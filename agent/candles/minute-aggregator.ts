@@ -13,9 +13,12 @@
  *   holds the trades of the whole day so far. LTP packets carry no volume: their candles have 0.
  *
  * A minute is `complete` when the instrument's ticks ran without a break (no silence longer than
- * `maxGapMs`) from before it began to its end: then it holds every trade the feed reported, and
- * the store may treat it as final. The first minute after a start or a long silence is not: the
- * trades before its first tick were not seen.
+ * `maxGapMs`) from before it began until a tick after it ended: then it holds every trade the
+ * feed reported, and the store may treat it as final. The first minute after a start or a long
+ * silence is not (the trades before its first tick were not seen), nor is a minute closed by the
+ * clock rather than by a later tick (the feed may have stopped inside it). After a long silence
+ * the day volume is taken as a new base, like the first tick's: what traded during the silence
+ * belongs to no minute the feed saw.
  */
 import { barStart, type MarketSession } from '../../shared/market-session';
 
@@ -101,6 +104,9 @@ export class MinuteAggregator {
       this.counters.outOfOrder++;
       return;
     }
+    // After a long silence (an outage, the night) the day volume is a new base.
+    const broke = series.lastTime >= 0 && time - series.lastTime > this.maxGapMs;
+    if (broke) series.lastDayVolume = -1;
     const traded = this.traded(series, dayVolume);
     series.lastTime = time;
     series.lastPrice = price;
@@ -113,7 +119,7 @@ export class MinuteAggregator {
     if (series.lastInSession < 0 || time - series.lastInSession > this.maxGapMs) series.completeFrom = start + MINUTE_MS;
     series.lastInSession = time;
     if (start !== candle.start) {
-      if (candle.start >= 0) this.close(series);
+      if (candle.start >= 0) this.close(series, true);
       const next = series.candle;
       next.start = start;
       next.open = next.high = next.low = price;
@@ -133,7 +139,7 @@ export class MinuteAggregator {
   /** Closes every forming minute that has ended by `now` (epoch ms): quiet instruments close on time too. */
   closeDue(now: number): void {
     for (const series of this.series.values()) {
-      if (series.candle.start >= 0 && series.candle.start + MINUTE_MS <= now) this.close(series);
+      if (series.candle.start >= 0 && series.candle.start + MINUTE_MS <= now) this.close(series, false);
     }
   }
 
@@ -146,7 +152,7 @@ export class MinuteAggregator {
   /** Forgets an instrument (the ticker stopped carrying it), closing its forming minute. */
   forget(token: number): void {
     const series = this.series.get(token);
-    if (series && series.candle.start >= 0) this.close(series);
+    if (series && series.candle.start >= 0) this.close(series, false);
     this.series.delete(token);
   }
 
@@ -161,9 +167,10 @@ export class MinuteAggregator {
     return dayVolume - previous;
   }
 
-  private close(series: Series): void {
+  /** Closes the forming minute; `confirmed` when a later tick (within the gap) closed it. */
+  private close(series: Series, confirmed: boolean): void {
     const done = series.candle;
-    done.complete = done.start >= series.completeFrom;
+    done.complete = confirmed && done.start >= series.completeFrom;
     done.completeSince = series.completeFrom;
     series.closedUntil = done.start + MINUTE_MS;
     series.candle = emptyCandle(done.token);

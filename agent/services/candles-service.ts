@@ -8,6 +8,7 @@ import type { Api } from '../../shared/contract/api';
 import type { Topics } from '../../shared/contract/stream';
 import { readPacketExchangeTime, readPacketOi, readPacketPrice, readPacketVolume } from '../../shared/kite-packet';
 import type { ApiCore } from '../api/api-core';
+import { rateLimited } from '../log/rate-limited-log';
 import { Backfill } from '../candles/backfill';
 import { CandleQueries } from '../candles/candle-query';
 import { CandleStore } from '../candles/candle-store';
@@ -47,6 +48,7 @@ export interface CandlesEngine {
 
 export function candlesService(options: CandlesServiceOptions): Service<CandlesEngine> {
   const { instruments, hub, log } = options;
+  const writeErrors = rateLimited(log, { everyMs: 30_000 });
   let live: LiveCandles | undefined;
   let backfill: Backfill | undefined;
   let unobserve: (() => void) | undefined;
@@ -60,7 +62,8 @@ export function candlesService(options: CandlesServiceOptions): Service<CandlesE
         instrumentOf: (token) => instruments.registry.byTokenOf(token),
         keyOf,
         ...(options.graceMs === undefined ? {} : { graceMs: options.graceMs }),
-        onWriteError: (error) => log.error({ err: error }, 'candles could not be written; they stay queued'),
+        // A refusing disk fails every step: said once per half a minute, with how often it repeated.
+        onWriteError: (error) => writeErrors('error', 'write', { err: error, lost: live?.lost ?? 0 }, 'candles could not be written; they stay queued'),
       });
       live = started;
       const progress = backfillTopic();
@@ -110,6 +113,7 @@ export function candlesService(options: CandlesServiceOptions): Service<CandlesE
       return { store, live: started, backfill: filler, queries };
     },
     stop() {
+      writeErrors.flush();
       unobserve?.();
       backfill?.close();
       live?.stop();

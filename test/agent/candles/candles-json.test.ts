@@ -29,6 +29,8 @@ test('candles as JSON bytes are exactly what JSON.stringify writes', () => {
   // Values with no short decimal form, and the edges of the fast path.
   rows.push([29_100_000, 0.1 + 0.2, 1 / 3, 1e-7, 123456789012345.6, 2 ** 53 + 2, null]);
   rows.push([29_100_001, 0, 0.01, 0.0001, 999999999999999, 1e21, 0]);
+  // Large values whose neighbours are less than 0.0001 apart no longer.
+  rows.push([29_100_002, 89000000006896.4, 600000000009.221, 99999999999.99, 100000000000.01, 123456789012.3456, 1e11]);
   const bars = MinuteBlock.fromRows(rows);
   const head = {
     instrument: 'NSE:M&M', interval: 'minute' as const, timeZone: 'Asia/Kolkata',

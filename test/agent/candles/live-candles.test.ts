@@ -117,7 +117,7 @@ test('history, then live ticks, then the stream: one series with no gap and no d
   }
 });
 
-test('a quiet bar closes on time; a minute still open at a bar end counts in its bar, once', async () => {
+test('a quiet bar closes on time; a bar in its grace is still the forming one, and the query and the stream agree once it closes', async () => {
   const t = setup();
   try {
     const updates: SeriesUpdate[] = [];
@@ -126,14 +126,16 @@ test('a quiet bar closes on time; a minute still open at a bar end counts in its
     t.live.tick(INFY.token, 1501, 130, 0, ist('10:00:50'));
     t.clock.now = ist('10:01:01');
     t.live.run();
-    // 10:00 has ended but waits for late ticks: a query now still counts it, in its own bar.
+    // 10:00 has ended but waits for late ticks: until then it is the forming bar, as on the stream.
     const answer = await t.queries.candles({ instrument: 'NSE:INFY', interval: 'minute', from: ist('09:59:00') });
-    assert.deepEqual(answer.candles.map((c) => [c.time, c.close, c.volume]), [['2026-11-25T04:29:00Z', 1044, 10], ['2026-11-25T04:30:00Z', 1501, 30]]);
-    assert.equal(answer.forming, null, 'nothing traded yet in 10:01');
+    assert.deepEqual(answer.candles.map((c) => [c.time, c.close, c.volume]), [['2026-11-25T04:29:00Z', 1044, 10]]);
+    assert.deepEqual([answer.forming!.time, answer.forming!.close, answer.forming!.volume], ['2026-11-25T04:30:00Z', 1501, 30]);
     t.live.tick(INFY.token, 1502, 131, 0, ist('10:00:59')); // late, inside the grace
     t.clock.now = ist('10:01:02');
     t.live.run();
     assert.deepEqual(updates.filter((u) => u.closed).map((u) => [u.bar.close, u.bar.volume]), [[1502, 31]], 'closed with the late tick');
+    const after = await t.queries.candles({ instrument: 'NSE:INFY', interval: 'minute', from: ist('10:00:00') });
+    assert.deepEqual(after.candles.map((c) => [c.time, c.close, c.volume]), [['2026-11-25T04:30:00Z', 1502, 31]], 'the query agrees with the stream');
     t.clock.now = ist('10:05:00');
     t.live.run();
     assert.equal(updates.filter((u) => u.closed).length, 1, 'quiet minutes make no bars');
@@ -150,8 +152,11 @@ test('closed minutes are written in batches and survive a stop', () => {
     t.live.stop();
     assert.equal(t.store.read(t.key, 0, ist('12:00:00') / MIN).length, 10);
     assert.equal(t.live.written, 10);
-    // The feed saw 11:01–11:09 whole (11:00 began before the first tick): only 11:00 is left to fetch.
-    assert.deepEqual(t.store.gaps(t.key, ist('11:00:00') / MIN, ist('11:10:00') / MIN), [[ist('11:00:00') / MIN, ist('11:01:00') / MIN]]);
+    // The feed saw 11:01–11:08 whole: 11:00 began before the first tick, and no tick came after 11:09.
+    assert.deepEqual(t.store.gaps(t.key, ist('11:00:00') / MIN, ist('11:10:00') / MIN), [
+      [ist('11:00:00') / MIN, ist('11:01:00') / MIN],
+      [ist('11:09:00') / MIN, ist('11:10:00') / MIN],
+    ]);
   } finally {
     t.close();
   }
@@ -184,7 +189,7 @@ class WeekHistory implements HistoryProvider {
 
 test('without a "from": the last 200 bars, reaching back past a weekend and a holiday', async () => {
   const monday = Date.parse('2026-11-30T10:00:00+05:30');
-  const t = setup(new WeekHistory(monday, '2026-11-27'), monday); // Friday is a holiday
+  const t = setup(new WeekHistory(monday, '2026-11-27'), monday + 5000); // Friday is a holiday; the 09:55 bar is final
   try {
     const answer = await t.queries.candles({ instrument: 'NSE:INFY', interval: '5minute' });
     assert.equal(answer.candles.length, 200);
@@ -207,6 +212,7 @@ test('the candles topic: updates due together go as one message; a client that d
     const peer = { format: 'json' as const, reply: (m: { type: string }) => void sent.push(m as never), send: () => {}, bufferedAmount: () => buffered };
     const session = candlesTopic({ live: t.live, registry, isTicking: () => true, maxBufferedBytes: 1000 }).open(peer, undefined);
     t.live.tick(INFY.token, 100, 0, 0, ist('10:00:01'));
+    t.clock.now = ist('10:00:05');
     const reply = await session.subscribe({ series: [{ instrument: 'NSE:INFY', interval: 'minute' }, { instrument: 'NSE:INFY', interval: '5minute' }] });
     assert.deepEqual(reply, { series: [{ instrument: 'NSE:INFY', interval: 'minute' }, { instrument: 'NSE:INFY', interval: '5minute' }], inactive: [] });
     await Promise.resolve();
@@ -231,6 +237,20 @@ test('the candles topic: updates due together go as one message; a client that d
     t.live.run();
     await Promise.resolve();
     assert.equal(sent.length, 2, 'nothing after close');
+  } finally {
+    t.close();
+  }
+});
+
+test('a range that ends inside a bar gets the bar whole, whatever was stored before', async () => {
+  const tuesday = Date.parse('2026-12-01T12:00:00+05:30');
+  const t = setup(new WeekHistory(tuesday, ''), tuesday);
+  try {
+    const at = (time: string) => Date.parse(`2026-11-30T${time}+05:30`);
+    const cut = await t.queries.candles({ instrument: 'NSE:INFY', interval: '5minute', from: at('09:15:00'), to: at('09:17:00') });
+    assert.deepEqual(cut.candles.map((c) => [c.time, c.volume]), [['2026-11-30T03:45:00Z', 5]], 'all five minutes of 09:15–09:20');
+    const day = await t.queries.candles({ instrument: 'NSE:INFY', interval: 'day', from: at('09:15:00'), to: at('12:00:00') });
+    assert.deepEqual(day.candles.map((c) => c.volume), [375], 'the whole session');
   } finally {
     t.close();
   }

@@ -10,7 +10,8 @@ const ist = (time: string) => Date.parse(`2026-11-25T${time}+05:30`);
 
 function aggregator() {
   const closed: MinuteCandle[] = [];
-  const agg = new MinuteAggregator({ sessionOf: () => NSE_EQUITY_SESSION, closed: (c) => closed.push(c) });
+  // Silences of up to two minutes count as quiet trading, not a broken feed.
+  const agg = new MinuteAggregator({ sessionOf: () => NSE_EQUITY_SESSION, closed: (c) => closed.push(c), maxGapMs: 120_000 });
   /** The closed candles as [IST minute, open, high, low, close, volume, oi]. */
   const rows = () =>
     closed.map((c) => [new Date(c.start + 330 * 60_000).toISOString().slice(11, 16), c.open, c.high, c.low, c.close, c.volume, c.oi]);
@@ -104,4 +105,22 @@ test('a minute is complete only when ticks ran without a long break from before 
     ['10:03', false],
     ['10:04', true],
   ]);
+});
+
+test('after a long silence the day volume is a new base: what traded unseen belongs to no minute', () => {
+  const { agg, rows } = aggregator(); // silences over two minutes break the feed
+  agg.add(INFY, 100, 1_000, 0, ist('10:00:10'));
+  agg.add(INFY, 101, 1_010, 0, ist('10:00:20'));
+  agg.add(INFY, 102, 101_010, 0, ist('10:05:00')); // five minutes of silence, 100,000 traded meanwhile
+  agg.add(INFY, 103, 101_015, 0, ist('10:05:30'));
+  agg.closeDue(ist('10:06:00'));
+  assert.deepEqual(rows().map((r) => [r[0], r[5]]), [['10:00', 10], ['10:05', 5]], 'not 100,005 in the 10:05 minute');
+});
+
+test('a minute closed by the clock is not complete: the feed may have stopped inside it', () => {
+  const closed: MinuteCandle[] = [];
+  const agg = new MinuteAggregator({ sessionOf: () => NSE_EQUITY_SESSION, closed: (c) => closed.push(c) });
+  for (let s = 0; s <= 125; s += 5) agg.add(INFY, 100 + s, s, 0, ist('09:58:00') + s * 1000); // to 10:00:05, then nothing
+  agg.closeDue(ist('10:01:00'));
+  assert.deepEqual(closed.map((c) => c.complete), [false, true, false], '09:58 began unseen, 09:59 was closed by a tick of 10:00, 10:00 by the clock');
 });
