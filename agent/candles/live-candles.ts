@@ -79,6 +79,8 @@ export class LiveCandles {
   private historyVersion = 0;
   private lastPack = 0;
   private lastCovered = 0;
+  /** The minute (epoch minute of `now - grace`) up to which the clock last closed minutes. */
+  private closedMinute = Number.NaN;
   private timer: NodeJS.Timeout | undefined;
   private writing = false;
   private readonly now: () => number;
@@ -252,7 +254,13 @@ export class LiveCandles {
   run(): void {
     const now = this.now();
     const closedUntil = now - this.graceMs;
-    this.aggregator.closeDue(closedUntil);
+    // Minutes end on the minute: the clock closes the quiet ones once a minute, not every step
+    // (a busy one is closed by its next tick).
+    const minute = Math.floor(closedUntil / MINUTE_MS);
+    if (minute !== this.closedMinute) {
+      this.closedMinute = minute;
+      this.aggregator.closeDue(closedUntil);
+    }
     for (const series of this.series.values()) {
       try {
         this.step(series, now, closedUntil);
