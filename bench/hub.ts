@@ -4,8 +4,8 @@
  * sends them (one per worker every 25 ms, each instrument ticking about twice a second with
  * jitter), routed to 20 binary consumers of 900 random instruments and one of every instrument,
  * whose sinks give each buffer back at once. Two hubs fed alike are timed side by side: one
- * without observers, one with an observer reading the price and volume of every tick (what a
- * candle aggregator does). They take turns a few market turns at a time, so load from elsewhere
+ * without observers, one with the candles service's observer (every tick into the 1-minute
+ * aggregator). They take turns a few market turns at a time, so load from elsewhere
  * falls on both, and the figures are CPU time per tick over each round: median, min and max.
  *
  * A market turn publishes one frame per worker and flushes, as the agent does per event-loop
@@ -17,7 +17,15 @@ import { KiteFrameBuilder } from '../agent/market/sim/frame-builder';
 import { PriceProcess, SeededRandom, createPacketFields } from '../agent/market/sim/price-process';
 import { buildUniverse } from '../agent/market/sim/universe';
 import { type Channel, type ConsumerSink, TickHub, type TickObserver } from '../agent/ticker/tick-hub';
-import { readPacketPrice, readPacketVolume } from '../shared/kite-packet';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { candleObserver } from '../agent/candles/candle-observer';
+import { CandleStore } from '../agent/candles/candle-store';
+import { LiveCandles } from '../agent/candles/live-candles';
+import { InstrumentRegistry } from '../agent/instruments/instrument-registry';
+import { InstrumentStore } from '../agent/instruments/instrument-store';
+import { AgentDb } from '../agent/store/agent-db';
 import { pick } from './pick';
 import { round } from './proc-stats';
 
@@ -107,22 +115,32 @@ class ReturningSink implements ConsumerSink {
   }
 }
 
-/** Reads what a candle aggregator reads of every tick; the sum keeps the reads from being optimised away. */
-class PriceVolumeReader implements TickObserver {
-  sum = 0;
-  tick(_token: number, view: DataView, offset: number, length: number): void {
-    this.sum += readPacketPrice(view, offset, length) + readPacketVolume(view, offset, length);
-  }
+/** The candles service's observer, with live candles over a store in a scratch file (minutes are closed by ticks, never written). */
+function candles(): { observer: TickObserver; close(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'algodeck-bench-hub-'));
+  const db = new AgentDb(join(dir, 'agent.db'));
+  const universe = buildUniverse({ generated: INSTRUMENTS }).map(({ basePrice: _b, annualVolatility: _v, dailyVolume: _d, ...i }) => i);
+  const instruments = new InstrumentStore(db.db);
+  instruments.sync(universe);
+  const registry = new InstrumentRegistry(instruments.listed());
+  const live = new LiveCandles({ store: new CandleStore(db.db), instrumentOf: (t) => registry.byTokenOf(t), keyOf: (id) => instruments.keyOf(id) });
+  return {
+    observer: candleObserver(live),
+    close() {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A hub with the ceiling's consumers, and the channel of each packet of the market, as the supervisor holds them. */
-function hubFor(market: Frame[][], observers: number) {
+function hubFor(market: Frame[][], observer?: TickObserver) {
   const hub = new TickHub({ nameOf: (token) => `TOKEN:${token}` });
   const tokens = [...new Set(market.flatMap((turn) => turn.flatMap((frame) => [...frame.tokens])))];
   const channelOf = new Map(tokens.map((token) => [token, hub.channel(token)]));
   hub.subscribe(hub.addConsumer(new ReturningSink()), 'all');
   for (let algo = 1; algo <= ALGOS; algo++) hub.subscribe(hub.addConsumer(new ReturningSink()), pick(tokens, ALGO_INSTRUMENTS, algo));
-  for (let i = 0; i < observers; i++) hub.observe(new PriceVolumeReader());
+  if (observer) hub.observe(observer);
   const channels = market.map((turn) => turn.map((frame) => Array.from(frame.tokens, (token) => channelOf.get(token)!)));
   return { hub, channels };
 }
@@ -166,9 +184,10 @@ export async function runHubBench(): Promise<Record<string, unknown>> {
   const market = buildMarket();
   const ticksPerTurn = market.reduce((n, turn) => n + ticksIn(turn), 0) / market.length;
   log(`${INSTRUMENTS} instruments, ${round(ticksPerTurn, 0)} ticks a turn (${round((ticksPerTurn * 1000) / FRAME_MS, 0)} ticks/s), ${ALGOS + 1} consumers`);
+  const candleService = candles();
   const variants = [
-    { name: 'withoutObserver', ...hubFor(market, 0), samples: [] as number[] },
-    { name: 'withObserver', ...hubFor(market, 1), samples: [] as number[] },
+    { name: 'withoutObserver', ...hubFor(market), samples: [] as number[] },
+    { name: 'withObserver', ...hubFor(market, candleService.observer), samples: [] as number[] },
   ];
   try {
     let turn = 0;
@@ -190,6 +209,7 @@ export async function runHubBench(): Promise<Record<string, unknown>> {
     }
   } finally {
     for (const variant of variants) variant.hub.close();
+    candleService.close();
   }
   const without = summary(variants[0]!.samples);
   const withObserver = summary(variants[1]!.samples);

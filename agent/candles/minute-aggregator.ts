@@ -36,7 +36,7 @@ export interface MinuteCandle {
   ticks: number;
   /** Every trade of the minute was seen (see the file comment). */
   complete: boolean;
-  /** When complete: where the unbroken run of ticks that holds it began (epoch ms of a minute start). */
+  /** When complete: where the unbroken run of ticks that holds it began (epoch ms of a minute start); else -1. */
   completeSince: number;
 }
 
@@ -49,20 +49,26 @@ export interface AggregatorCounters {
   volumeBackwards: number;
 }
 
-interface Series {
-  /** The forming minute; `start` is -1 before the first tick in the session. */
-  candle: MinuteCandle;
-  lastTime: number;
-  lastPrice: number;
-  /** The last day volume seen, -1 before the first tick. */
-  lastDayVolume: number;
-  /** Where the last closed minute ended: a tick before it is too late for its candle. */
-  closedUntil: number;
-  /** The time of the last tick inside the session, -1 before the first. */
-  lastInSession: number;
-  /** The first minute whose every trade is seen: the one after a start or a long silence. */
-  completeFrom: number;
-}
+/**
+ * Each instrument's state is one row of numbers in a Float64Array: a tick touches one or two
+ * cache lines, with no object to chase (on the hub's path, with thousands of instruments, memory
+ * rather than arithmetic sets the cost).
+ */
+const START = 0; // the forming minute's start, -1 before the first tick in the session
+const OPEN = 1;
+const HIGH = 2;
+const LOW = 3;
+const CLOSE = 4;
+const VOLUME = 5;
+const OI = 6;
+const TICKS = 7;
+const LAST_TIME = 8; // -1 before the first tick
+const LAST_PRICE = 9;
+const LAST_DAY_VOLUME = 10; // -1 before the first tick, and after a long silence
+const CLOSED_UNTIL = 11; // where the last closed minute ended: a tick before it is too late
+const LAST_IN_SESSION = 12; // the time of the last tick inside the session, -1 before the first
+const COMPLETE_FROM = 13; // the first minute whose every trade is seen
+const FIELDS = 14;
 
 export interface MinuteAggregatorOptions {
   /** The session an instrument trades in. */
@@ -77,7 +83,10 @@ const MINUTE_MS = 60_000;
 
 export class MinuteAggregator {
   readonly counters: AggregatorCounters = { accepted: 0, badPrice: 0, outOfOrder: 0, duplicate: 0, outsideSession: 0, volumeBackwards: 0 };
-  private readonly series = new Map<number, Series>();
+  /** Each instrument's row in `state`. */
+  private readonly rows = new Map<number, number>();
+  private readonly tokens: number[] = [];
+  private state = new Float64Array(FIELDS * 256);
   private readonly maxGapMs: number;
 
   constructor(private readonly options: MinuteAggregatorOptions) {
@@ -90,75 +99,101 @@ export class MinuteAggregator {
       this.counters.badPrice++;
       return;
     }
-    let series = this.series.get(token);
-    if (!series) {
-      series = { candle: emptyCandle(token), lastTime: -1, lastPrice: 0, lastDayVolume: -1, closedUntil: -1, lastInSession: -1, completeFrom: Infinity };
-      this.series.set(token, series);
-    }
-    const candle = series.candle;
-    if (time === series.lastTime && price === series.lastPrice && dayVolume === series.lastDayVolume) {
+    let row = this.rows.get(token);
+    if (row === undefined) row = this.newRow(token);
+    const st = this.state;
+    const b = row * FIELDS;
+    if (time === st[b + LAST_TIME] && price === st[b + LAST_PRICE] && dayVolume === st[b + LAST_DAY_VOLUME]) {
       this.counters.duplicate++;
       return;
     }
-    if (time < series.closedUntil || (candle.start >= 0 && time < candle.start)) {
+    const candleStart = st[b + START]!;
+    if (time < st[b + CLOSED_UNTIL]! || (candleStart >= 0 && time < candleStart)) {
       this.counters.outOfOrder++;
       return;
     }
     // After a long silence (an outage, the night) the day volume is a new base.
-    const broke = series.lastTime >= 0 && time - series.lastTime > this.maxGapMs;
-    if (broke) series.lastDayVolume = -1;
-    const traded = this.traded(series, dayVolume);
-    series.lastTime = time;
-    series.lastPrice = price;
+    const lastTime = st[b + LAST_TIME]!;
+    if (lastTime >= 0 && time - lastTime > this.maxGapMs) st[b + LAST_DAY_VOLUME] = -1;
+    const traded = this.traded(b, dayVolume);
+    st[b + LAST_TIME] = time;
+    st[b + LAST_PRICE] = price;
     // Most ticks fall in the forming minute, which is in the session: no session arithmetic.
-    const start = candle.start >= 0 && time < candle.start + MINUTE_MS ? candle.start : barStart(time, 'minute', this.options.sessionOf(token));
+    const start = candleStart >= 0 && time < candleStart + MINUTE_MS ? candleStart : barStart(time, 'minute', this.options.sessionOf(token));
     if (start === undefined) {
       this.counters.outsideSession++;
       return;
     }
-    if (series.lastInSession < 0 || time - series.lastInSession > this.maxGapMs) series.completeFrom = start + MINUTE_MS;
-    series.lastInSession = time;
-    if (start !== candle.start) {
-      if (candle.start >= 0) this.close(series, true);
-      const next = series.candle;
-      next.start = start;
-      next.open = next.high = next.low = price;
-      next.volume = 0;
-      next.ticks = 0;
+    const lastInSession = st[b + LAST_IN_SESSION]!;
+    if (lastInSession < 0 || time - lastInSession > this.maxGapMs) st[b + COMPLETE_FROM] = start + MINUTE_MS;
+    st[b + LAST_IN_SESSION] = time;
+    if (start !== candleStart) {
+      if (candleStart >= 0) this.close(row, true);
+      st[b + START] = start;
+      st[b + OPEN] = st[b + HIGH] = st[b + LOW] = price;
+      st[b + VOLUME] = 0;
+      st[b + TICKS] = 0;
     }
-    const forming = series.candle;
-    if (price > forming.high) forming.high = price;
-    if (price < forming.low) forming.low = price;
-    forming.close = price;
-    forming.volume += traded;
-    forming.oi = oi;
-    forming.ticks++;
+    if (price > st[b + HIGH]!) st[b + HIGH] = price;
+    if (price < st[b + LOW]!) st[b + LOW] = price;
+    st[b + CLOSE] = price;
+    st[b + VOLUME] = st[b + VOLUME]! + traded;
+    st[b + OI] = oi;
+    st[b + TICKS] = st[b + TICKS]! + 1;
     this.counters.accepted++;
   }
 
   /** Closes every forming minute that has ended by `now` (epoch ms): quiet instruments close on time too. */
   closeDue(now: number): void {
-    for (const series of this.series.values()) {
-      if (series.candle.start >= 0 && series.candle.start + MINUTE_MS <= now) this.close(series, false);
+    const st = this.state;
+    for (let row = 0; row < this.tokens.length; row++) {
+      const start = st[row * FIELDS + START]!;
+      if (start >= 0 && start + MINUTE_MS <= now) this.close(row, false);
     }
   }
 
   /** The forming minute of an instrument, if it has one (a copy). */
   forming(token: number): MinuteCandle | undefined {
-    const candle = this.series.get(token)?.candle;
-    return candle && candle.start >= 0 ? { ...candle } : undefined;
+    const row = this.rows.get(token);
+    if (row === undefined || this.state[row * FIELDS + START]! < 0) return undefined;
+    return this.candleOf(row, false);
   }
 
-  /** Forgets an instrument (the ticker stopped carrying it), closing its forming minute. */
+  /** Forgets an instrument (the ticker stopped carrying it), closing its forming minute; its row starts afresh. */
   forget(token: number): void {
-    const series = this.series.get(token);
-    if (series && series.candle.start >= 0) this.close(series, false);
-    this.series.delete(token);
+    const row = this.rows.get(token);
+    if (row === undefined) return;
+    if (this.state[row * FIELDS + START]! >= 0) this.close(row, false);
+    this.reset(row);
   }
 
-  private traded(series: Series, dayVolume: number): number {
-    const previous = series.lastDayVolume;
-    series.lastDayVolume = dayVolume;
+  private newRow(token: number): number {
+    const row = this.tokens.length;
+    this.tokens.push(token);
+    this.rows.set(token, row);
+    if ((row + 1) * FIELDS > this.state.length) {
+      const grown = new Float64Array(this.state.length * 2);
+      grown.set(this.state);
+      this.state = grown;
+    }
+    this.reset(row);
+    return row;
+  }
+
+  private reset(row: number): void {
+    const b = row * FIELDS;
+    this.state.fill(0, b, b + FIELDS);
+    this.state[b + START] = -1;
+    this.state[b + LAST_TIME] = -1;
+    this.state[b + LAST_DAY_VOLUME] = -1;
+    this.state[b + CLOSED_UNTIL] = -1;
+    this.state[b + LAST_IN_SESSION] = -1;
+    this.state[b + COMPLETE_FROM] = Infinity;
+  }
+
+  private traded(b: number, dayVolume: number): number {
+    const previous = this.state[b + LAST_DAY_VOLUME]!;
+    this.state[b + LAST_DAY_VOLUME] = dayVolume;
     if (previous < 0) return 0;
     if (dayVolume < previous) {
       this.counters.volumeBackwards++;
@@ -167,17 +202,33 @@ export class MinuteAggregator {
     return dayVolume - previous;
   }
 
+  private candleOf(row: number, confirmed: boolean): MinuteCandle {
+    const st = this.state;
+    const b = row * FIELDS;
+    const start = st[b + START]!;
+    const completeFrom = st[b + COMPLETE_FROM]!;
+    const complete = confirmed && start >= completeFrom;
+    return {
+      token: this.tokens[row]!,
+      start,
+      open: st[b + OPEN]!,
+      high: st[b + HIGH]!,
+      low: st[b + LOW]!,
+      close: st[b + CLOSE]!,
+      volume: st[b + VOLUME]!,
+      oi: st[b + OI]!,
+      ticks: st[b + TICKS]!,
+      complete,
+      completeSince: complete ? completeFrom : -1,
+    };
+  }
+
   /** Closes the forming minute; `confirmed` when a later tick (within the gap) closed it. */
-  private close(series: Series, confirmed: boolean): void {
-    const done = series.candle;
-    done.complete = confirmed && done.start >= series.completeFrom;
-    done.completeSince = series.completeFrom;
-    series.closedUntil = done.start + MINUTE_MS;
-    series.candle = emptyCandle(done.token);
+  private close(row: number, confirmed: boolean): void {
+    const done = this.candleOf(row, confirmed);
+    const b = row * FIELDS;
+    this.state[b + CLOSED_UNTIL] = done.start + MINUTE_MS;
+    this.state[b + START] = -1;
     this.options.closed(done);
   }
-}
-
-function emptyCandle(token: number): MinuteCandle {
-  return { token, start: -1, open: 0, high: 0, low: 0, close: 0, volume: 0, oi: 0, ticks: 0, complete: false, completeSince: -1 };
 }

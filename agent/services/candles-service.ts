@@ -6,10 +6,10 @@
 import type { Logger } from 'pino';
 import type { Api } from '../../shared/contract/api';
 import type { Topics } from '../../shared/contract/stream';
-import { readPacketExchangeTime, readPacketOi, readPacketPrice, readPacketVolume } from '../../shared/kite-packet';
 import type { ApiCore } from '../api/api-core';
 import { rateLimited } from '../log/rate-limited-log';
 import { Backfill } from '../candles/backfill';
+import { candleObserver } from '../candles/candle-observer';
 import { CandleQueries } from '../candles/candle-query';
 import { CandleStore } from '../candles/candle-store';
 import type { HistoryProvider } from '../candles/history-provider';
@@ -91,18 +91,7 @@ export function candlesService(options: CandlesServiceOptions): Service<CandlesE
         ...(options.maxRangeDays === undefined ? {} : { maxRangeDays: options.maxRangeDays }),
       });
       if (options.live !== false) {
-        unobserve = hub.observe({
-          tick(token, view, offset, length, receivedAt) {
-            const exchangeSeconds = readPacketExchangeTime(view, offset, length);
-            started.tick(
-              token,
-              readPacketPrice(view, offset, length),
-              readPacketVolume(view, offset, length),
-              readPacketOi(view, offset, length),
-              exchangeSeconds > 0 ? exchangeSeconds * 1000 : receivedAt,
-            );
-          },
-        });
+        unobserve = hub.observe(candleObserver(started));
         started.start();
       }
       options.api.provide({ getCandles: (input) => queries.candlesJson(input) });
