@@ -18,6 +18,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { TickMode } from '../../../shared/tick';
 import { KiteFrameBuilder } from './frame-builder';
 import { PriceProcess, SeededRandom, createPacketFields, instrumentSeed } from './price-process';
+import { kiteRestHandler } from './kite-rest';
 import { SimHistory } from './sim-history';
 import { hasTickerCredentials, parseTickerRequest, type TickerRequest } from './ticker-request';
 import { TickWheel } from './tick-wheel';
@@ -244,9 +245,8 @@ export async function startSimTickerServer(options: SimTickerServerOptions): Pro
   }
 
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: MAX_MESSAGE_BYTES });
-  const http = createServer((_request, response) => {
-    response.writeHead(426, { 'content-type': 'text/plain' }).end('This is a websocket ticker.\n');
-  });
+  // Kite's REST API on the same port, as the emulator serves both.
+  const http = createServer(kiteRestHandler({ apiKey: resolved.apiKey, accessToken: resolved.accessToken, universe, seed }));
   http.on('upgrade', (request, socket, head) => {
     socket.on('error', () => socket.destroy());
     if (closed) return rejectUpgrade(socket, 503, 'The simulated market is shutting down.', 'NetworkException');
