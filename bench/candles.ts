@@ -19,11 +19,11 @@ import { join } from 'node:path';
 import { CandleStore, type MinuteRow } from '../agent/candles/candle-store';
 import { MinuteAggregator } from '../agent/candles/minute-aggregator';
 import { InstrumentStore } from '../agent/instruments/instrument-store';
-import { buildUniverse } from '../agent/market/sim/universe';
+import { buildUniverse, listed } from '../agent/market/sim/universe';
 import { AgentDb } from '../agent/store/agent-db';
 import type { CandlesResult } from '../shared/contract/api';
 import { encodePacket, PACKET_FULL, readPacketExchangeTime, readPacketOi, readPacketPrice, readPacketVolume } from '../shared/kite-packet';
-import { barStart, NSE_EQUITY_SESSION } from '../shared/market-session';
+import { barStart, MINUTE_MS, NSE_EQUITY_SESSION } from '../shared/market-session';
 import { knob, startAgent, stopAgent, TOKEN } from './bench-processes';
 import { round } from './proc-stats';
 import { median, spreadOf } from './spread';
@@ -99,7 +99,6 @@ function aggregation() {
   return result;
 }
 
-const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
 /** A year of NSE sessions up to today, one candle a minute: about 94,000 rows. */
@@ -121,7 +120,7 @@ async function query() {
   const rows = yearOfMinutes(now);
   const db = new AgentDb(join(dataDir, 'agent.db'));
   const instruments = new InstrumentStore(db.db);
-  instruments.sync(buildUniverse({ generated: 0 }).map(({ basePrice: _b, annualVolatility: _v, dailyVolume: _d, ...i }) => i));
+  instruments.sync(buildUniverse({ generated: 0 }).map(listed));
   // Stored as fetched history over the whole year, so the queries never ask the provider.
   new CandleStore(db.db).insertHistory(instruments.keyOf('NSE:INFY')!, [Math.floor((now - 400 * DAY_MS) / MINUTE_MS), Math.ceil((now + 2 * DAY_MS) / MINUTE_MS)], rows);
   db.close();

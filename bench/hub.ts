@@ -15,7 +15,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { KiteFrameBuilder } from '../agent/market/sim/frame-builder';
 import { PriceProcess, SeededRandom, createPacketFields } from '../agent/market/sim/price-process';
-import { buildUniverse } from '../agent/market/sim/universe';
+import { buildUniverse, listed } from '../agent/market/sim/universe';
 import { type Channel, type ConsumerSink, TickHub, type TickObserver } from '../agent/ticker/tick-hub';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -119,7 +119,7 @@ class ReturningSink implements ConsumerSink {
 function candles(): { observer: TickObserver; close(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'algodeck-bench-hub-'));
   const db = new AgentDb(join(dir, 'agent.db'));
-  const universe = buildUniverse({ generated: INSTRUMENTS }).map(({ basePrice: _b, annualVolatility: _v, dailyVolume: _d, ...i }) => i);
+  const universe = buildUniverse({ generated: INSTRUMENTS }).map(listed);
   const instruments = new InstrumentStore(db.db);
   instruments.sync(universe);
   const registry = new InstrumentRegistry(instruments.listed());

@@ -67,8 +67,8 @@ export class CandleQueries {
 
   private async answer(query: CandleQuery): Promise<Omit<CandlesResult, 'candles'> & { bars: MinuteBlock }> {
     const { registry, provider } = this.options;
-    const instrument = registry.get(query.instrument);
-    if (!instrument) throw new ApiError('unknown_instrument', `Unknown instrument: ${query.instrument}.`, { field: 'instrument' });
+    registry.requireKnown([query.instrument], 'instrument');
+    const instrument = registry.get(query.instrument)!;
     const key = this.options.keyOf(instrument.id)!;
     const { interval } = query;
     const session = instrument.session;

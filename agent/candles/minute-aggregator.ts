@@ -20,7 +20,7 @@
  * the day volume is taken as a new base, like the first tick's: what traded during the silence
  * belongs to no minute the feed saw.
  */
-import { barStart, type MarketSession } from '../../shared/market-session';
+import { barStart, MINUTE_MS, type MarketSession } from '../../shared/market-session';
 
 export interface MinuteCandle {
   token: number;
@@ -79,7 +79,6 @@ export interface MinuteAggregatorOptions {
   maxGapMs?: number;
 }
 
-const MINUTE_MS = 60_000;
 
 export class MinuteAggregator {
   readonly counters: AggregatorCounters = { accepted: 0, badPrice: 0, outOfOrder: 0, duplicate: 0, outsideSession: 0, volumeBackwards: 0 };

@@ -33,12 +33,12 @@ export class InstrumentRegistry {
   }
 
   /** Throws `unknown_instrument` naming every id that is not listed (the first few in the message). */
-  requireKnown(ids: readonly string[]): void {
+  requireKnown(ids: readonly string[], field = 'instruments'): void {
     const unknown = this.unknown(ids);
     if (unknown.length === 0) return;
     const more = unknown.length > 5 ? ` and ${unknown.length - 5} more` : '';
     throw new ApiError('unknown_instrument', `Unknown instrument${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 5).join(', ')}${more}.`, {
-      field: 'instruments',
+      field,
       details: { unknown },
     });
   }

@@ -8,7 +8,7 @@ import type { Api } from '../../shared/contract/api';
 import type { ApiCore } from '../api/api-core';
 import { InstrumentRegistry } from '../instruments/instrument-registry';
 import { InstrumentStore } from '../instruments/instrument-store';
-import { buildUniverse, type SimInstrument } from '../market/sim/universe';
+import { buildUniverse, listed, type SimInstrument } from '../market/sim/universe';
 import type { AgentDb } from '../store/agent-db';
 import type { Service } from './service';
 
@@ -32,11 +32,8 @@ export function instrumentsService(options: InstrumentsServiceOptions): Service<
     name: 'instruments',
     start() {
       const store = new InstrumentStore(options.db.db);
-      // The sim's own parameters (base price, volatility…) stay inside the sim.
       const simUniverse = buildUniverse({ generated: options.generated });
-      const universe = simUniverse.map(
-        ({ basePrice: _b, annualVolatility: _v, dailyVolume: _d, ...instrument }) => instrument,
-      );
+      const universe = simUniverse.map(listed);
       const changes = store.sync(universe);
       if (changes.added + changes.changed + changes.unlisted > 0) options.log.info(changes, 'instruments master updated');
       const registry = new InstrumentRegistry(store.listed());

@@ -6,7 +6,6 @@
  */
 import type { CandleInterval } from '../../shared/candle';
 import type { CandleSeries, CandleUpdate, Topics } from '../../shared/contract/stream';
-import { ApiError } from '../../shared/errors';
 import { toCandle } from '../candles/candle-query';
 import type { LiveCandles, SeriesUpdate } from '../candles/live-candles';
 import type { InstrumentRegistry } from '../instruments/instrument-registry';
@@ -44,24 +43,17 @@ export function candlesTopic({ live, registry, isTicking, maxBufferedBytes = 1 <
       return {
         subscribe({ series }) {
           const wanted = unique(series);
-          const unknown = [...new Set(wanted.map((s) => s.instrument))].filter((id) => !registry.get(id));
-          if (unknown.length > 0) {
-            throw new ApiError('unknown_instrument', `Unknown instrument${unknown.length > 1 ? 's' : ''}: ${unknown.slice(0, 5).join(', ')}.`, {
-              field: 'series',
-              details: { unknown },
-            });
-          }
-          const added: CandleSeries[] = [];
+          const instruments = [...new Set(wanted.map((s) => s.instrument))];
+          registry.requireKnown(instruments, 'series');
           for (const s of wanted) {
             if (followed.has(keyOf(s))) continue;
             const instrument = registry.get(s.instrument)!;
             const listener = listenerOf(s);
             followed.set(keyOf(s), live.follow(instrument, s.interval, listener));
-            added.push(s);
             // The new subscriber's first view: the forming bar as it is now.
             live.snapshot(instrument, s.interval, listener);
           }
-          return { series: wanted, inactive: [...new Set(wanted.map((s) => s.instrument))].filter((id) => !isTicking(id)) };
+          return { series: wanted, inactive: instruments.filter((id) => !isTicking(id)) };
         },
         unsubscribe({ series }) {
           const named = unique(series);

@@ -1,6 +1,6 @@
 /** Stand-ins for the ticker's neighbours, to test its parts without processes or sockets. */
 import { InstrumentRegistry } from '../../agent/instruments/instrument-registry';
-import { buildUniverse } from '../../agent/market/sim/universe';
+import { buildUniverse, listed } from '../../agent/market/sim/universe';
 import { DesiredSubscriptions } from '../../agent/ticker/desired-subscriptions';
 import type { TickHub } from '../../agent/ticker/tick-hub';
 import type { ToWorker } from '../../agent/ticker/worker-protocol';
@@ -9,7 +9,7 @@ import type { WorkerState } from '../../shared/contract/api';
 import { kiteFrame as kiteFrameOfTokens } from './kite-frame';
 import type { TickMode } from '../../shared/tick';
 
-export const registry = new InstrumentRegistry(buildUniverse().map(({ basePrice: _b, annualVolatility: _v, dailyVolume: _d, ...i }) => i));
+export const registry = new InstrumentRegistry(buildUniverse().map(listed));
 
 /** A hub that records what it is handed: per frame, the token and place of each packet. */
 export class RecordingHub {

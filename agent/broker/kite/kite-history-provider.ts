@@ -10,11 +10,11 @@
  * zone. Kite's `to` is inclusive.
  */
 import type { Instrument } from '../../../shared/instrument';
+import { MINUTE_MS } from '../../../shared/market-session';
 import type { MinuteRow } from '../../candles/candle-store';
 import { HistoryUnavailable, type HistoryProvider, KITE_SPAN_DAYS } from '../../candles/history-provider';
+import { istText } from './kite-time';
 
-const MINUTE_MS = 60_000;
-const IST_MS = 330 * MINUTE_MS;
 
 /** The part of the official client this provider uses. */
 export interface KiteHistoryClient {
@@ -26,11 +26,6 @@ export interface KiteHistoryClient {
     continuous?: boolean,
     oi?: boolean,
   ): Promise<Array<{ date: Date; open: number; high: number; low: number; close: number; volume: number; oi?: number }>>;
-}
-
-/** Epoch ms as Kite's IST wall-clock text: `2026-11-25 09:15:00`. */
-export function istText(ms: number): string {
-  return new Date(ms + IST_MS).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 /** Instruments that carry open interest. */

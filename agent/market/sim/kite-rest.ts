@@ -11,6 +11,7 @@ import { MINUTE_MS } from '../../../shared/market-session';
 import { MinuteBlock } from '../../candles/minute-block';
 import { resample } from '../../candles/resample';
 import { KITE_SPAN_DAYS } from '../../candles/history-provider';
+import { kiteTime, parseKiteTime } from '../../broker/kite/kite-time';
 import { SimHistory } from './sim-history';
 import type { SimInstrument } from './universe';
 
@@ -21,30 +22,14 @@ export interface KiteRestOptions {
   seed: number;
 }
 
-const IST_MS = 330 * MINUTE_MS;
 const DAY_MS = 86_400_000;
 /** The simulated history is generated at most this many days a request. */
 const SIM_MAX_DAYS = 400;
-const KITE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 
 class KiteError extends Error {
   constructor(readonly status: number, readonly errorType: string, message: string) {
     super(message);
   }
-}
-
-/** `yyyy-mm-dd[ hh:mm[:ss]]` in IST to epoch ms. */
-export function parseKiteTime(text: string | null): number | undefined {
-  const match = text === null ? null : KITE_TIME.exec(text.trim());
-  if (!match) return undefined;
-  const [, y, mo, d, h = '0', mi = '0', s = '0'] = match;
-  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) - IST_MS;
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
-/** Epoch ms as Kite writes a candle's time: `2026-11-25T09:15:00+0530`. */
-export function kiteTime(ms: number): string {
-  return `${new Date(ms + IST_MS).toISOString().slice(0, 19)}+0530`;
 }
 
 export function kiteRestHandler(options: KiteRestOptions): (request: IncomingMessage, response: ServerResponse) => void {

@@ -19,6 +19,7 @@
  */
 import { DEPTH_LEVELS } from '../../../shared/kite-packet';
 import { isTradableToken } from '../../../shared/instrument';
+import { MINUTE_MS } from '../../../shared/market-session';
 import { LOGNORMAL, NORMAL, NORMAL_SHIFT, mix32 } from './hashed-noise';
 import {
   instrumentSeed,
@@ -43,7 +44,6 @@ export interface SimMinute {
   volume: number;
 }
 
-const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 const DAY_MINUTES = 1440;
 const TRADING_DAYS_PER_YEAR = 252;

@@ -15,6 +15,11 @@ export interface SimInstrument extends Instrument {
   dailyVolume: number;
 }
 
+/** A simulated instrument as a broker lists it: its simulation parameters stay inside the sim. */
+export function listed({ basePrice: _b, annualVolatility: _v, dailyVolume: _d, ...instrument }: SimInstrument): Instrument {
+  return instrument;
+}
+
 export const NSE_SEGMENT = 1;
 export const MAX_GENERATED = 9000;
 /**

@@ -5,7 +5,7 @@ import { KiteHistoryProvider } from '../../../agent/broker/kite/kite-history-pro
 import { HistoryUnavailable } from '../../../agent/candles/history-provider';
 import { MinuteBlock } from '../../../agent/candles/minute-block';
 import { resample } from '../../../agent/candles/resample';
-import { kiteTime, parseKiteTime } from '../../../agent/market/sim/kite-rest';
+import { kiteTime, parseKiteTime } from '../../../agent/broker/kite/kite-time';
 import { SimHistory } from '../../../agent/market/sim/sim-history';
 import { startSimTickerServer, type SimTickerServer } from '../../../agent/market/sim/sim-ticker-server';
 import { buildUniverse } from '../../../agent/market/sim/universe';

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Backfill, type BackfillProgress, cleanRows, split } from '../../../agent/candles/backfill';
 import { CandleStore, type MinuteRow } from '../../../agent/candles/candle-store';
-import { HistoryUnavailable, type HistoryProvider, KITE_SPAN_DAYS } from '../../../agent/candles/history-provider';
+import { HistoryUnavailable } from '../../../agent/candles/history-provider';
 import { RequestPacer } from '../../../agent/candles/request-pacer';
 import { InstrumentStore } from '../../../agent/instruments/instrument-store';
 import { AgentDb } from '../../../agent/store/agent-db';
-import type { Instrument } from '../../../shared/instrument';
 import { infy } from '../../helpers/instruments';
+import { TestHistory } from '../../helpers/test-history';
 import { ALWAYS_OPEN, NSE_EQUITY_SESSION } from '../../../shared/market-session';
 
 const MIN = 60_000;
@@ -18,24 +18,9 @@ const DAY = 1440 * MIN;
 const NOW = Date.parse('2026-11-25T00:00:00Z');
 const INFY = infy(ALWAYS_OPEN);
 
-/** A broker's history API as the backfill sees it: every request recorded, with its answer chosen by the test. */
-class TestProvider implements HistoryProvider {
-  readonly name = 'the test broker';
-  readonly spanDays = KITE_SPAN_DAYS;
-  readonly replacesLive = true;
-  requests: Array<{ from: number; to: number; at: number }> = [];
-  answer: (from: number, to: number, signal: AbortSignal) => Promise<MinuteRow[]> = async (from, to) => minutes(from, to, 240);
-  constructor(readonly requestsPerSecond = 1000, private readonly until = NOW) {}
-  horizon() {
-    return this.until;
-  }
-  hasHistory(instrument: Instrument) {
-    return instrument.id !== 'NSE:NOHISTORY';
-  }
-  fetchMinutes(_instrument: Instrument, from: number, to: number, signal: AbortSignal) {
-    this.requests.push({ from, to, at: performance.now() });
-    return this.answer(from, to, signal);
-  }
+/** The test broker: one candle every 4 hours unless a test says otherwise. */
+function testProvider(requestsPerSecond = 1000, until = NOW) {
+  return new TestHistory({ requestsPerSecond, until, without: ['NSE:NOHISTORY'], answer: async (from, to) => minutes(from, to, 240) });
 }
 
 /** One candle every `every` minutes of [from, to). */
@@ -45,7 +30,7 @@ function minutes(from: number, to: number, every: number): MinuteRow[] {
   return rows;
 }
 
-function setup(provider: TestProvider, options: { requestTimeoutMs?: number } = {}) {
+function setup(provider: TestHistory, options: { requestTimeoutMs?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'algodeck-backfill-'));
   const db = new AgentDb(join(dir, 'agent.db'));
   const instruments = new InstrumentStore(db.db);
@@ -65,7 +50,7 @@ function setup(provider: TestProvider, options: { requestTimeoutMs?: number } = 
 }
 
 test('a range is split by the span limit for minutes (60 days) and never fetched twice', async () => {
-  const provider = new TestProvider();
+  const provider = testProvider();
   const t = setup(provider);
   try {
     const result = await t.backfill.ensure(INFY, NOW - 150 * DAY, NOW);
@@ -88,7 +73,7 @@ test('a range is split by the span limit for minutes (60 days) and never fetched
 });
 
 test('nothing is asked for past the provider horizon; progress is reported per request', async () => {
-  const provider = new TestProvider(1000, NOW - DAY);
+  const provider = testProvider(1000, NOW - DAY);
   const t = setup(provider);
   try {
     await t.backfill.ensure(INFY, NOW - 100 * DAY, NOW + DAY);
@@ -101,7 +86,7 @@ test('nothing is asked for past the provider horizon; progress is reported per r
 });
 
 test('concurrent queries for the same gap fetch it once', async () => {
-  const provider = new TestProvider();
+  const provider = testProvider();
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   provider.answer = async (from, to) => {
@@ -122,7 +107,7 @@ test('concurrent queries for the same gap fetch it once', async () => {
 });
 
 test('requests are paced under the provider rate, across instruments and queries', async () => {
-  const provider = new TestProvider(20); // one request every 50 ms at most
+  const provider = testProvider(20); // one request every 50 ms at most
   const t = setup(provider);
   try {
     await Promise.all([t.backfill.ensure(INFY, NOW - 300 * DAY, NOW - 60 * DAY), t.backfill.ensure(INFY, NOW - 60 * DAY, NOW)]);
@@ -149,7 +134,7 @@ test('the pacer lets callers go in order, a gap apart; a cancelled wait ends at 
 });
 
 test('a failing provider: what came before the failure is kept, the error is told, the next query resumes', async () => {
-  const provider = new TestProvider();
+  const provider = testProvider();
   const t = setup(provider);
   try {
     let calls = 0;
@@ -171,7 +156,7 @@ test('a failing provider: what came before the failure is kept, the error is tol
 });
 
 test('a provider that never answers fails the backfill after the timeout, not never', async () => {
-  const provider = new TestProvider();
+  const provider = testProvider();
   provider.answer = (_from, _to, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
   const t = setup(provider, { requestTimeoutMs: 100 });
   try {
@@ -184,7 +169,7 @@ test('a provider that never answers fails the backfill after the timeout, not ne
 });
 
 test("a broker's history that lags behind the market: the minutes it lacks stay unfetched, and live minutes there are kept", async () => {
-  const provider = new TestProvider(1000, NOW);
+  const provider = testProvider(1000, NOW);
   // It answers everything but the last 10 minutes.
   provider.answer = async (from, to) => minutes(from, Math.min(to, NOW - 10 * MIN), 1);
   const t = setup(provider);

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { MinuteRow } from '../../../agent/candles/candle-store';
-import { HistoryUnavailable, type HistoryProvider, KITE_SPAN_DAYS } from '../../../agent/candles/history-provider';
+import { HistoryUnavailable } from '../../../agent/candles/history-provider';
 import { CANDLE_INTERVALS, type Candle } from '../../../shared/candle';
 import type { CandleUpdate } from '../../../shared/contract/stream';
-import type { Instrument } from '../../../shared/instrument';
 import { barEnd, barStart, SIM_SESSION } from '../../../shared/market-session';
 import { RawStreamClient } from '../../helpers/raw-stream-client';
+import { TestHistory } from '../../helpers/test-history';
 import { resetTicker, startTestAgent, type TestAgent, TEST_TOKEN, waitFor } from '../../helpers/test-agent';
 
 const MIN = 60_000;
@@ -143,27 +142,17 @@ test('a long backfill reports its progress on the stream', async () => {
   }
 });
 
-/** A broker stand-in with the interface of the real one: history that fails, or does not exist. */
-class BrokenProvider implements HistoryProvider {
-  readonly name = 'the test broker';
-  readonly spanDays = KITE_SPAN_DAYS;
-  readonly replacesLive = true;
-  readonly requestsPerSecond = 100;
-  failing = true;
-  horizon(now: number) {
-    return now;
-  }
-  hasHistory(instrument: Instrument) {
-    return instrument.id !== 'NSE:ITC';
-  }
-  async fetchMinutes(_i: Instrument, from: number, to: number): Promise<MinuteRow[]> {
-    if (this.failing) throw new HistoryUnavailable('the test broker answered 503: maintenance');
-    return [[from / MIN, 10, 11, 9, 10, 1, null], [(to - MIN) / MIN, 10, 11, 9, 10, 1, null]];
-  }
-}
-
 test('a provider error: 503 with its reason when nothing is stored, else what is stored with a warning; no history is a 422', async () => {
-  const provider = new BrokenProvider();
+  // A broker stand-in: in maintenance until the test says not, and without ITC's history.
+  let failing = true;
+  const provider = new TestHistory({
+    requestsPerSecond: 100,
+    without: ['NSE:ITC'],
+    answer: async (from, to) => {
+      if (failing) throw new HistoryUnavailable('the test broker answered 503: maintenance');
+      return [[from / MIN, 10, 11, 9, 10, 1, null], [(to - MIN) / MIN, 10, 11, 9, 10, 1, null]];
+    },
+  });
   const broken = await startTestAgent({ candles: { provider } });
   try {
     const fresh = await broken.request('GET', '/api/v1/candles?instrument=NSE:INFY&interval=minute&from=2026-11-02T04:00:00Z&to=2026-11-02T05:00:00Z');
@@ -171,11 +160,11 @@ test('a provider error: 503 with its reason when nothing is stored, else what is
     assert.equal(fresh.body.error.code, 'provider_unavailable');
     assert.match(fresh.body.error.message, /maintenance/);
 
-    provider.failing = false;
+    failing = false;
     const part = await broken.request('GET', '/api/v1/candles?instrument=NSE:INFY&interval=minute&from=2026-11-02T04:00:00Z&to=2026-11-02T05:00:00Z');
     assert.equal(part.status, 200);
     assert.equal(part.body.candles.length, 2);
-    provider.failing = true;
+    failing = true;
     const wider = await broken.request('GET', '/api/v1/candles?instrument=NSE:INFY&interval=minute&from=2026-11-02T03:00:00Z&to=2026-11-02T05:00:00Z');
     assert.equal(wider.status, 200, 'what the store has');
     assert.equal(wider.body.candles.length, 2);

@@ -6,15 +6,14 @@ import { test } from 'node:test';
 import { Backfill } from '../../../agent/candles/backfill';
 import { CandleQueries } from '../../../agent/candles/candle-query';
 import { CandleStore, type MinuteRow } from '../../../agent/candles/candle-store';
-import { type HistoryProvider, KITE_SPAN_DAYS } from '../../../agent/candles/history-provider';
 import { LiveCandles, type SeriesUpdate } from '../../../agent/candles/live-candles';
 import { InstrumentRegistry } from '../../../agent/instruments/instrument-registry';
 import { InstrumentStore } from '../../../agent/instruments/instrument-store';
 import { AgentDb } from '../../../agent/store/agent-db';
 import { candlesTopic } from '../../../agent/stream/candles-topic';
 import type { Candle } from '../../../shared/candle';
-import type { Instrument } from '../../../shared/instrument';
 import { infy } from '../../helpers/instruments';
+import { TestHistory } from '../../helpers/test-history';
 import { barStart, NSE_EQUITY_SESSION } from '../../../shared/market-session';
 
 const MIN = 60_000;
@@ -22,30 +21,21 @@ const ist = (time: string) => Date.parse(`2026-11-25T${time}+05:30`);
 const INFY = infy();
 
 /** History up to 10:00: one candle a minute from the open, close 1000 + minute index, volume 10. */
-class MorningHistory implements HistoryProvider {
-  readonly name = 'the test broker';
-  readonly spanDays = KITE_SPAN_DAYS;
-  readonly replacesLive = true;
-  readonly requestsPerSecond = 1000;
-  requests = 0;
-  horizon() {
-    return ist('10:00:00');
-  }
-  hasHistory() {
-    return true;
-  }
-  async fetchMinutes(_i: Instrument, from: number, to: number): Promise<MinuteRow[]> {
-    this.requests++;
-    const rows: MinuteRow[] = [];
-    for (let t = Math.max(from, ist('09:15:00')); t < Math.min(to, ist('15:30:00')); t += MIN) {
-      const index = (t - ist('09:15:00')) / MIN;
-      if (t >= Date.parse('2026-11-25T00:00:00Z')) rows.push([t / MIN, 1000 + index, 1000 + index + 1, 1000 + index - 1, 1000 + index, 10, null]);
-    }
-    return rows;
-  }
+function morningHistory(): TestHistory {
+  return new TestHistory({
+    until: ist('10:00:00'),
+    answer: async (from, to) => {
+      const rows: MinuteRow[] = [];
+      for (let t = Math.max(from, ist('09:15:00')); t < Math.min(to, ist('15:30:00')); t += MIN) {
+        const index = (t - ist('09:15:00')) / MIN;
+        rows.push([t / MIN, 1000 + index, 1000 + index + 1, 1000 + index - 1, 1000 + index, 10, null]);
+      }
+      return rows;
+    },
+  });
 }
 
-function setup(provider: HistoryProvider & { requests: number } = new MorningHistory(), start = ist('10:00:00')) {
+function setup(provider: TestHistory = morningHistory(), start = ist('10:00:00')) {
   const dir = mkdtempSync(join(tmpdir(), 'algodeck-live-'));
   const db = new AgentDb(join(dir, 'agent.db'));
   const instruments = new InstrumentStore(db.db);
@@ -94,7 +84,7 @@ test('history, then live ticks, then the stream: one series with no gap and no d
     assert.equal(answer.forming!.open, 2300);
     assert.equal(answer.forming!.close, 2450);
     assert.equal(answer.forming!.volume, 31 * 7, '10:05:00 to 10:07:30: every tick once, the forming minute included');
-    assert.equal(t.provider.requests, 1);
+    assert.equal(t.provider.requests.length, 1);
 
     // On to 10:10:02 (the bar's end and the grace): the stream closes the 10:05 bar.
     for (let time = ist('10:07:35'); time <= ist('10:10:00'); time += 5000) tickAt(time);
@@ -162,34 +152,24 @@ test('closed minutes are written in batches and survive a stop', () => {
   }
 });
 
-/** Every NSE minute of every weekday, but none on a holiday: as a broker's history is. */
-class WeekHistory implements HistoryProvider {
-  readonly name = 'the test broker';
-  readonly spanDays = KITE_SPAN_DAYS;
-  readonly replacesLive = true;
-  readonly requestsPerSecond = 1000;
-  requests = 0;
-  constructor(private readonly until: number, private readonly holiday: string) {}
-  horizon() {
-    return this.until;
-  }
-  hasHistory() {
-    return true;
-  }
-  async fetchMinutes(_i: Instrument, from: number, to: number): Promise<MinuteRow[]> {
-    this.requests++;
-    const rows: MinuteRow[] = [];
-    for (let t = from; t < to; t += MIN) {
-      const inSession = barStart(t, 'minute', NSE_EQUITY_SESSION) === t;
-      if (inSession && new Date(t).toISOString().slice(0, 10) !== this.holiday) rows.push([t / MIN, 100, 101, 99, 100, 1, null]);
-    }
-    return rows;
-  }
+/** Every NSE minute of every weekday up to `until`, but none on a holiday: as a broker's history is. */
+function weekHistory(until: number, holiday: string): TestHistory {
+  return new TestHistory({
+    until,
+    answer: async (from, to) => {
+      const rows: MinuteRow[] = [];
+      for (let t = from; t < to; t += MIN) {
+        const inSession = barStart(t, 'minute', NSE_EQUITY_SESSION) === t;
+        if (inSession && new Date(t).toISOString().slice(0, 10) !== holiday) rows.push([t / MIN, 100, 101, 99, 100, 1, null]);
+      }
+      return rows;
+    },
+  });
 }
 
 test('without a "from": the last 200 bars, reaching back past a weekend and a holiday', async () => {
   const monday = Date.parse('2026-11-30T10:00:00+05:30');
-  const t = setup(new WeekHistory(monday, '2026-11-27'), monday + 5000); // Friday is a holiday; the 09:55 bar is final
+  const t = setup(weekHistory(monday, '2026-11-27'), monday + 5000); // Friday is a holiday; the 09:55 bar is final
   try {
     const answer = await t.queries.candles({ instrument: 'NSE:INFY', interval: '5minute' });
     assert.equal(answer.candles.length, 200);
@@ -244,7 +224,7 @@ test('the candles topic: updates due together go as one message; a client that d
 
 test('a range that ends inside a bar gets the bar whole, whatever was stored before', async () => {
   const tuesday = Date.parse('2026-12-01T12:00:00+05:30');
-  const t = setup(new WeekHistory(tuesday, ''), tuesday);
+  const t = setup(weekHistory(tuesday, ''), tuesday);
   try {
     const at = (time: string) => Date.parse(`2026-11-30T${time}+05:30`);
     const cut = await t.queries.candles({ instrument: 'NSE:INFY', interval: '5minute', from: at('09:15:00'), to: at('09:17:00') });
