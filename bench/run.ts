@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   ticker: runTickerBench,
   hub: () => import('./hub').then((m) => m.runHubBench()),
   candles: () => import('./candles').then((m) => m.runCandlesBench()),
+  'kite-parse': () => import('./kite-parse').then((m) => m.runKiteParseBench()),
 };
 
 const names = process.argv.slice(2);
