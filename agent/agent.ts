@@ -17,7 +17,18 @@ import { Authenticator, isLoopbackHost, OwnerToken } from './server/auth';
 import type { StreamServer } from './server/stream-server';
 import type { HistoryProvider } from './candles/history-provider';
 import { SimHistoryProvider } from './market/sim/sim-history-provider';
+import { ApiError } from '../shared/errors';
+import type { CandleInterval } from '../shared/candle';
+import type { Instrument } from '../shared/instrument';
+import type { KiteApi, KiteCallClass } from './broker/kite/kite-api';
+import { KiteHistoryProvider } from './broker/kite/kite-history-provider';
+import { kiteQuotes } from './broker/kite/kite-quotes';
+import type { KiteSession } from './broker/kite/kite-session';
+import { FileSecretStore, type SecretStore } from './broker/secret-store';
+import type { BucketSpec } from './broker/token-bucket';
 import { apiServerService } from './services/api-server-service';
+import { type Broker, brokerService, type KiteEndpoints, kiteEndpoints, provideBrokerApi } from './services/broker-service';
+import type { Instruments } from './services/instruments-service';
 import { type CandlesEngine, candlesService } from './services/candles-service';
 import { instrumentsService } from './services/instruments-service';
 import { type Feed, marketService } from './services/market-service';
@@ -38,7 +49,15 @@ export interface AgentOptions {
   token?: string;
   /** Worker count; when not given, the count the agent last ran with (3 on a first start). */
   workers?: number;
-  provider?: 'sim';
+  /** Where market data comes from: the simulated market (the default), or Kite. */
+  provider?: 'sim' | 'kite';
+  kite?: {
+    /** One root for Kite's REST API, websocket and login page (the emulator's); default Kite's own. */
+    root?: string;
+    /** The Kite app's API key and secret, for servers (otherwise set through the API and stored). */
+    apiKey?: string;
+    apiSecret?: string;
+  };
   simInstruments?: number;
   simTicksPerSecond?: number;
   seed?: number;
@@ -63,6 +82,10 @@ export interface AgentHooks {
   hub?: { highWaterBytes?: number; lowWaterBytes?: number };
   /** Replies waiting to be written past which a stream client that does not read is cut off. */
   streamMaxBufferedBytes?: number;
+  /** Where secrets are kept (the desktop app's keychain); default a 0600 file in the data dir. */
+  secrets?: SecretStore;
+  /** Kite's rate limits in place of its documented ones (a test of the 429 path). */
+  kiteLimits?: Partial<Record<KiteCallClass, readonly BucketSpec[]>>;
   candles?: {
     /** False keeps ticks out of the candle store (a benchmark's baseline). */
     live?: boolean;
@@ -84,6 +107,8 @@ export interface RunningAgent {
   simMarket: SimMarket | undefined;
   stream: StreamServer<typeof topics>;
   candles: CandlesEngine;
+  broker: Broker;
+  instruments: Instruments;
   stop(): Promise<void>;
 }
 
@@ -106,7 +131,32 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
   const stack = new ServiceStack(log);
   try {
     const db = await stack.start(storeService(options.dataDir));
-    const instruments = await stack.start(instrumentsService({ db, log, generated: options.simInstruments ?? 0, api: apiCore }));
+    const provider = options.provider ?? 'sim';
+    const endpoints = kiteEndpoints(options.kite?.root);
+    const broker = await stack.start(
+      brokerService({
+        provider,
+        db,
+        secrets: hooks.secrets ?? new FileSecretStore(options.dataDir, (movedTo, reason) => log.error({ movedTo, reason }, 'the secrets file was unreadable and was set aside: set the broker credentials again')),
+        log,
+        api: apiCore,
+        kite: {
+          endpoints,
+          ...(options.kite?.apiKey ? { apiKey: options.kite.apiKey } : {}),
+          ...(options.kite?.apiSecret ? { apiSecret: options.kite.apiSecret } : {}),
+          ...(hooks.kiteLimits ? { limits: hooks.kiteLimits } : {}),
+        },
+      }),
+    );
+    const kite = broker.kite;
+    const instruments = await stack.start(
+      instrumentsService({
+        db,
+        log,
+        source: kite ? { kind: 'kite', session: kite } : { kind: 'sim', generated: options.simInstruments ?? 0 },
+        api: apiCore,
+      }),
+    );
     const registry = instruments.registry;
     const market = await stack.start(
       marketService({
@@ -114,7 +164,7 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
         log,
         limits,
         sim: { generated: options.simInstruments ?? 0, seed: options.seed ?? 1, ticksPerSecond: options.simTicksPerSecond ?? 1 },
-        ...(hooks.feed ? { feed: hooks.feed } : {}),
+        ...(hooks.feed ? { feed: hooks.feed } : kite ? { feed: kiteFeed(endpoints, kite) } : {}),
       }),
     );
     const engine = await stack.start(
@@ -129,10 +179,21 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
         ...(options.staleAfterMs === undefined ? {} : { staleAfterMs: options.staleAfterMs }),
         ...(hooks.workerHangAfterMs === undefined ? {} : { hangAfterMs: hooks.workerHangAfterMs }),
         ...(hooks.hub ? { hub: hooks.hub } : {}),
+        ...(kite
+          ? {
+              quoteFallback: (wanted: Instrument[]) => kiteQuotes(requireApi(kite), wanted),
+              // A refused token: the session is over, and the ticker waits for the next login.
+              onUnauthorized: (detail: string) => {
+                if (detail.startsWith('HTTP 403')) kite.tokenRejected();
+              },
+            }
+          : {}),
         api: apiCore,
         stream: streamCore,
       }),
     );
+    instruments.onChange(() => engine.instrumentsChanged());
+    kite?.onToken((token) => engine.ticker.setCredentials(kite.apiKey ?? UNSET_KEY, token));
     const candles = await stack.start(
       candlesService({
         db,
@@ -141,7 +202,14 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
         ticker: engine.ticker,
         provider:
           hooks.candles?.provider ??
-          new SimHistoryProvider({ universe: instruments.simUniverse, seed: options.seed ?? 1, historyUntil: () => market.historyFrom }),
+          (kite
+            ? new KiteHistoryProvider({
+                getHistoricalData: (token, interval, from, to, continuous, oi) =>
+                  requireApi(kite).call('historical', 'its history', (client) =>
+                    client.getHistoricalData(token, interval as CandleInterval, from, to, continuous, oi),
+                  ),
+              })
+            : new SimHistoryProvider({ universe: instruments.simUniverse, seed: options.seed ?? 1, historyUntil: () => market.historyFrom })),
         api: apiCore,
         stream: streamCore,
         log,
@@ -150,6 +218,8 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
         ...(options.maxCandleRangeDays === undefined ? {} : { maxRangeDays: options.maxCandleRangeDays }),
       }),
     );
+    let agentUrl: string | null = null;
+    provideBrokerApi(apiCore, broker, instruments, () => agentUrl);
     const server = await stack.start(
       apiServerService({
         api: apiCore,
@@ -162,7 +232,10 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
         ...(hooks.streamMaxBufferedBytes === undefined ? {} : { maxBufferedBytes: hooks.streamMaxBufferedBytes }),
       }),
     );
+    agentUrl = server.url;
     return {
+      broker,
+      instruments,
       url: server.url,
       port: server.port,
       token: token.token,
@@ -188,4 +261,18 @@ function storeService(dataDir: string) {
     start: () => (db = new AgentDb(join(dataDir, 'agent.db'))),
     stop: () => db?.close(),
   };
+}
+
+/** Before the first login the worker needs some key in its URL; it waits unauthorized anyway. */
+const UNSET_KEY = 'unset';
+
+/** Kite's websocket with the session's key and token (none before a login: the workers then wait). */
+function kiteFeed(endpoints: KiteEndpoints, session: KiteSession): Feed {
+  const token = session.usableToken;
+  return { url: endpoints.ws, apiKey: session.apiKey ?? UNSET_KEY, ...(token ? { accessToken: token } : {}) };
+}
+
+function requireApi(session: KiteSession): KiteApi {
+  if (!session.api) throw new ApiError('broker_not_configured', 'Set the API key and secret of your Kite app first (PUT /api/v1/broker/credentials).');
+  return session.api;
 }

@@ -33,7 +33,9 @@ const program = new Command()
   .option('--data-dir <dir>', 'where the agent keeps its files', defaultDataDir())
   .addOption(new Option('--token <token>', 'API token (default: stored in the data dir, generated on first start)').env('ALGODECK_TOKEN'))
   .option('--workers <n>', 'ticker worker processes (default: as last run, else 3)', integer(1, MAX_WORKERS))
-  .addOption(new Option('--provider <name>', 'market-data provider').choices(['sim']).default('sim'))
+  .addOption(new Option('--provider <name>', 'market-data provider: the simulated market, or Zerodha Kite Connect').choices(['sim', 'kite']).default('sim'))
+  .option('--kite-root <url>', "one root for Kite's REST API, websocket and login page, e.g. the Kite emulator's (default: Kite's own)")
+  .addOption(new Option('--kite-api-key <key>', 'the API key of your Kite app (default: as set through the API); its secret comes from KITE_API_SECRET').env('KITE_API_KEY'))
   .option('--sim-instruments <n>', 'generated instruments added to the simulated market, for load tests', integer(0, MAX_GENERATED), 0)
   .option('--sim-ticks-per-second <n>', 'ticks per instrument per second in the simulated market', positive, 1)
   .option('--seed <n>', 'seed of the simulated market', integer(0, 2 ** 31 - 1), 1)
@@ -52,7 +54,9 @@ const opts = program.opts<{
   dataDir: string;
   token?: string;
   workers?: number;
-  provider: 'sim';
+  provider: 'sim' | 'kite';
+  kiteRoot?: string;
+  kiteApiKey?: string;
   simInstruments: number;
   simTicksPerSecond: number;
   seed: number;
@@ -66,6 +70,9 @@ const opts = program.opts<{
 }>();
 
 if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) program.error('--tls-cert and --tls-key go together');
+if (opts.provider !== 'kite' && (opts.kiteRoot || program.getOptionValueSource('kiteApiKey') === 'cli')) {
+  program.error('--kite-root and --kite-api-key need --provider kite');
+}
 const log = createLogger({ level: opts.logLevel, format: opts.logFormat });
 
 try {
@@ -77,6 +84,12 @@ try {
     ...(opts.token ? { token: opts.token } : {}),
     ...(opts.workers === undefined ? {} : { workers: opts.workers }),
     provider: opts.provider,
+    kite: {
+      ...(opts.kiteRoot ? { root: opts.kiteRoot } : {}),
+      ...(opts.kiteApiKey ? { apiKey: opts.kiteApiKey } : {}),
+      // A secret in the environment, never on the command line, where any user's `ps` would show it.
+      ...(process.env.KITE_API_SECRET ? { apiSecret: process.env.KITE_API_SECRET } : {}),
+    },
     simInstruments: opts.simInstruments,
     simTicksPerSecond: opts.simTicksPerSecond,
     seed: opts.seed,

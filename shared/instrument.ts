@@ -15,6 +15,10 @@ export interface Instrument {
   tradable: boolean;
   /** When its exchange trades, in the exchange's own time zone: candles are aligned to it. */
   session: MarketSession;
+  /** Last trading day of a future or option (`yyyy-mm-dd`); absent for what does not expire. */
+  expiry?: string;
+  /** An option's strike price. */
+  strike?: number;
 }
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses

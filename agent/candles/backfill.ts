@@ -12,7 +12,7 @@ import type { Instrument } from '../../shared/instrument';
 import { barStart, MINUTE_MS, type MarketSession } from '../../shared/market-session';
 import type { CandleStore, MinuteRange, MinuteRow } from './candle-store';
 import { HistoryUnavailable, type HistoryProvider } from './history-provider';
-import { RequestPacer } from './request-pacer';
+import { TokenBucket } from '../broker/token-bucket';
 
 export interface BackfillProgress {
   instrument: string;
@@ -47,7 +47,7 @@ export interface BackfillResult {
 }
 
 export class Backfill {
-  private readonly pacer: RequestPacer;
+  private readonly pacer: TokenBucket;
   private readonly queues = new Map<number, Promise<unknown>>();
   private readonly now: () => number;
   private readonly closing = new AbortController();
@@ -56,7 +56,8 @@ export class Backfill {
 
   constructor(private readonly options: BackfillOptions) {
     this.now = options.now ?? Date.now;
-    this.pacer = new RequestPacer(options.provider.requestsPerSecond);
+    // One request at a time, a gap apart: a burst would only be spread out by the broker's own limit.
+    this.pacer = new TokenBucket({ capacity: 1, perSecond: options.provider.requestsPerSecond });
   }
 
   /** Makes [from, to) (epoch ms) of an instrument present in the store, as far as the provider has it. */

@@ -3,16 +3,25 @@ import { ApiError } from '../../shared/errors';
 import type { Instrument } from '../../shared/instrument';
 
 export class InstrumentRegistry {
-  private readonly byId = new Map<string, Instrument>();
-  private readonly byToken = new Map<number, Instrument>();
+  private byId = new Map<string, Instrument>();
+  private byToken = new Map<number, Instrument>();
 
   constructor(instruments: Iterable<Instrument>) {
+    this.replace(instruments);
+  }
+
+  /** Makes `instruments` the listed ones (a new download of the broker's list); throws, changing nothing, on a duplicate. */
+  replace(instruments: Iterable<Instrument>): void {
+    const byId = new Map<string, Instrument>();
+    const byToken = new Map<number, Instrument>();
     for (const instrument of instruments) {
-      if (this.byId.has(instrument.id)) throw new Error(`instrument ${instrument.id} is listed twice`);
-      if (this.byToken.has(instrument.token)) throw new Error(`token ${instrument.token} is listed twice`);
-      this.byId.set(instrument.id, instrument);
-      this.byToken.set(instrument.token, instrument);
+      if (byId.has(instrument.id)) throw new Error(`instrument ${instrument.id} is listed twice`);
+      if (byToken.has(instrument.token)) throw new Error(`token ${instrument.token} is listed twice`);
+      byId.set(instrument.id, instrument);
+      byToken.set(instrument.token, instrument);
     }
+    this.byId = byId;
+    this.byToken = byToken;
   }
 
   get size(): number {

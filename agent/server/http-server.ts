@@ -9,7 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { type MethodTable, pathPattern, pathParamNames, PreparedJson } from '../../shared/contract/method';
+import { HtmlPage, type MethodTable, pathPattern, pathParamNames, PreparedJson } from '../../shared/contract/method';
 import type { Principal } from '../../shared/contract/scopes';
 import { ApiError, type ErrorCode } from '../../shared/errors';
 import type { ApiCore } from '../api/api-core';
@@ -116,6 +116,18 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Path parameters plus the query or body: one input object for the method's schema. */
+/** A page for a browser: nothing loads from it, nothing caches it, and its URL (a request token) is not passed on. */
+function sendPage(reply: FastifyReply, page: HtmlPage): FastifyReply {
+  return reply
+    .code(page.status)
+    .type('text/html; charset=utf-8')
+    .header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+    .header('Cache-Control', 'no-store')
+    .header('Referrer-Policy', 'no-referrer')
+    .header('X-Content-Type-Options', 'nosniff')
+    .send(page.html);
+}
+
 function gatherInput(request: FastifyRequest, verb: string, names: string[]): Record<string, unknown> {
   const raw = verb === 'GET' ? request.query : (request.body ?? {});
   if (!isPlainObject(raw)) throw new ApiError('invalid_request', 'The body must be a JSON object.');
@@ -188,6 +200,7 @@ export async function createHttpServer<T extends MethodTable>(options: HttpServe
           throw new ApiError('invalid_request', `${badKey || 'query'}: not valid percent-encoding`, badKey ? { field: badKey } : {});
         }
         const result = await core.call(name, gatherInput(request, declaration.method, names), request.principal ?? undefined);
+        if (result instanceof HtmlPage) return sendPage(reply, result);
         if (!(result instanceof PreparedJson)) return result;
         const { body } = result as PreparedJson<unknown>;
         return reply.type('application/json; charset=utf-8').send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));

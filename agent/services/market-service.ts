@@ -12,7 +12,8 @@ import type { Service } from './service';
 export interface Feed {
   url: string;
   apiKey: string;
-  accessToken: string;
+  /** Absent before a broker login: the workers wait for one. */
+  accessToken?: string;
 }
 
 export interface MarketServiceOptions {

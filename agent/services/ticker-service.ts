@@ -4,6 +4,9 @@
  */
 import type { Logger } from 'pino';
 import type { Api, Quote, QuotesResult } from '../../shared/contract/api';
+import { ApiError } from '../../shared/errors';
+import type { Instrument } from '../../shared/instrument';
+import type { Tick } from '../../shared/tick';
 import type { Topics } from '../../shared/contract/stream';
 import type { ApiCore } from '../api/api-core';
 import { TICKER_WORKER_ENTRY } from '../hosted-entries';
@@ -14,7 +17,7 @@ import type { StreamCore } from '../stream/stream-core';
 import { ticksTopic } from '../stream/ticks-topic';
 import type { ProviderLimits } from '../ticker/provider';
 import { TickHub } from '../ticker/tick-hub';
-import { TickerSupervisor } from '../ticker/ticker-supervisor';
+import { type DesiredTicker, TickerSupervisor } from '../ticker/ticker-supervisor';
 import type { Feed } from './market-service';
 import type { Service } from './service';
 
@@ -31,6 +34,10 @@ export interface TickerServiceOptions {
   /** A ticker worker silent this long is replaced (default 5 s). */
   hangAfterMs?: number;
   hub?: { highWaterBytes?: number; lowWaterBytes?: number };
+  /** Quotes of instruments the ticker does not carry (Kite's `/quote`); absent: those have no quote. */
+  quoteFallback?: (instruments: Instrument[]) => Promise<Map<string, Tick>>;
+  /** A worker's access token was refused, or it has none (`detail` says which). */
+  onUnauthorized?: (detail: string) => void;
   api: ApiCore<Api>;
   stream: StreamCore<Topics>;
 }
@@ -38,6 +45,11 @@ export interface TickerServiceOptions {
 export interface TickerEngine {
   hub: TickHub;
   ticker: TickerSupervisor;
+  /**
+   * After a new instruments list: subscriptions follow their ids (the expired ones are dropped
+   * and returned), and saved subscriptions the last list did not know are restored if this one does.
+   */
+  instrumentsChanged(): string[];
 }
 
 export function tickerService(options: TickerServiceOptions): Service<TickerEngine> {
@@ -64,10 +76,30 @@ export function tickerService(options: TickerServiceOptions): Service<TickerEngi
         ...(options.staleAfterMs === undefined ? {} : { staleAfterMs: options.staleAfterMs }),
         ...(options.hangAfterMs === undefined ? {} : { hangAfterMs: options.hangAfterMs }),
         onDesiredChange: (desired) => db.saveTicker(desired),
+        ...(options.onUnauthorized ? { onUnauthorized: options.onUnauthorized } : {}),
       });
-      await restore(ticker, options);
-      provideApi(options, hub, ticker);
-      return { hub, ticker };
+      const started = ticker;
+      let waiting = await restore(started, options);
+      provideApi(options, hub, started);
+      return {
+        hub,
+        ticker: started,
+        instrumentsChanged() {
+          const expired = started.instrumentsChanged();
+          const known = waiting.filter((s) => registry.get(s.instrument) && !started.isSubscribed(s.instrument));
+          waiting = waiting.filter((s) => !registry.get(s.instrument));
+          for (const mode of ['ltp', 'quote', 'full'] as const) {
+            const ids = known.filter((s) => s.mode === mode).map((s) => s.instrument);
+            if (ids.length === 0) continue;
+            try {
+              started.subscribe(ids, mode);
+            } catch (error) {
+              log.warn({ err: error, count: ids.length }, 'saved subscriptions could not be restored after the instruments download');
+            }
+          }
+          return expired;
+        },
+      };
     },
     async stop() {
       await ticker?.stop();
@@ -76,8 +108,11 @@ export function tickerService(options: TickerServiceOptions): Service<TickerEngi
   };
 }
 
-/** Starts the pool with the subscriptions saved by the last run, as far as they still fit. */
-async function restore(ticker: TickerSupervisor, { db, registry, limits, log, workers: given }: TickerServiceOptions): Promise<void> {
+/**
+ * Starts the pool with the subscriptions saved by the last run, as far as they still fit; answers
+ * those of instruments not (yet) listed, which a later instruments download may bring back.
+ */
+async function restore(ticker: TickerSupervisor, { db, registry, limits, log, workers: given }: TickerServiceOptions): Promise<DesiredTicker['subscriptions']> {
   const saved = db.loadTicker();
   const workers = given ?? saved?.workers ?? Math.min(3, limits.connectionsPerKey);
   const known = (saved?.subscriptions ?? []).filter((s) => registry.get(s.instrument));
@@ -92,19 +127,31 @@ async function restore(ticker: TickerSupervisor, { db, registry, limits, log, wo
   }
   await ticker.start(workers, restorable);
   if (dropped.length === 0) db.saveTicker(ticker.desired());
+  return (saved?.subscriptions ?? []).filter((s) => !registry.get(s.instrument));
 }
 
-function provideApi({ api, stream, registry, log }: TickerServiceOptions, hub: TickHub, ticker: TickerSupervisor): void {
-  const quotes = (instruments: string[]): QuotesResult => {
+function provideApi({ api, stream, registry, log, quoteFallback }: TickerServiceOptions, hub: TickHub, ticker: TickerSupervisor): void {
+  const quotes = async (instruments: string[]): Promise<QuotesResult> => {
     registry.requireKnown(instruments);
     const found: Record<string, Quote> = {};
+    const elsewhere: Instrument[] = [];
     const now = Date.now();
     for (const id of instruments) {
-      const tick = hub.latest(registry.get(id)!.token);
+      const instrument = registry.get(id)!;
+      const tick = hub.latest(instrument.token);
       // A price a trader might act on says when it is old.
       if (tick) found[id] = { ...tick, stale: now - tick.receivedAt > ticker.staleAfterMs };
+      else if (!ticker.isSubscribed(id)) elsewhere.push(instrument);
     }
-    return { quotes: found };
+    if (!quoteFallback || elsewhere.length === 0) return { quotes: found };
+    try {
+      for (const [id, tick] of await quoteFallback(elsewhere)) found[id] = { ...tick, stale: false };
+      return { quotes: found };
+    } catch (error) {
+      // What the ticker carries is still worth having; the answer says what is missing and why.
+      const reason = error instanceof ApiError ? error : new ApiError('provider_unavailable', (error as Error).message);
+      return { quotes: found, warning: { code: reason.code, message: reason.message } };
+    }
   };
   api.provide({
     getTicker: () => ticker.state(),

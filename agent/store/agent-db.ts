@@ -74,6 +74,24 @@ export class AgentDb {
     }
   }
 
+  /** A setting's value (text), or undefined when it was never set. */
+  setting(key: string): string | undefined {
+    const row = this.db.prepare(`SELECT value FROM settings WHERE key = ?`).get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  /** Sets the settings given, and removes those given as null, in one transaction. */
+  saveSettings(values: Record<string, string | null>): void {
+    const upsert = this.db.prepare(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+    const remove = this.db.prepare(`DELETE FROM settings WHERE key = ?`);
+    this.db.transaction(() => {
+      for (const [key, value] of Object.entries(values)) {
+        if (value === null) remove.run(key);
+        else upsert.run(key, value);
+      }
+    })();
+  }
+
   /** The ticker as it was last left, or null on a first start. */
   loadTicker(): DesiredTicker | null {
     const workers = this.db.prepare(`SELECT value FROM settings WHERE key = 'ticker.workers'`).get() as

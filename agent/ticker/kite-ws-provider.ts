@@ -55,19 +55,22 @@ function defaultNow(): number {
 }
 
 /** The ticker URL with credentials added to whatever query it already has. */
-function tickerUrl(config: ProviderConfig): string {
+function tickerUrl(config: ProviderConfig, accessToken: string): string {
   const url = new URL(config.url);
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
     throw new TypeError(`ticker url must be ws: or wss:, got ${url.protocol}`);
   }
   url.hash = '';
   url.searchParams.set('api_key', config.apiKey);
-  url.searchParams.set('access_token', config.accessToken);
+  url.searchParams.set('access_token', accessToken);
   return url.toString();
 }
 
 export class KiteWsProvider implements MarketDataProvider {
-  private readonly url: string;
+  private url: string;
+  private accessToken: string | null;
+  /** Refused (HTTP 403) or logged out: no retries until a new access token. */
+  private unauthorized = false;
   private readonly idleTimeoutMs: number;
   private readonly stableAfterMs: number;
   private readonly now: () => number;
@@ -95,11 +98,12 @@ export class KiteWsProvider implements MarketDataProvider {
   private resolveClosed: () => void = () => {};
 
   constructor(
-    config: ProviderConfig,
+    private config: ProviderConfig,
     private readonly listener: ProviderListener,
     options: KiteWsProviderOptions = {},
   ) {
-    this.url = tickerUrl(config);
+    this.accessToken = config.accessToken ?? null;
+    this.url = tickerUrl(config, this.accessToken ?? '');
     this.idleTimeoutMs = config.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     if (!(this.idleTimeoutMs >= 1) || !Number.isFinite(this.idleTimeoutMs)) {
       throw new RangeError(`idleTimeoutMs must be a number ≥ 1, got ${this.idleTimeoutMs}`);
@@ -113,8 +117,30 @@ export class KiteWsProvider implements MarketDataProvider {
   connect(): void {
     if (this.started || this.closing) return;
     this.started = true;
+    if (this.accessToken === null) return this.waitForLogin('no access token yet: log in to the broker');
     this.listener.state('connecting');
     if (!this.closing) this.open(); // the listener may have closed us from its callback
+  }
+
+  /**
+   * The day's new token (or a new API key): an unauthorized provider connects at once, with its backoff reset; a
+   * connected one keeps its connection (the broker does not end it) and uses the token on its
+   * next connect. Null (a logout) disconnects and waits.
+   */
+  setCredentials(apiKey: string, accessToken: string | null): void {
+    if (this.closing) return;
+    this.config = { ...this.config, apiKey };
+    this.accessToken = accessToken;
+    this.url = tickerUrl(this.config, accessToken ?? '');
+    if (accessToken === null) {
+      if (!this.unauthorized) this.waitForLogin('logged out');
+      return;
+    }
+    if (!this.unauthorized || !this.started) return;
+    this.unauthorized = false;
+    this.backoff.reset();
+    this.listener.state('connecting');
+    if (!this.closing) this.open();
   }
 
   subscribe(tokens: readonly number[], mode: TickMode): void {
@@ -189,6 +215,7 @@ export class KiteWsProvider implements MarketDataProvider {
       },
       text: (text: string) => this.onText(ws, text),
       unexpectedResponse: (status: number) => {
+        if (status === 403) this.unauthorized = true;
         const reason = HTTP_REASONS[status];
         this.failure ||= reason ? `HTTP ${status}: ${reason}` : `HTTP ${status} on upgrade`;
       },
@@ -257,7 +284,21 @@ export class KiteWsProvider implements MarketDataProvider {
     this.clearConnectionTimers();
     if (this.closing) return this.finishClose();
     const why = this.failure || `connection closed (code ${code}${reason ? `: ${reason}` : ''})`;
+    if (this.unauthorized) return this.listener.state('unauthorized', `${quote(why)}; waiting for a new login`);
     this.scheduleReconnect(quote(why));
+  }
+
+  /** Drops any connection and retry, and waits for `setCredentials`. */
+  private waitForLogin(why: string): void {
+    this.unauthorized = true;
+    this.clearTimer('retryTimer');
+    const ws = this.ws;
+    if (ws) {
+      this.failure ||= why;
+      ws.terminate(); // its close reports the state
+    } else {
+      this.listener.state('unauthorized', why);
+    }
   }
 
   /** Re-arms itself instead of being reset per frame, so the hot path only stores a number. */

@@ -11,7 +11,12 @@ import type { TickMode } from '../../shared/tick';
  */
 export const MAX_BROKER_FRAME_BYTES = 4 * 1024 * 1024;
 
-export type ProviderState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+/**
+ * `unauthorized`: the broker refused the access token (HTTP 403 on upgrade), or there is none.
+ * The provider then waits, without retrying, for `setAccessToken`: a refused token stays refused,
+ * and retrying it would only earn a ban.
+ */
+export type ProviderState = 'connecting' | 'connected' | 'reconnecting' | 'unauthorized' | 'closed';
 
 export interface ProviderLimits {
   instrumentsPerConnection: number;
@@ -36,6 +41,8 @@ export interface MarketDataProvider {
   /** Flow control: stop reading from the broker until `resume()` (the connection stays up). */
   pause(): void;
   resume(): void;
+  /** New credentials (the day's login): an unauthorized provider connects again at once; a null token disconnects and waits. */
+  setCredentials(apiKey: string, accessToken: string | null): void;
   close(): Promise<void>;
 }
 
@@ -45,7 +52,8 @@ export interface ProviderConfig {
   /** e.g. wss://ws.kite.trade, or the simulated market's loopback address. */
   url: string;
   apiKey: string;
-  accessToken: string;
+  /** The day's access token; absent until the broker login, when the provider waits `unauthorized`. */
+  accessToken?: string;
   /** No frame for this long (heartbeats included) means the connection is dead. */
   idleTimeoutMs?: number;
   reconnect?: { initialDelayMs: number; maxDelayMs: number };

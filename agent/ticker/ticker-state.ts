@@ -51,6 +51,7 @@ export function buildTickerState(input: {
       provider: slot.providerDetail,
     }));
   return {
+    state: workers.some((w) => w.state === 'needs-login') ? 'needs-login' : 'running',
     workers,
     subscriptions,
     limits: { ...input.limits },

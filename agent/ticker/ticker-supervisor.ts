@@ -40,6 +40,8 @@ export interface TickerOptions {
    * `unresponsive` from two missed reports on.
    */
   hangAfterMs?: number;
+  /** A worker's broker connection was refused for its access token (`detail` says how), or it has none. */
+  onUnauthorized?: (detail: string) => void;
   /** Called after every change of the desired state, to persist it. */
   onDesiredChange?: (desired: DesiredTicker) => void;
 }
@@ -76,6 +78,7 @@ export class TickerSupervisor {
       frame: (slot, bytes, receivedAt) => this.router.route(slot, bytes, receivedAt),
       started: (slot) => this.pool.sendGrouped(this.subs.onWorker(slot.id), (tokens, mode) => ({ type: 'subscribe', tokens, mode })),
       died: (slot) => this.handovers.finishFrom(slot.id),
+      unauthorized: (_slot, detail) => options.onUnauthorized?.(detail),
     });
     this.handovers = new Handovers(this.subs, this.pool, options.handoverMs ?? 3_000);
     this.router = new FrameRouter(this.subs.byToken, options.hub, this.handovers);
@@ -154,6 +157,40 @@ export class TickerSupervisor {
       staleAfterMs: this.staleAfterMs,
       consumers: this.options.hub.stats(),
     });
+  }
+
+  /**
+   * After a new download of the instruments master: subscriptions follow their ids. One whose
+   * id is no longer listed (an expired contract) is dropped, never mapped to whatever has its
+   * token now; one whose token changed is moved to the new token on the same worker. Returns
+   * the ids dropped.
+   */
+  instrumentsChanged(): string[] {
+    const expired: Subscription[] = [];
+    const moved: Subscription[] = [];
+    for (const sub of this.subs.values()) {
+      const listed = this.options.registry.get(sub.instrument.id);
+      if (!listed) expired.push(sub);
+      else if (listed.token !== sub.instrument.token) moved.push(sub);
+      else sub.instrument = listed;
+    }
+    if (expired.length + moved.length === 0) return [];
+    this.pool.sendGrouped([...expired, ...moved], (tokens) => ({ type: 'unsubscribe', tokens }), true);
+    for (const sub of [...expired, ...moved]) this.subs.remove(sub);
+    const placed = moved.map((sub) => this.subs.place({ instrument: sub.instrument.id, from: null, to: sub.worker }, sub.mode));
+    this.pool.sendGrouped(placed, (tokens, mode) => ({ type: 'subscribe', tokens, mode }));
+    this.desiredChanged();
+    return expired.map((sub) => sub.instrument.id);
+  }
+
+  /** The broker's API key and new access token for every worker (null after a logout). */
+  setCredentials(apiKey: string, accessToken: string | null): void {
+    this.pool.setCredentials(apiKey, accessToken);
+  }
+
+  /** Whether any worker waits for a broker login. */
+  get needsLogin(): boolean {
+    return [...this.pool.values()].some((slot) => slot.state === 'needs-login');
   }
 
   isSubscribed(instrument: string): boolean {

@@ -75,6 +75,9 @@ channel.onMessage((raw) => {
     case 'mode':
       provider?.setMode(message.tokens, message.mode);
       return;
+    case 'credentials':
+      provider?.setCredentials(message.apiKey, message.accessToken);
+      return;
     case 'stop':
       stopping = true;
       clearInterval(statsTimer);

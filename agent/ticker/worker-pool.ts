@@ -26,6 +26,8 @@ export interface WorkerPoolOptions {
   started(slot: WorkerSlot): void;
   /** The process in `slot` died (it was not asked to stop); a replacement follows. */
   died(slot: WorkerSlot): void;
+  /** The broker refused the worker's access token, or it has none: it waits for a login. */
+  unauthorized?(slot: WorkerSlot, detail: string): void;
 }
 
 /** How often silence is checked: a hung worker is replaced this soon after `hangAfterMs`. */
@@ -47,8 +49,11 @@ export class WorkerPool {
   private readonly watchTimer: NodeJS.Timeout;
   private readonly unresponsiveAfterMs: number;
   private isStopped = false;
+  /** What a new worker connects with; the access token changes with each login. */
+  private provider: ProviderConfig;
 
   constructor(private readonly options: WorkerPoolOptions) {
+    this.provider = options.provider;
     this.unresponsiveAfterMs = Math.min(UNRESPONSIVE_AFTER_MS, options.hangAfterMs / 2);
     this.watchTimer = setInterval(() => this.replaceHung(), WATCH_INTERVAL_MS);
     this.watchTimer.unref();
@@ -96,6 +101,13 @@ export class WorkerPool {
     this.links?.close();
   }
 
+  /** Every worker, and every later one, uses these credentials (a null token: disconnect and wait for a login). */
+  setCredentials(apiKey: string, accessToken: string | null): void {
+    const { accessToken: _old, ...rest } = this.provider;
+    this.provider = accessToken === null ? { ...rest, apiKey } : { ...rest, apiKey, accessToken };
+    for (const slot of this.slots.values()) slot.proc?.send({ type: 'credentials', apiKey, accessToken } satisfies ToWorker);
+  }
+
   send(worker: number, message: ToWorker): void {
     this.slots.get(worker)?.proc?.send(message);
   }
@@ -139,7 +151,7 @@ export class WorkerPool {
       link.cancel();
       this.onExit(slot, proc, code, signal);
     });
-    proc.send({ type: 'init', workerId: slot.id, provider: this.options.provider, link: { path: link.path, key: link.key } } satisfies ToWorker);
+    proc.send({ type: 'init', workerId: slot.id, provider: this.provider, link: { path: link.path, key: link.key } } satisfies ToWorker);
     this.options.started(slot);
   }
 
@@ -165,7 +177,10 @@ export class WorkerPool {
     }
     const m = parsed.data;
     if (m.type === 'link-listening') link.connect();
-    else if (m.type === 'provider') slot.onProviderState(m.state, m.detail);
+    else if (m.type === 'provider') {
+      slot.onProviderState(m.state, m.detail);
+      if (m.state === 'unauthorized') this.options.unauthorized?.(slot, m.detail ?? '');
+    }
     else if (m.type === 'notice') this.options.log[m.level === 'error' ? 'warn' : 'info']({ worker: slot.id }, m.text);
     else if (m.type === 'stats') slot.onStats(m);
   }

@@ -8,7 +8,7 @@ export const providerConfigSchema = z.object({
   kind: z.literal('kite-ws'),
   url: z.string().url(),
   apiKey: z.string().min(1),
-  accessToken: z.string().min(1),
+  accessToken: z.string().min(1).optional(),
   idleTimeoutMs: z.number().int().positive().optional(),
   reconnect: z.object({ initialDelayMs: z.number().positive(), maxDelayMs: z.number().positive() }).optional(),
 });
@@ -24,6 +24,8 @@ export const toWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('subscribe'), tokens, mode: tickModeSchema }),
   z.object({ type: z.literal('unsubscribe'), tokens }),
   z.object({ type: z.literal('mode'), tokens, mode: tickModeSchema }),
+  /** The API key and the day's access token (null: logged out, disconnect and wait). */
+  z.object({ type: z.literal('credentials'), apiKey: z.string().min(1), accessToken: z.string().min(1).nullable() }),
   z.object({ type: z.literal('stop') }),
 ]);
 export type ToWorker = z.infer<typeof toWorkerSchema>;
@@ -34,7 +36,7 @@ export const fromWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), workerId: z.number().int() }),
   z.object({
     type: z.literal('provider'),
-    state: z.enum(['connecting', 'connected', 'reconnecting', 'closed']),
+    state: z.enum(['connecting', 'connected', 'reconnecting', 'unauthorized', 'closed']),
     detail: z.string().optional(),
   }),
   z.object({ type: z.literal('notice'), level: z.enum(['error', 'message']), text: z.string() }),

@@ -143,8 +143,9 @@ export class WorkerSlot {
     if (state === 'connected') this.connection = 'ready';
     else if (state === 'reconnecting') this.connection = 'reconnecting';
     else if (state === 'connecting') this.connection = 'connecting';
+    else if (state === 'unauthorized') this.connection = 'needs-login';
     // The first attempt's outcome, success or refusal, is what a waiter needs to know.
-    if (state === 'connected' || state === 'reconnecting') for (const resolve of this.waiters.splice(0)) resolve();
+    if (state === 'connected' || state === 'reconnecting' || state === 'unauthorized') for (const resolve of this.waiters.splice(0)) resolve();
   }
 
   onStats(stats: WorkerStats): void {

@@ -4,11 +4,15 @@
  * follow this table; a test fails when docs/API.md misses a method.
  */
 import type { Candle, CandleInterval } from '../candle';
+import type { ErrorCode } from '../errors';
 import type { Instrument } from '../instrument';
 import type { Tick, TickMode } from '../tick';
-import { type HandlersOf, type InputOf, method, type ParamsOf, type ResultOf, returns } from './method';
+import { type HandlersOf, type HtmlPage, type InputOf, method, type ParamsOf, type ResultOf, returns } from './method';
 import {
   anySchema,
+  brokerCallbackInput,
+  brokerCredentialsInput,
+  brokerSessionInput,
   candlesInput,
   emptySchema,
   listInstrumentsInput,
@@ -49,6 +53,47 @@ export const api = {
   getQuotes: method({ method: 'GET', path: `${API_PREFIX}/quotes`, scope: 'read', input: quotesInput, ...returns<QuotesResult>() }),
   /** The same query as `getQuotes` with the ids in a body: 10,000 ids do not fit in a URL. */
   queryQuotes: method({ method: 'POST', path: `${API_PREFIX}/quotes`, scope: 'read', input: quotesBodyInput, ...returns<QuotesResult>() }),
+  /** The broker session: who is logged in, until when, and the instruments master's freshness. */
+  getBroker: method({ method: 'GET', path: `${API_PREFIX}/broker`, scope: 'read', input: emptySchema, ...returns<BrokerState>() }),
+  /** The broker app's API key and secret (the secret is stored, never returned). */
+  setBrokerCredentials: method({
+    method: 'PUT',
+    path: `${API_PREFIX}/broker/credentials`,
+    scope: 'owner',
+    input: brokerCredentialsInput,
+    ...returns<BrokerState>(),
+  }),
+  /** The broker's login page for a new login (good once, for ten minutes). */
+  getBrokerLoginUrl: method({ method: 'GET', path: `${API_PREFIX}/broker/login-url`, scope: 'control', input: emptySchema, ...returns<{ url: string }>() }),
+  /** Completes a login with the request token from the broker's redirect. */
+  createBrokerSession: method({
+    method: 'POST',
+    path: `${API_PREFIX}/broker/session`,
+    scope: 'control',
+    input: brokerSessionInput,
+    ...returns<BrokerState>(),
+  }),
+  /** Logs out: the access token is revoked at the broker and forgotten here; the ticker waits for the next login. */
+  deleteBrokerSession: method({ method: 'DELETE', path: `${API_PREFIX}/broker/session`, scope: 'control', input: emptySchema, ...returns<BrokerState>() }),
+  /**
+   * Kite's login redirect: exchanges the request token of a login this agent started (its
+   * one-time state comes back in the redirect) and answers with a short page. Needs no token.
+   */
+  kiteLoginCallback: method({
+    method: 'GET',
+    path: `${API_PREFIX}/broker/kite/callback`,
+    scope: 'public',
+    input: brokerCallbackInput,
+    ...returns<HtmlPage>(),
+  }),
+  /** Downloads the broker's instruments list into the instruments master now (it also happens every morning). */
+  refreshInstruments: method({
+    method: 'POST',
+    path: `${API_PREFIX}/instruments/refresh`,
+    scope: 'control',
+    input: emptySchema,
+    ...returns<InstrumentsRefresh>(),
+  }),
   /** Candles of any interval over any range: stored, fetched from the provider's history when missing, and the forming one from live ticks. */
   getCandles: method({ method: 'GET', path: `${API_PREFIX}/candles`, scope: 'read', input: candlesInput, ...returns<CandlesResult>() }),
 };
@@ -66,7 +111,8 @@ export interface HealthResult {
   uptimeSeconds: number;
 }
 
-export type WorkerState = 'starting' | 'connecting' | 'ready' | 'reconnecting' | 'unresponsive' | 'stopping' | 'dead';
+/** `needs-login`: the broker refused the access token (or there is none); the worker waits for the next login. */
+export type WorkerState = 'starting' | 'connecting' | 'ready' | 'reconnecting' | 'needs-login' | 'unresponsive' | 'stopping' | 'dead';
 
 export interface WorkerInfo {
   /** A stable slot number; a replaced worker keeps its id and gets a new pid. */
@@ -107,6 +153,8 @@ export interface ConsumerInfo {
 }
 
 export interface TickerState {
+  /** `needs-login`: the broker refused the access token; ticks resume with the next login (see the broker methods). */
+  state: 'running' | 'needs-login';
   workers: WorkerInfo[];
   subscriptions: SubscriptionInfo[];
   limits: { instrumentsPerConnection: number; connectionsPerKey: number };
@@ -122,6 +170,8 @@ export type Quote = Tick & { stale: boolean };
 
 export interface QuotesResult {
   quotes: Record<string, Quote>;
+  /** Set when quotes of instruments the ticker does not carry could not be fetched from the broker. */
+  warning?: { code: ErrorCode; message: string };
 }
 
 export interface CandlesResult {
@@ -135,4 +185,47 @@ export interface CandlesResult {
   forming: Candle | null;
   /** Set when the provider's history could not be fetched: the candles are what the store has. */
   warning?: { code: 'provider_unavailable'; message: string };
+}
+
+export type BrokerProvider = 'sim' | 'kite';
+
+/** The broker session as `GET /api/v1/broker` shows it. */
+export interface BrokerSession {
+  provider: BrokerProvider;
+  userId: string | null;
+  userName: string | null;
+  /** `expired`: the token passed its expiry (about 06:00 IST) or the broker refused it. The simulated market is always `logged-in`. */
+  session: 'logged-in' | 'needs-login' | 'expired';
+  expiresAt: string | null;
+  loggedInAt: string | null;
+  /** The broker app's API key, whether its secret is set, and where secrets are kept; null for the simulated market. */
+  credentials: { apiKey: string | null; apiSecretSet: boolean; store: string } | null;
+}
+
+export interface InstrumentsMaster {
+  /** Instruments listed now. */
+  count: number;
+  refreshedAt: string | null;
+  /** When the next daily download is due (null for the simulated market). */
+  nextRefreshAt: string | null;
+  /** Subscribed instruments the broker no longer lists (an expired contract): removed from the ticker, never mapped to a new one. */
+  expired: string[];
+  /** Why the last download failed, if it did. */
+  lastError: string | null;
+}
+
+export interface BrokerState extends BrokerSession {
+  /** The redirect URL to register in the broker app: this agent's callback. */
+  redirectUrl: string | null;
+  instruments: InstrumentsMaster;
+}
+
+export interface InstrumentsRefresh {
+  count: number;
+  added: number;
+  changed: number;
+  unlisted: number;
+  expired: string[];
+  /** Rows of the broker's list that could not be read, dropped. */
+  dropped: number;
 }

@@ -64,7 +64,18 @@ export class PreparedJson<T> {
   constructor(readonly body: Uint8Array) {}
 }
 
-type Answer<R> = R | PreparedJson<R>;
+/**
+ * A result that is a page for a browser, not JSON: the one route a browser lands on from
+ * outside (the broker's login redirect) answers with a short page saying what happened.
+ */
+export class HtmlPage {
+  constructor(
+    readonly status: number,
+    readonly html: string,
+  ) {}
+}
+
+type Answer<R> = R | PreparedJson<R> | (R extends HtmlPage ? HtmlPage : never);
 
 export type HandlersOf<T extends MethodTable> = {
   [K in keyof T]: (params: ParamsOf<T[K]>, context: CallContext) => Answer<ResultOf<T[K]>> | Promise<Answer<ResultOf<T[K]>>>;

@@ -101,3 +101,15 @@ export const candleSeriesSchema = z.strictObject({ instrument: instrumentIdSchem
 export const candleSelectionSchema = z.strictObject({
   series: z.array(candleSeriesSchema).min(1, 'name at least one series').max(MAX_CANDLE_SERIES, `at most ${MAX_CANDLE_SERIES} series per request`),
 });
+
+export const brokerCredentialsInput = z.strictObject({
+  apiKey: z.string().min(1).max(64),
+  apiSecret: z.string().min(1).max(256),
+});
+
+export const brokerSessionInput = z.strictObject({
+  requestToken: z.string().regex(/^[A-Za-z0-9]{8,64}$/, 'expected the request_token from the login redirect'),
+});
+
+/** Kite's redirect carries its own parameters and the login's `redirect_params`: the handler reads what it needs. */
+export const brokerCallbackInput = z.looseObject({});

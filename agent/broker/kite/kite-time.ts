@@ -26,3 +26,15 @@ export function parseKiteTime(text: string | null): number | undefined {
 export function kiteTime(ms: number): string {
   return `${new Date(ms + IST_MS).toISOString().slice(0, 19)}+0530`;
 }
+
+/**
+ * A time the official client turned into a Date: it reads Kite's zone-less IST text in the
+ * process's own zone, so the Date's local fields are the IST wall clock. Read back that way,
+ * the instant is right in any zone.
+ */
+export function fromClientDate(value: unknown): number | undefined {
+  if (typeof value === 'string') return parseKiteTime(value);
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) return undefined;
+  const d = value;
+  return Date.UTC(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds()) - IST_MS;
+}

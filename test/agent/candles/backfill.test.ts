@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import { Backfill, type BackfillProgress, cleanRows, split } from '../../../agent/candles/backfill';
 import { CandleStore, type MinuteRow } from '../../../agent/candles/candle-store';
 import { HistoryUnavailable } from '../../../agent/candles/history-provider';
-import { RequestPacer } from '../../../agent/candles/request-pacer';
 import { InstrumentStore } from '../../../agent/instruments/instrument-store';
 import { AgentDb } from '../../../agent/store/agent-db';
 import { infy } from '../../helpers/instruments';
@@ -117,20 +116,6 @@ test('requests are paced under the provider rate, across instruments and queries
   } finally {
     t.close();
   }
-});
-
-test('the pacer lets callers go in order, a gap apart; a cancelled wait ends at once and frees its turn', async () => {
-  let now = 1000;
-  const pacer = new RequestPacer(2, () => now);
-  await pacer.take(); // at 1000
-  const controller = new AbortController();
-  const waiting = pacer.take(controller.signal); // due at 1500
-  const next = pacer.take(); // behind it
-  controller.abort(new Error('gone'));
-  await assert.rejects(waiting, /gone/);
-  now = 3000;
-  await next; // the line moved on, and its gap is long past: no wait
-  assert.throws(() => new RequestPacer(0), /above 0/);
 });
 
 test('a failing provider: what came before the failure is kept, the error is told, the next query resumes', async () => {

@@ -24,8 +24,8 @@ export interface Connection {
 }
 
 export interface ServerOptions {
-  /** Refuse every upgrade with this HTTP status. */
-  rejectWith?: number;
+  /** Refuse every upgrade with this HTTP status, or those the function gives a status for. */
+  rejectWith?: number | ((url: URL) => number | undefined);
   /** Never answer upgrades (a broker that hangs mid-handshake). */
   stall?: boolean;
   /** Called for each accepted connection (e.g. to drop it at once). */
@@ -56,8 +56,9 @@ export class KiteTestServer {
         server.stalled.push(socket);
         return;
       }
-      if (options.rejectWith) {
-        socket.end(`HTTP/1.1 ${options.rejectWith} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      const status = typeof options.rejectWith === 'function' ? options.rejectWith(url) : options.rejectWith;
+      if (status) {
+        socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {

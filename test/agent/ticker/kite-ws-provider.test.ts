@@ -207,13 +207,13 @@ describe('timing', { concurrency: true }, () => {
     assert.ok(quiet >= 400, `reconnected after ${quiet} ms of silence, not before the 400 ms limit`);
   });
 
-  test('HTTP 403 is reported and retried with doubling delays up to the cap, and close() ends the retries', async (t) => {
-    const { server, recorder, provider } = await setup(t, { rejectWith: 403 }, { reconnect: { initialDelayMs: 30, maxDelayMs: 240 } }, noJitter);
+  test('A refused upgrade (HTTP 503) is reported and retried with doubling delays up to the cap, and close() ends the retries', async (t) => {
+    const { server, recorder, provider } = await setup(t, { rejectWith: 503 }, { reconnect: { initialDelayMs: 30, maxDelayMs: 240 } }, noJitter);
     provider.connect();
     await waitFor('six refusals', () => delaysOf(recorder).length >= 6, 5_000);
     assert.deepEqual(delaysOf(recorder).slice(0, 6), [15, 30, 60, 120, 120, 120]);
     assert.equal(recorder.count('connected'), 0);
-    assert.match(recorder.states[1]?.detail ?? '', /^HTTP 403: access token rejected; retrying in/);
+    assert.match(recorder.states[1]?.detail ?? '', /^HTTP 503 on upgrade; retrying in/);
     await provider.close();
     const seen = server.attempts.length;
     await sleep(300); // longer than the longest delay: an attempt left scheduled would show
@@ -243,6 +243,37 @@ describe('timing', { concurrency: true }, () => {
     // Four quick drops escalate; the fifth connection stayed up past stableAfterMs, so the next delay starts over.
     assert.deepEqual(delaysOf(recorder), [15, 30, 60, 120, 15]);
   });
+});
+
+test('HTTP 403 waits for a new access token without retrying; the new one resumes with the subscriptions', async (t) => {
+  const { server, recorder, provider } = await setup(t, { rejectWith: (url) => (url.searchParams.get('access_token') === 'fresh' ? undefined : 403) });
+  provider.subscribe([256265], 'full');
+  provider.connect();
+  await waitFor('unauthorized', () => recorder.count('unauthorized') === 1);
+  assert.match(recorder.states.at(-1)!.detail!, /^HTTP 403: access token rejected; waiting for a new login/);
+  await sleep(300); // ten times the first retry delay: a retry would show
+  assert.equal(server.attempts.length, 1, 'a refused token is not tried again');
+  provider.setCredentials('key', 'fresh');
+  await waitFor('connected', () => recorder.count('connected') === 1);
+  assert.equal(server.attempts.at(-1)!.url.searchParams.get('access_token'), 'fresh');
+  await waitFor('replay', () => server.connections[0]!.messages.length === 2);
+  assert.deepEqual(server.connections[0]!.messages, [{ a: 'subscribe', v: [256265] }, { a: 'mode', v: ['full', [256265]] }]);
+});
+
+test('without an access token it waits unauthorized; a logout (null) disconnects and waits', async (t) => {
+  const { server, recorder, provider } = await setup(t, {}, { accessToken: undefined });
+  provider.connect();
+  assert.deepEqual(recorder.states, [{ state: 'unauthorized', detail: 'no access token yet: log in to the broker' }]);
+  await sleep(100);
+  assert.equal(server.attempts.length, 0);
+  provider.setCredentials('key', 'day-token');
+  await waitFor('connected', () => recorder.count('connected') === 1);
+  provider.setCredentials('key', null);
+  await waitFor('unauthorized again', () => recorder.count('unauthorized') === 2);
+  assert.match(recorder.states.at(-1)!.detail!, /logged out; waiting for a new login/);
+  await waitFor('server saw the close', () => server.connections[0]!.ws.readyState === server.connections[0]!.ws.CLOSED);
+  await sleep(200);
+  assert.equal(server.attempts.length, 1, 'no reconnect after a logout');
 });
 
 test('HTTP 429 is reported as too many connections', async (t) => {

@@ -1,0 +1,199 @@
+/**
+ * The agent with `--provider kite` against the Kite emulator, end to end: the daily login
+ * through the callback route, Kite's instruments in the master, live ticks through the workers,
+ * an expired token moving the ticker to needs-login and a new login resuming it, history
+ * through the candle store with span splitting, Kite's rate limits under a burst, an expired
+ * contract reported, and bad credentials and callbacks refused. Runs the same in any time zone.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, before, test } from 'node:test';
+import { startSimTickerServer, type SimTickerServer } from '../../../agent/market/sim/sim-ticker-server';
+import { buildUniverse } from '../../../agent/market/sim/universe';
+import type { BrokerState, TickerState } from '../../../shared/contract/api';
+import { startTestAgent, type TestAgent, waitFor } from '../../helpers/test-agent';
+
+const universe = buildUniverse({ generated: 0 });
+const API_KEY = 'kitetestkey01';
+const API_SECRET = 'kite-test-secret-0123456789';
+let emulator: SimTickerServer;
+let t: TestAgent;
+let callbackBase: string;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+before(async () => {
+  const port = await freePort();
+  callbackBase = `http://127.0.0.1:${port}/api/v1/broker/kite/callback`;
+  emulator = await startSimTickerServer({
+    universe,
+    apiKey: API_KEY,
+    apiSecret: API_SECRET,
+    accessToken: 'initial-token-not-given-to-the-agent',
+    redirectUrl: callbackBase,
+    ticksPerSecond: 5,
+    historyFrom: Math.floor(Date.now() / 60_000) * 60_000,
+  });
+  t = await startTestAgent({ port, provider: 'kite', kite: { root: emulator.httpUrl }, workers: 2 });
+});
+
+after(async () => {
+  await t?.stop();
+  await emulator?.close();
+});
+
+const broker = async () => (await t.request('GET', '/api/v1/broker')).body as BrokerState;
+const ticker = async () => (await t.request('GET', '/api/v1/ticker')).body as TickerState;
+
+/** The daily login as a user's browser does it: the agent's login URL, Kite's redirect, our callback. */
+async function browserLogin(): Promise<{ status: number; html: string; callback: string }> {
+  const { body } = await t.request('GET', '/api/v1/broker/login-url');
+  const login = await fetch((body as { url: string }).url, { redirect: 'manual' });
+  assert.equal(login.status, 302, 'the emulator redirects to the registered URL');
+  const callback = login.headers.get('location')!;
+  assert.ok(callback.startsWith(`${callbackBase}?`), callback);
+  const page = await fetch(callback); // no token: the callback is public
+  return { status: page.status, html: await page.text(), callback };
+}
+
+test('before credentials and a login: the broker needs a login and the ticker waits, without a reconnect storm', async () => {
+  const state = await broker();
+  assert.equal(state.provider, 'kite');
+  assert.equal(state.session, 'needs-login');
+  assert.deepEqual(state.credentials, { apiKey: null, apiSecretSet: false, store: 'file' });
+  assert.equal(state.redirectUrl, callbackBase);
+  const refused = await t.request('GET', '/api/v1/broker/login-url');
+  assert.equal(refused.status, 409);
+  assert.equal(refused.body.error.code, 'broker_not_configured');
+  await waitFor('workers waiting for a login', async () => (await ticker()).state === 'needs-login');
+  assert.equal(emulator.stats().connections, 0, 'no connection is even tried without a token');
+});
+
+test('credentials are checked and the secret is never returned', async () => {
+  const bad = await t.request('PUT', '/api/v1/broker/credentials', { body: JSON.stringify({ apiKey: 'has spaces!', apiSecret: 'x' }) });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error.field, 'apiKey');
+  const missing = await t.request('PUT', '/api/v1/broker/credentials', { body: JSON.stringify({ apiKey: API_KEY }) });
+  assert.equal(missing.status, 400);
+  // A wrong secret is accepted here; Kite refuses it at the login's checksum.
+  const wrong = await t.request('PUT', '/api/v1/broker/credentials', { body: JSON.stringify({ apiKey: API_KEY, apiSecret: 'not-the-secret' }) });
+  assert.equal(wrong.status, 200);
+  assert.ok(!JSON.stringify(wrong.body).includes('not-the-secret'));
+  assert.deepEqual(wrong.body.credentials, { apiKey: API_KEY, apiSecretSet: true, store: 'file' });
+  const { status, html } = await browserLogin();
+  assert.equal(status, 400);
+  assert.match(html, /Kite login failed/);
+  assert.match(html, /checksum/i);
+  assert.equal((await broker()).session, 'needs-login');
+});
+
+test('the daily login end to end through the callback; the state is good once; instruments load; ticks flow', async () => {
+  await t.request('PUT', '/api/v1/broker/credentials', { body: JSON.stringify({ apiKey: API_KEY, apiSecret: API_SECRET }) });
+  const { status, html, callback } = await browserLogin();
+  assert.equal(status, 200, html);
+  assert.match(html, /Logged in to Kite/);
+  const state = await broker();
+  assert.equal(state.session, 'logged-in');
+  assert.equal(state.userId, 'AB1234');
+  const expires = Date.parse(state.expiresAt!);
+  assert.equal(new Date(expires + 330 * 60_000).toISOString().slice(11, 16), '06:00', 'the token expires at 06:00 IST');
+  assert.ok(expires > Date.now() && expires - Date.now() <= 86_400_000);
+  const replay = await fetch(callback);
+  assert.equal(replay.status, 400, 'a callback URL cannot be used twice');
+  assert.match(await replay.text(), /not issued by this agent, was used already/);
+
+  await waitFor("Kite's instruments in the master", async () => (await broker()).instruments.count === universe.length, 20_000);
+  const search = await t.api.listInstruments({ search: 'INFY', limit: 5 });
+  assert.equal(search.instruments[0]?.id, 'NSE:INFY');
+  await t.api.subscribe({ instruments: ['NSE:INFY', 'NSE:NIFTY 50'], mode: 'full' });
+  await waitFor('ticks from Kite', async () => {
+    const { quotes } = await t.api.getQuotes({ instruments: ['NSE:INFY', 'NSE:NIFTY 50'] });
+    return quotes['NSE:INFY']?.mode === 'full' && quotes['NSE:NIFTY 50'] !== undefined;
+  });
+  assert.equal((await ticker()).state, 'running');
+});
+
+test('bad callback parameters get a clear page and change nothing', async () => {
+  for (const query of ['', '?status=success', '?status=cancelled&request_token=abcdefgh12&state=' + '0'.repeat(32), `?status=success&request_token=abcdefgh12&state=${'1'.repeat(32)}`]) {
+    const page = await fetch(`${callbackBase}${query}`);
+    assert.equal(page.status, 400, query);
+    assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.match(page.headers.get('content-security-policy')!, /default-src 'none'/);
+    assert.match(await page.text(), /Kite login (refused|failed)/);
+  }
+  assert.equal((await broker()).session, 'logged-in');
+  const bad = await t.request('POST', '/api/v1/broker/session', { body: JSON.stringify({ requestToken: 'notissued123' }) });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error.code, 'broker_login_failed');
+});
+
+test('an expired token moves the ticker to needs-login; a new login resumes every worker with its subscriptions', async () => {
+  emulator.faults.expireTokens();
+  await waitFor('needs-login', async () => (await ticker()).state === 'needs-login', 15_000);
+  assert.equal((await broker()).session, 'expired');
+  const attempts = emulator.stats().rest.requests.other;
+  const { status } = await browserLogin();
+  assert.equal(status, 200);
+  assert.equal(emulator.stats().rest.requests.other, attempts + 1, 'one session exchange');
+  await waitFor('running again', async () => (await ticker()).state === 'running', 15_000);
+  const before = (await t.api.getQuotes({ instruments: ['NSE:INFY'] })).quotes['NSE:INFY']!.receivedAt;
+  await waitFor('fresh ticks', async () => (await t.api.getQuotes({ instruments: ['NSE:INFY'] })).quotes['NSE:INFY']!.receivedAt > before);
+});
+
+test('history through the candle store: a long minute range is split into spans Kite accepts', async () => {
+  const to = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 3 * 86_400_000);
+  const from = new Date(to.getTime() - 70 * 86_400_000);
+  const before = emulator.stats().rest;
+  const result = await t.api.getCandles({ instrument: 'NSE:TCS', interval: 'day', from: from.toISOString(), to: to.toISOString() });
+  assert.ok(result.candles.length >= 60, `${result.candles.length} daily candles over 70 days`);
+  assert.equal(result.warning, undefined);
+  const after = emulator.stats().rest;
+  assert.equal(after.requests.historical - before.requests.historical, 2, 'minute candles: at most 60 days a request');
+  assert.equal(after.throttled.historical, 0);
+});
+
+test('quotes of instruments the ticker does not carry come from /quote, and a burst stays within Kite\'s limit', async () => {
+  const ids = ['NSE:TCS', 'NSE:HDFCBANK', 'NSE:RELIANCE'];
+  const results = await Promise.all(ids.map((id) => t.api.getQuotes({ instruments: [id] })));
+  for (const [i, result] of results.entries()) {
+    assert.equal(result.warning, undefined);
+    assert.ok(result.quotes[ids[i]!]!.lastPrice > 0);
+  }
+  const rest = emulator.stats().rest;
+  assert.equal(rest.throttled.quote, 0, 'no 429 under a burst');
+  assert.ok(rest.requests.quote >= 3);
+});
+
+test('an expired contract is reported, not mapped to the new contract on its token', async () => {
+  await t.api.subscribe({ instruments: ['NSE:ITC'], mode: 'quote' });
+  const itc = universe.find((i) => i.id === 'NSE:ITC')!;
+  emulator.faults.delist(['NSE:ITC']);
+  emulator.faults.list({ exchange: 'NSE', tradingsymbol: 'NEWCO', name: 'NEW CO', token: itc.token });
+  const refresh = await t.request('POST', '/api/v1/instruments/refresh');
+  assert.equal(refresh.status, 200, JSON.stringify(refresh.body));
+  assert.deepEqual(refresh.body.expired, ['NSE:ITC']);
+  assert.equal(refresh.body.unlisted, 1);
+  const state = await ticker();
+  assert.ok(!state.subscriptions.some((s) => s.instrument === 'NSE:ITC' || s.instrument === 'NSE:NEWCO'));
+  assert.deepEqual((await broker()).instruments.expired, ['NSE:ITC']);
+  const quotes = await t.request('GET', '/api/v1/quotes?instruments=NSE:ITC');
+  assert.equal(quotes.body.error.code, 'unknown_instrument');
+});
+
+test('logout ends the session at Kite and here; the ticker waits for the next login', async () => {
+  const state = (await t.request('DELETE', '/api/v1/broker/session')).body as BrokerState;
+  assert.equal(state.session, 'needs-login');
+  assert.equal(state.userId, null);
+  await waitFor('needs-login', async () => (await ticker()).state === 'needs-login', 15_000);
+  const quote = await t.api.getQuotes({ instruments: ['NSE:TCS'] });
+  assert.equal(quote.warning?.code, 'broker_login_required');
+});
