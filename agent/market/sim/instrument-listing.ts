@@ -35,7 +35,7 @@ export const listInstrumentSchema = z.strictObject({
   instrumentType: z.string().min(1).max(10).default('EQ'),
   tickSize: z.number().positive().max(1_000_000).default(0.05),
   lotSize: z.number().int().min(0).max(10_000_000).default(1),
-  expiry: z.string().regex(DATE, 'a date, yyyy-mm-dd').default(''),
+  expiry: z.union([z.literal(''), z.string().regex(DATE)], 'a date, yyyy-mm-dd, or empty').default(''),
   strike: z.number().min(0).max(1e9).default(0),
   basePrice: z.number().positive().max(1e9).default(100),
   annualVolatility: z.number().positive().max(5).default(0.25),
