@@ -4,8 +4,9 @@
  * for as `i=EXCHANGE:TRADINGSYMBOL` (or by instrument token); the answer is keyed by what was
  * asked, and instruments that are not listed are simply absent, as on Kite.
  *
- * Indices carry their levels and OHLC with every trading field zero, and no last trade time
- * (null): Kite answers indices with the same keys and nothing traded.
+ * Indices get the same keys with their level, OHLC and change, every trading field zero and no
+ * last trade time (null). Kite's own index quotes are not documented; this shape keeps a client
+ * that reads a stock's quote safe on an index's.
  */
 import { DEPTH_LEVELS, type PacketFields } from '../../../shared/kite-packet';
 import { roundToTick } from '../../../shared/instrument';

@@ -36,6 +36,8 @@ const HEARTBEAT = Buffer.from([0]);
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** After a stall, an instrument ticks once to catch up instead of replaying every missed tick. */
 const MAX_CATCH_UP_MS = 1000;
+/** How long a closed connection has to answer the close frame before it is cut off. */
+const CLOSE_GRACE_MS = 1000;
 /** A quote of an instrument nobody streams moves its market on when it is older than this. */
 const QUOTE_STALE_MS = 1000;
 
@@ -119,6 +121,8 @@ export class TickerFeed {
       if (tokenDigest !== null && connection.tokenDigest !== tokenDigest) continue;
       this.detach(connection);
       connection.ws.close(1008, 'access token is no longer valid');
+      // A client that never answers the close frame is cut off soon, not after ws's 30 s.
+      setTimeout(() => connection.ws.terminate(), CLOSE_GRACE_MS).unref();
     }
   }
 
