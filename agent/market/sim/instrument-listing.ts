@@ -50,9 +50,14 @@ function toEmulated(instrument: SimInstrument): EmulatedInstrument {
 export class InstrumentListing {
   /** Slots the ticker must size its arrays for. */
   readonly capacity: number;
+  /**
+   * Per slot: the market, and 1 while listed. The same arrays for the life of the listing, so
+   * the ticker's hot path holds them instead of calling through the listing.
+   */
+  readonly processes: readonly PriceProcess[];
+  readonly listedFlags: Uint8Array;
   private readonly instruments: EmulatedInstrument[] = [];
-  private readonly processes: PriceProcess[] = [];
-  private readonly active: boolean[] = [];
+  private readonly writableProcesses: PriceProcess[] = [];
   /** Every token ever listed, delisted ones too (their slot is reused with the token). */
   private readonly slotOfToken = new Map<number, number>();
   /** Listed instruments only. */
@@ -65,6 +70,8 @@ export class InstrumentListing {
     extraSlots = EXTRA_SLOTS,
   ) {
     this.capacity = universe.length + extraSlots;
+    this.processes = this.writableProcesses;
+    this.listedFlags = new Uint8Array(this.capacity);
     for (const instrument of universe) this.place(this.instruments.length, toEmulated(instrument), true);
   }
 
@@ -74,13 +81,13 @@ export class InstrumentListing {
   }
 
   isListed(slot: number): boolean {
-    return this.active[slot] === true;
+    return this.listedFlags[slot] === 1;
   }
 
   /** The slot of a listed instrument with this token. */
   slotOfListedToken(token: number): number | undefined {
     const slot = this.slotOfToken.get(token);
-    return slot !== undefined && this.active[slot] ? slot : undefined;
+    return slot !== undefined && this.listedFlags[slot] === 1 ? slot : undefined;
   }
 
   /** The slot of the token, listed or delisted since. */
@@ -98,12 +105,12 @@ export class InstrumentListing {
   }
 
   process(slot: number): PriceProcess {
-    return this.processes[slot]!;
+    return this.writableProcesses[slot]!;
   }
 
   /** The listed instruments, in slot order. */
   listed(): EmulatedInstrument[] {
-    return this.instruments.filter((_, slot) => this.active[slot]);
+    return this.instruments.filter((_, slot) => this.listedFlags[slot] === 1);
   }
 
   /** Delists the instruments named by id; returns the ids that were listed. Unknown ids are ignored. */
@@ -112,7 +119,7 @@ export class InstrumentListing {
     for (const id of ids) {
       const slot = this.slotOfId.get(id);
       if (slot === undefined) continue;
-      this.active[slot] = false;
+      this.listedFlags[slot] = 0;
       this.slotOfId.delete(id);
       done.push(id);
     }
@@ -131,7 +138,7 @@ export class InstrumentListing {
     if (!parseInstrumentId(id)) throw new RangeError(`instrument: ${JSON.stringify(id)} is not an instrument id`);
     if (this.slotOfId.has(id)) throw new RangeError(`instrument: ${id} is already listed`);
     const reused = this.slotOfToken.get(token);
-    if (reused !== undefined && this.active[reused]) {
+    if (reused !== undefined && this.listedFlags[reused] === 1) {
       throw new RangeError(`instrument: token ${token} is listed as ${this.instruments[reused]!.id}; delist it first`);
     }
     if (reused === undefined && this.instruments.length >= this.capacity) {
@@ -154,8 +161,8 @@ export class InstrumentListing {
 
   private place(slot: number, instrument: EmulatedInstrument, initial: boolean): void {
     this.instruments[slot] = instrument;
-    this.processes[slot] = this.makeProcess(instrument, initial);
-    this.active[slot] = true;
+    this.writableProcesses[slot] = this.makeProcess(instrument, initial);
+    this.listedFlags[slot] = 1;
     this.slotOfToken.set(instrument.token, slot);
     this.slotOfId.set(instrument.id, slot);
   }

@@ -16,7 +16,7 @@ import type { TickMode } from '../../../shared/tick';
 import type { PacketFields } from '../../../shared/kite-packet';
 import { KiteFrameBuilder } from './frame-builder';
 import type { InstrumentListing } from './instrument-listing';
-import { SeededRandom, createPacketFields, instrumentSeed } from './price-process';
+import { SeededRandom, createPacketFields, instrumentSeed, type PriceProcess } from './price-process';
 import { parseTickerRequest, type TickerRequest } from './ticker-request';
 import { TickWheel } from './tick-wheel';
 
@@ -59,6 +59,8 @@ export class TickerFeed {
   packetsSent = 0;
   framesSent = 0;
   private readonly connections: Connection[] = [];
+  private readonly processes: readonly PriceProcess[];
+  private readonly listed: Uint8Array;
   private readonly subscribers: Uint16Array;
   private readonly fields = createPacketFields();
   private readonly scheduling: SeededRandom;
@@ -70,6 +72,8 @@ export class TickerFeed {
 
   constructor(private readonly options: TickerFeedOptions) {
     const { listing, seed, ticksPerSecond, frameIntervalMs } = options;
+    this.processes = listing.processes;
+    this.listed = listing.listedFlags;
     this.subscribers = new Uint16Array(listing.capacity);
     this.scheduling = new SeededRandom(instrumentSeed(seed, 0x5eed));
     this.intervalMs = 1000 / ticksPerSecond;
@@ -167,10 +171,10 @@ export class TickerFeed {
 
   // Hot path: one market step, encoded for each subscribed connection. No allocation.
   private readonly fire = (index: number, dueMs: number): number => {
-    if (this.subscribers[index] === 0 || !this.options.listing.isListed(index)) return -1;
+    if (this.subscribers[index] === 0 || this.listed[index] === 0) return -1;
     // Long overdue (a stall, or a stale slot from an earlier subscription): tick now, once.
     const at = dueMs < this.now - MAX_CATCH_UP_MS ? this.now : dueMs;
-    this.options.listing.process(index).step(at, this.fields);
+    this.processes[index]!.step(at, this.fields);
     for (let c = 0; c < this.connections.length; c++) {
       const connection = this.connections[c]!;
       const code = connection.modes[index]!;
