@@ -60,7 +60,7 @@ interface Route {
   run(input: RouteInput): unknown;
 }
 
-const INSTRUMENT_ID_ROUTES: ReadonlyArray<[string, QuoteKind]> = [['/quote', 'quote'], ['/quote/ohlc', 'ohlc'], ['/quote/ltp', 'ltp']];
+const QUOTE_ROUTES: ReadonlyArray<[string, QuoteKind]> = [['/quote', 'quote'], ['/quote/ohlc', 'ohlc'], ['/quote/ltp', 'ltp']];
 
 function routes(context: KiteRestContext): Route[] {
   const { sessions, listing } = context;
@@ -91,7 +91,7 @@ function routes(context: KiteRestContext): Route[] {
       run: ({ params, query }) => historicalCandles(context.history, listing, params[0]!, params[1]!, query),
     },
     { method: 'GET', path: /^\/instruments\/([^/]+)$/, rate: 'other', run: ({ params, response }) => csv(response, params[0]) },
-    ...INSTRUMENT_ID_ROUTES.map(([path, kind]): Route => ({
+    ...QUOTE_ROUTES.map(([path, kind]): Route => ({
       method: 'GET',
       path: new RegExp(`^${path}$`),
       rate: 'quote',
