@@ -1,5 +1,7 @@
-/** The simulated ticker's options, their defaults, and the checks they must pass. */
+/** The simulated market's options (the Kite emulator's), their defaults, and the checks they must pass. */
+import { randomBytes } from 'node:crypto';
 import { KITE_LIMITS } from '../../ticker/kite/limits';
+import type { RateLimits } from './kite-rate-limits';
 import type { SimInstrument } from './universe';
 
 export interface SimTickerLimits {
@@ -10,7 +12,16 @@ export interface SimTickerLimits {
 export interface SimTickerServerOptions {
   universe: readonly SimInstrument[];
   apiKey: string;
+  /** An access token valid from the start, as one from an earlier login would be. */
   accessToken: string;
+  /** Checks `POST /session/token`'s checksum and authorizes the admin route; default: random, 32 hex digits. */
+  apiSecret?: string;
+  /** Where `/connect/login` sends the browser with its request token (default: the agent's Kite callback). */
+  redirectUrl?: string;
+  /** The logged-in user's Kite id, in the profile and sessions (default `AB1234`). */
+  userId?: string;
+  /** REST requests per second per class, as Kite allows (default quote 1, historical 3, other 10). */
+  rateLimits?: Partial<RateLimits>;
   /** Market seed (uint32, default 1): same seed, same step times → same prices. */
   seed?: number;
   /**
@@ -32,10 +43,24 @@ export interface SimTickerServerOptions {
   port?: number;
 }
 
-export type ResolvedSimTickerOptions = Required<Omit<SimTickerServerOptions, 'limits' | 'historyFrom'>> & {
+export type ResolvedSimTickerOptions = Required<Omit<SimTickerServerOptions, 'limits' | 'historyFrom' | 'rateLimits'>> & {
   limits: SimTickerLimits;
   historyFrom: number | undefined;
+  rateLimits: Partial<RateLimits>;
 };
+
+export const DEFAULT_REDIRECT_URL = 'http://127.0.0.1:7420/api/v1/broker/kite/callback';
+
+function httpUrl(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new RangeError(`redirectUrl must be an http(s) URL, got ${text}`);
+  return text;
+}
 
 function positive(name: string, value: number, max: number): number {
   if (!(Number.isFinite(value) && value > 0 && value <= max)) {
@@ -52,6 +77,9 @@ function count(name: string, value: number): number {
 /** Fills in defaults; throws RangeError on a value the server cannot run with. */
 export function resolveSimTickerOptions(options: SimTickerServerOptions): ResolvedSimTickerOptions {
   if (options.apiKey === '' || options.accessToken === '') throw new RangeError('apiKey and accessToken must not be empty');
+  if (options.apiSecret === '') throw new RangeError('apiSecret must not be empty');
+  const userId = options.userId ?? 'AB1234';
+  if (!/^[A-Z0-9]{2,12}$/.test(userId)) throw new RangeError(`userId must be 2 to 12 capitals or digits, got ${userId}`);
   const tokens = new Set<number>();
   for (const instrument of options.universe) {
     if (tokens.has(instrument.token)) throw new RangeError(`duplicate token ${instrument.token} in the universe`);
@@ -67,6 +95,10 @@ export function resolveSimTickerOptions(options: SimTickerServerOptions): Resolv
     universe: options.universe,
     apiKey: options.apiKey,
     accessToken: options.accessToken,
+    apiSecret: options.apiSecret ?? randomBytes(16).toString('hex'),
+    redirectUrl: httpUrl(options.redirectUrl ?? DEFAULT_REDIRECT_URL),
+    userId,
+    rateLimits: options.rateLimits ?? {},
     seed: (options.seed ?? 1) >>> 0,
     historyFrom,
     ticksPerSecond: positive('ticksPerSecond', options.ticksPerSecond ?? 1, 1000),

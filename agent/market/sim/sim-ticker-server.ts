@@ -1,12 +1,10 @@
 /**
- * The simulated exchange's websocket ticker: speaks Kite's ticker protocol (see the Kite
- * protocol notes) so ticker workers connect to it exactly as they connect to Kite.
- *
- * There is one market: each instrument's price process lives here, ticks once per due time on a
- * timing wheel, and the same tick is encoded for every connection subscribed to it. Every
- * `frameIntervalMs` (default 25 ms: well under a human's notice, few enough sends to stay cheap)
- * each connection gets at most one binary frame holding all its packets, or a 1-byte heartbeat
- * when it has had nothing for `heartbeatMs`.
+ * The simulated market, served as a Kite emulator on one port: Kite's websocket ticker
+ * (ticker-feed.ts) and Kite Connect's REST API (kite-rest.ts: login and sessions, profile,
+ * instruments, quotes, historical candles), so the official `kiteconnect` client, its ticker and
+ * our own Kite adapter run against it as against Kite. Both check the same sessions
+ * (kite-sessions.ts), and both read the same market: one price process per listed instrument
+ * (instrument-listing.ts). Fault switches (kite-faults.ts) make it misbehave on purpose.
  *
  * With `historyFrom`, each market resumes the seed's simulated history (sim-history.ts) at that
  * minute instead of opening at its base price, so history and live prices join up.
@@ -14,18 +12,22 @@
 import { createServer, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { TickMode } from '../../../shared/tick';
-import { KiteFrameBuilder } from './frame-builder';
-import { PriceProcess, SeededRandom, createPacketFields, instrumentSeed } from './price-process';
-import { kiteRestHandler } from './kite-rest';
+import { WebSocketServer } from 'ws';
+import { MINUTE_MS } from '../../../shared/market-session';
+import { InstrumentListing } from './instrument-listing';
+import type { KiteFaults } from './kite-faults';
+import { createKiteRest } from './kite-rest';
+import { KiteRateLimiter, type RestStats } from './kite-rate-limits';
+import { KiteSessions, tokenDigest } from './kite-sessions';
+import { PriceProcess } from './price-process';
 import { SimHistory } from './sim-history';
-import { hasTickerCredentials, parseTickerRequest, type TickerRequest } from './ticker-request';
-import { TickWheel } from './tick-wheel';
 import { resolveSimTickerOptions, type SimTickerServerOptions } from './sim-ticker-options';
+import { hasTickerCredentials, tickerAccessToken } from './ticker-request';
+import { TickerFeed } from './ticker-feed';
 import type { SimInstrument } from './universe';
 
 export type { SimTickerLimits, SimTickerServerOptions } from './sim-ticker-options';
+export type { KiteFaults } from './kite-faults';
 
 export interface SimTickerStats {
   connections: number;
@@ -34,35 +36,28 @@ export interface SimTickerStats {
   packetsSent: number;
   /** Binary data frames, heartbeats not counted. */
   framesSent: number;
+  /** REST requests charged to the API key, and those answered 429, per rate class. */
+  rest: RestStats;
 }
 
 export interface SimTickerServer {
+  /** The websocket ticker's URL (`ws://host:port`). */
   url: string;
+  /** The REST API's root (`http://host:port`): the official client's `root`. */
+  httpUrl: string;
   port: number;
+  apiKey: string;
+  apiSecret: string;
+  faults: KiteFaults;
   close(): Promise<void>;
   /** Terminates every client connection abruptly (no close frame), as a network failure would. */
   dropConnections(): void;
   stats(): SimTickerStats;
 }
 
-const MODES: readonly TickMode[] = ['ltp', 'ltp', 'quote', 'full']; // index = mode code; 0 = none
-const MODE_CODE: Record<TickMode, number> = { ltp: 1, quote: 2, full: 3 };
-const HEARTBEAT = Buffer.from([0]);
-/** A client this far behind loses frames instead of growing our memory without bound. */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
-/** After a stall, an instrument ticks once to catch up instead of replaying every missed tick. */
-const MAX_CATCH_UP_MS = 1000;
 const MAX_MESSAGE_BYTES = 1024 * 1024;
-
-interface Connection {
-  ws: WebSocket;
-  /** Mode code per universe index; 0 = not subscribed. */
-  modes: Uint8Array;
-  subscribed: number;
-  frames: KiteFrameBuilder;
-  lastSentMs: number;
-  open: boolean;
-}
+/** A quote request names up to 1000 instruments in its query string: more than Node's default 16 KiB of header. */
+const MAX_HEADER_BYTES = 64 * 1024;
 
 function rejectUpgrade(socket: Duplex, status: number, message: string, errorType: string): void {
   const body = JSON.stringify({ status: 'error', message, data: null, error_type: errorType });
@@ -73,190 +68,79 @@ function rejectUpgrade(socket: Duplex, status: number, message: string, errorTyp
   );
 }
 
-/** One market per instrument: at its base price, or where its simulated history stands at `historyFrom`. */
-function createProcesses(universe: readonly SimInstrument[], seed: number, historyFrom: number | undefined): PriceProcess[] {
-  if (historyFrom === undefined) return universe.map((instrument) => new PriceProcess(instrument, seed));
-  const history = new SimHistory(seed);
-  return universe.map((instrument) => new PriceProcess(instrument, seed, history.startState(instrument, historyFrom)));
-}
-
 export async function startSimTickerServer(options: SimTickerServerOptions): Promise<SimTickerServer> {
   const resolved = resolveSimTickerOptions(options);
-  const { universe, seed, historyFrom, ticksPerSecond, frameIntervalMs, heartbeatMs, limits } = resolved;
-  const indexOf = new Map<number, number>();
-  universe.forEach((instrument, index) => indexOf.set(instrument.token, index));
-  const processes = createProcesses(universe, seed, historyFrom);
-  const subscribers = new Uint16Array(universe.length);
-  const fields = createPacketFields();
-  const scheduling = new SeededRandom(instrumentSeed(seed, 0x5eed));
-  const intervalMs = 1000 / ticksPerSecond;
-  const wheel = new TickWheel(universe.length, frameIntervalMs, 1.5 * intervalMs + frameIntervalMs);
-  const connections: Connection[] = [];
-  let activeInstruments = 0;
-  let packetsSent = 0;
-  let framesSent = 0;
-  let now = Date.now();
+  const { seed, historyFrom, limits } = resolved;
+  const history = new SimHistory(seed);
+  // At its base price, or where its simulated history stands (at the start, or now for one listed later).
+  const makeProcess = (instrument: SimInstrument, initial: boolean) =>
+    historyFrom === undefined
+      ? new PriceProcess(instrument, seed)
+      : new PriceProcess(instrument, seed, history.startState(instrument, initial ? historyFrom : Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS));
+  const listing = new InstrumentListing(resolved.universe, makeProcess);
+  const sessions = new KiteSessions({
+    apiKey: resolved.apiKey,
+    apiSecret: resolved.apiSecret,
+    accessToken: resolved.accessToken,
+    redirectUrl: resolved.redirectUrl,
+    user: { userId: resolved.userId, userName: 'Simulated Trader', userShortname: 'Simulated', email: 'trader@example.com' },
+  });
+  const limiter = new KiteRateLimiter(resolved.rateLimits);
+  const feed = new TickerFeed({ ...resolved, listing, instrumentsPerConnection: limits.instrumentsPerConnection });
+  sessions.onRevoke((digest) => feed.closeRevoked(digest));
+  const switches = { silent: false, serverErrors: false };
   let closed = false;
 
-  function flush(connection: Connection): void {
-    const frame = connection.frames.take();
-    if (!frame) return;
-    connection.ws.send(frame, { binary: true });
-    connection.lastSentMs = now;
-    framesSent++;
-  }
-
-  function append(connection: Connection, mode: TickMode): void {
-    connection.frames.append(mode, fields);
-    packetsSent++;
-    if (connection.frames.full) flush(connection);
-  }
-
-  // Hot path: one market step, encoded for each subscribed connection. No allocation.
-  function fire(index: number, dueMs: number): number {
-    if (subscribers[index] === 0) return -1;
-    // Long overdue (a stall, or a stale slot from an earlier subscription): tick now, once.
-    const at = dueMs < now - MAX_CATCH_UP_MS ? now : dueMs;
-    processes[index]!.step(at, fields);
-    for (let c = 0; c < connections.length; c++) {
-      const connection = connections[c]!;
-      const code = connection.modes[index]!;
-      if (code !== 0) append(connection, MODES[code]!);
-    }
-    return at + intervalMs * (0.5 + scheduling.next());
-  }
-
-  function onFrameTimer(): void {
-    if (connections.length === 0) return;
-    now = Date.now();
-    wheel.advance(now, fire);
-    for (const connection of connections) {
-      if (connection.ws.bufferedAmount > MAX_BUFFERED_BYTES) connection.frames.discard();
-      else flush(connection);
-      if (now - connection.lastSentMs >= heartbeatMs) {
-        connection.ws.send(HEARTBEAT, { binary: true });
-        connection.lastSentMs = now;
-      }
-    }
-  }
-
-  /** The instrument's current state goes out at once, so a quiet instrument still shows a price. */
-  function sendSnapshot(connection: Connection, index: number): void {
-    const process = processes[index]!;
-    if (process.hasStepped) process.fill(fields);
-    else process.step(Date.now(), fields);
-    append(connection, MODES[connection.modes[index]!]!);
-  }
-
-  function sendError(connection: Connection, message: string): void {
-    if (connection.open) connection.ws.send(JSON.stringify({ type: 'error', data: message }));
-  }
-
-  function addSubscriber(index: number): void {
-    const count = subscribers[index]!;
-    subscribers[index] = count + 1;
-    if (count === 0) activeInstruments++;
-  }
-
-  function removeSubscriber(index: number): void {
-    const count = subscribers[index]! - 1;
-    subscribers[index] = count;
-    if (count === 0) activeInstruments--;
-  }
-
-  function knownIndices(tokens: readonly number[], connection: Connection, subscribed: boolean): number[] {
-    const picked = new Set<number>();
-    for (const token of tokens) {
-      const index = indexOf.get(token);
-      if (index !== undefined && (connection.modes[index] !== 0) === subscribed) picked.add(index);
-    }
-    return [...picked];
-  }
-
-  function handleRequest(connection: Connection, request: TickerRequest): void {
-    if (request.action === 'subscribe') {
-      // Unknown tokens are ignored and take no room; a request that would overflow is refused whole.
-      const fresh = knownIndices(request.tokens, connection, false);
-      if (connection.subscribed + fresh.length > limits.instrumentsPerConnection) {
-        sendError(connection, `Can't subscribe to more than ${limits.instrumentsPerConnection} instruments.`);
-        return;
-      }
-      now = Date.now();
-      for (const index of fresh) {
-        connection.modes[index] = MODE_CODE.quote;
-        connection.subscribed++;
-        addSubscriber(index);
-        sendSnapshot(connection, index);
-        wheel.schedule(index, now + intervalMs * scheduling.next());
-      }
-    } else if (request.action === 'unsubscribe') {
-      for (const index of knownIndices(request.tokens, connection, true)) {
-        connection.modes[index] = 0;
-        connection.subscribed--;
-        removeSubscriber(index);
-      }
-    } else {
-      // A mode for a token this connection has not subscribed to is ignored.
-      for (const index of knownIndices(request.tokens, connection, true)) {
-        connection.modes[index] = MODE_CODE[request.mode];
-        sendSnapshot(connection, index);
-      }
-    }
-  }
-
-  function onMessage(connection: Connection, data: RawData, isBinary: boolean): void {
-    if (isBinary) return sendError(connection, 'Invalid message: binary messages are not accepted.');
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
-    const text = bytes.toString('utf8');
-    const request = parseTickerRequest(text);
-    if ('error' in request) return sendError(connection, request.error);
-    handleRequest(connection, request);
-  }
-
-  function detach(connection: Connection): void {
-    if (!connection.open) return;
-    connection.open = false;
-    connections.splice(connections.indexOf(connection), 1);
-    for (let index = 0; index < connection.modes.length; index++) {
-      if (connection.modes[index] !== 0) removeSubscriber(index);
-    }
-    connection.modes.fill(0);
-  }
-
-  function onConnection(ws: WebSocket): void {
-    const connection: Connection = {
-      ws,
-      modes: new Uint8Array(universe.length),
-      subscribed: 0,
-      frames: new KiteFrameBuilder(),
-      lastSentMs: Date.now(),
-      open: true,
-    };
-    connections.push(connection);
-    ws.on('message', (data, isBinary) => {
-      try {
-        onMessage(connection, data, isBinary);
-      } catch (error) {
-        sendError(connection, `Could not handle the message: ${(error as Error).message}`);
-      }
-    });
-    ws.on('close', () => detach(connection));
-    ws.on('error', () => detach(connection));
-  }
+  const stats = (): SimTickerStats => ({
+    connections: feed.connectionCount,
+    subscribedTokens: feed.subscribedInstruments,
+    packetsSent: feed.packetsSent,
+    framesSent: feed.framesSent,
+    rest: limiter.stats(),
+  });
+  const faults: KiteFaults = {
+    expireTokens: () => sessions.expireAll(),
+    dropConnections: () => feed.dropConnections(),
+    silent(on) {
+      switches.silent = on;
+      feed.silent = on;
+      if (!on) rest.release();
+    },
+    serverErrors(on) {
+      switches.serverErrors = on;
+    },
+    delist: (ids) => listing.delist(ids),
+    list(instrument) {
+      const { slot, instrument: listed } = listing.list(instrument);
+      feed.relisted(slot);
+      return listed;
+    },
+  };
+  const rest = createKiteRest({
+    sessions,
+    apiSecret: resolved.apiSecret,
+    listing,
+    history,
+    limiter,
+    snapshot: (slot, out) => feed.snapshot(slot, out, true),
+    faults,
+    switches,
+    stats,
+  });
 
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: MAX_MESSAGE_BYTES });
-  // Kite's REST API on the same port, as the emulator serves both.
-  const http = createServer(kiteRestHandler({ apiKey: resolved.apiKey, accessToken: resolved.accessToken, universe, seed }));
+  const http = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, rest.handle);
   http.on('upgrade', (request, socket, head) => {
     socket.on('error', () => socket.destroy());
     if (closed) return rejectUpgrade(socket, 503, 'The simulated market is shutting down.', 'NetworkException');
-    if (!hasTickerCredentials(request.url, resolved)) {
+    if (!hasTickerCredentials(request.url, sessions)) {
       return rejectUpgrade(socket, 403, 'Incorrect `api_key` or `access_token`.', 'TokenException');
     }
-    if (connections.length >= limits.connectionsPerKey) {
+    if (feed.connectionCount >= limits.connectionsPerKey) {
       return rejectUpgrade(socket, 429, 'Too many requests', 'NetworkException');
     }
-    wss.handleUpgrade(request, socket, head, onConnection);
+    const digest = tokenDigest(tickerAccessToken(request.url!));
+    wss.handleUpgrade(request, socket, head, (ws) => feed.attach(ws, digest));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -265,33 +149,33 @@ export async function startSimTickerServer(options: SimTickerServerOptions): Pro
       http.off('error', reject);
       resolve();
     });
+  }).catch((error: unknown) => {
+    feed.stop();
+    throw error;
   });
-  const timer = setInterval(onFrameTimer, frameIntervalMs);
   const address = http.address() as AddressInfo;
   // Bound to every interface: local clients still reach it on loopback.
   const local = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
   const host = address.family === 'IPv6' ? `[${local}]` : local;
   let closing: Promise<void> | undefined;
 
-  function dropConnections(): void {
-    for (const connection of [...connections]) {
-      detach(connection);
-      connection.ws.terminate();
-    }
-  }
-
   return {
     url: `ws://${host}:${address.port}`,
+    httpUrl: `http://${host}:${address.port}`,
     port: address.port,
-    dropConnections,
-    stats: () => ({ connections: connections.length, subscribedTokens: activeInstruments, packetsSent, framesSent }),
+    apiKey: resolved.apiKey,
+    apiSecret: resolved.apiSecret,
+    faults,
+    dropConnections: () => feed.dropConnections(),
+    stats,
     close() {
       if (!closing) {
         closed = true;
-        clearInterval(timer);
-        dropConnections();
+        feed.stop();
+        rest.dropHeld();
         wss.close();
         closing = new Promise<void>((resolve) => http.close(() => resolve()));
+        http.closeAllConnections();
       }
       return closing;
     },

@@ -2,7 +2,6 @@
  * The trust decisions at the simulated ticker's edge, as pure functions: whether an upgrade
  * request carries the right credentials, and what a client's text message asks for.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { TICK_MODES, type TickMode } from '../../../shared/tick';
 
@@ -38,24 +37,17 @@ export function parseTickerRequest(text: string): TickerRequest | { error: strin
   return { action: request.a, tokens: request.v };
 }
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
-
-/** Compares secrets in constant time; hashing first makes unequal lengths safe to compare. */
-function sameSecret(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected)) && given === expected;
+/** Who may connect: the emulator's session store (kite-sessions.ts), or a stand-in in tests. */
+export interface TickerCredentialCheck {
+  isValid(apiKey: string, accessToken: string): boolean;
 }
 
 /**
- * True when the upgrade URL's query carries exactly one `api_key` and one `access_token` equal
- * to the expected ones. The path is not checked: Kite serves the ticker at its root.
+ * True when the upgrade URL's query carries exactly one `api_key` and one `access_token` that
+ * the store accepts. The path is not checked: Kite serves the ticker at its root.
  */
-export function hasTickerCredentials(
-  requestUrl: string | undefined,
-  expected: { apiKey: string; accessToken: string },
-): boolean {
-  if (!requestUrl || expected.apiKey === '' || expected.accessToken === '') return false;
+export function hasTickerCredentials(requestUrl: string | undefined, store: TickerCredentialCheck): boolean {
+  if (!requestUrl) return false;
   let params: URLSearchParams;
   try {
     params = new URL(requestUrl, 'ws://localhost').searchParams;
@@ -65,7 +57,10 @@ export function hasTickerCredentials(
   const keys = params.getAll('api_key');
   const tokens = params.getAll('access_token');
   if (keys.length !== 1 || tokens.length !== 1) return false;
-  const keyOk = sameSecret(keys[0]!, expected.apiKey);
-  const tokenOk = sameSecret(tokens[0]!, expected.accessToken);
-  return keyOk && tokenOk;
+  return store.isValid(keys[0]!, tokens[0]!);
+}
+
+/** The one `access_token` of an upgrade URL that passed `hasTickerCredentials`. */
+export function tickerAccessToken(requestUrl: string): string {
+  return new URL(requestUrl, 'ws://localhost').searchParams.get('access_token') ?? '';
 }

@@ -18,7 +18,8 @@ let server: SimTickerServer;
 let root: string;
 
 before(async () => {
-  server = await startSimTickerServer({ universe, apiKey: 'kite-key', accessToken: 'kite-token', seed: 7 });
+  // These tests are about candles, not Kite's 3 requests a second (the emulator's own tests cover that).
+  server = await startSimTickerServer({ universe, apiKey: 'kite-key', accessToken: 'kite-token', seed: 7, rateLimits: { historical: 1000 } });
   root = `http://127.0.0.1:${server.port}`;
 });
 after(() => server.close());

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { KiteSessions } from '../../../../agent/market/sim/kite-sessions';
 import { hasTickerCredentials, parseTickerRequest } from '../../../../agent/market/sim/ticker-request';
 
 test('parses the three Kite ticker requests', () => {
@@ -25,7 +26,8 @@ test('hostile or malformed requests are errors, never exceptions', () => {
 });
 
 test('credentials must match exactly, once each', () => {
-  const expected = { apiKey: 'key1', accessToken: 'tok1' };
+  const user = { userId: 'AB1234', userName: 'A', userShortname: 'A', email: 'a@example.com' };
+  const expected = new KiteSessions({ apiKey: 'key1', apiSecret: 'secret', accessToken: 'tok1', redirectUrl: 'http://127.0.0.1/cb', user });
   const good = ['/?api_key=key1&access_token=tok1', '/?api_key=key1&access_token=tok1&uid=1700000000000', '?access_token=tok1&api_key=key1'];
   for (const url of good) assert.equal(hasTickerCredentials(url, expected), true, url);
   const bad = [
@@ -36,5 +38,6 @@ test('credentials must match exactly, once each', () => {
     '/?api_key= key1&access_token=tok1', '//evil.example/?api_key=x&access_token=y', 'http://[::1',
   ];
   for (const url of bad) assert.equal(hasTickerCredentials(url, expected), false, String(url));
-  assert.equal(hasTickerCredentials('/?api_key=&access_token=', { apiKey: '', accessToken: '' }), false, 'empty secrets never match');
+  const empty = new KiteSessions({ apiKey: '', apiSecret: '', accessToken: '', redirectUrl: 'http://127.0.0.1/cb', user });
+  assert.equal(hasTickerCredentials('/?api_key=&access_token=', empty), false, 'empty secrets never match');
 });

@@ -1,0 +1,56 @@
+/**
+ * Kite's historical candles (`GET /instruments/historical/:token/:interval`) from the simulated
+ * history, with Kite's span limits and error text. Times are Kite's: `from` and `to` are IST
+ * wall-clock (`yyyy-mm-dd hh:mm:ss`), both inclusive; candle times carry `+0530`. Only listed
+ * instruments have candles; a reused token has the new contract's.
+ */
+import { CANDLE_INTERVALS, type CandleInterval } from '../../../shared/candle';
+import { MINUTE_MS } from '../../../shared/market-session';
+import { MinuteBlock } from '../../candles/minute-block';
+import { resample } from '../../candles/resample';
+import { KITE_SPAN_DAYS } from '../../candles/history-provider';
+import { kiteTime, parseKiteTime } from '../../broker/kite/kite-time';
+import type { InstrumentListing } from './instrument-listing';
+import { KiteError } from './kite-http';
+import type { SimHistory } from './sim-history';
+
+const DAY_MS = 86_400_000;
+/** The simulated history is generated at most this many days a request. */
+const SIM_MAX_DAYS = 400;
+
+function invalid(message: string): KiteError {
+  return new KiteError(400, 'InputException', message);
+}
+
+export function historicalCandles(
+  history: SimHistory,
+  listing: InstrumentListing,
+  token: string,
+  interval: string,
+  query: URLSearchParams,
+): { candles: unknown[][] } {
+  const slot = /^\d{1,10}$/.test(token) ? listing.slotOfListedToken(Number(token)) : undefined;
+  if (slot === undefined) throw invalid('invalid token');
+  const instrument = listing.instrument(slot);
+  if (!(CANDLE_INTERVALS as readonly string[]).includes(interval)) throw invalid('invalid interval');
+  const from = parseKiteTime(query.get('from'));
+  const to = parseKiteTime(query.get('to'));
+  if (from === undefined) throw invalid('invalid from date');
+  if (to === undefined) throw invalid('invalid to date');
+  if (to < from) throw invalid('from date is after to date');
+  const limit = KITE_SPAN_DAYS[interval as CandleInterval];
+  if (to - from > limit * DAY_MS) throw invalid(`interval exceeds max limit: ${limit} days`);
+  if (to - from > SIM_MAX_DAYS * DAY_MS) throw invalid(`the simulated market serves at most ${SIM_MAX_DAYS} days a request`);
+  // Both ends inclusive, as Kite's are; no candle from the minute in progress.
+  const end = Math.min(to + MINUTE_MS, Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS);
+  const minutes = end > from ? history.minutes(instrument, from, end) : [];
+  const block = MinuteBlock.fromRows(minutes.map((m) => [m.time / MINUTE_MS, m.open, m.high, m.low, m.close, m.volume, null]));
+  const bars = resample(block, interval as CandleInterval, instrument.session);
+  const withOi = query.get('oi') === '1';
+  const candles = bars.rows().map(([minute, open, high, low, close, volume]) => {
+    const candle: unknown[] = [kiteTime(minute * MINUTE_MS), open, high, low, close, volume];
+    if (withOi) candle.push(0);
+    return candle;
+  });
+  return { candles };
+}
