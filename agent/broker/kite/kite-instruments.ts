@@ -64,6 +64,8 @@ export function toInstruments(rows: readonly unknown[]): ConvertedInstruments {
     if (reasons.length < 5) reasons.push(reason);
   };
   for (const [index, row] of rows.entries()) {
+    // The CSV ends with a line break, which the client's parser reads as one empty row.
+    if (isBlank(row)) continue;
     const instrument = typeof row === 'object' && row !== null ? toInstrument(row as KiteInstrumentRow) : 'not a row';
     if (typeof instrument === 'string') {
       drop(`row ${index + 1}: ${instrument}`);
@@ -76,6 +78,10 @@ export function toInstruments(rows: readonly unknown[]): ConvertedInstruments {
     }
   }
   return { instruments, dropped, reasons };
+}
+
+function isBlank(row: unknown): boolean {
+  return typeof row === 'object' && row !== null && Object.values(row).every((value) => value === '' || value === undefined || Number.isNaN(value));
 }
 
 /** One row, or why it cannot be read. */

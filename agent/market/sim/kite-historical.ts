@@ -2,10 +2,12 @@
  * Kite's historical candles (`GET /instruments/historical/:token/:interval`) from the simulated
  * history, with Kite's span limits and error text. Times are Kite's: `from` and `to` are IST
  * wall-clock (`yyyy-mm-dd hh:mm:ss`), both inclusive; candle times carry `+0530`. Only listed
- * instruments have candles; a reused token has the new contract's.
+ * instruments have candles; a reused token has the new contract's. Like Kite's, the candles are
+ * those of NSE's trading hours (weekdays 09:15–15:30 IST), though the simulated market's ticks
+ * run around the clock.
  */
 import { CANDLE_INTERVALS, type CandleInterval } from '../../../shared/candle';
-import { MINUTE_MS } from '../../../shared/market-session';
+import { MINUTE_MS, NSE_EQUITY_SESSION } from '../../../shared/market-session';
 import { MinuteBlock } from '../../candles/minute-block';
 import { resample } from '../../candles/resample';
 import { KITE_SPAN_DAYS } from '../../candles/history-provider';
@@ -45,7 +47,8 @@ export function historicalCandles(
   const end = Math.min(to + MINUTE_MS, Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS);
   const minutes = end > from ? history.minutes(instrument, from, end) : [];
   const block = MinuteBlock.fromRows(minutes.map((m) => [m.time / MINUTE_MS, m.open, m.high, m.low, m.close, m.volume, null]));
-  const bars = resample(block, interval as CandleInterval, instrument.session);
+  // As Kite's: only the exchange's trading hours (the simulated market trades around the clock).
+  const bars = resample(block, interval as CandleInterval, NSE_EQUITY_SESSION);
   const withOi = query.get('oi') === '1';
   const candles = bars.rows().map(([minute, open, high, low, close, volume]) => {
     const candle: unknown[] = [kiteTime(minute * MINUTE_MS), open, high, low, close, volume];
