@@ -1,6 +1,7 @@
 /** `npm run agent -- …`: a headless agent (on a server, in Docker, or beside the desktop app). */
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { integerArgument, positiveArgument } from './cli-arguments';
 import { MAX_WORKERS } from '../shared/contract/schemas';
 import { startAgent } from './agent';
 import { defaultDataDir } from './agent-config';
@@ -8,39 +9,23 @@ import { LOG_FORMATS, type LogFormat, createLogger } from './log/logger';
 import { MAX_GENERATED } from './market/sim/universe';
 import { VERSION } from './version';
 
-function integer(min: number, max: number) {
-  return (text: string): number => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-    }
-    return value;
-  };
-}
-
-function positive(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError('expected a positive number');
-  return value;
-}
-
 const program = new Command()
   .name('algodeck-agent')
   .description('AlgoDeck agent: ticker engine and API server (REST + WebSocket on one port).')
   .version(VERSION)
   .option('--host <address>', 'address to listen on', '127.0.0.1')
-  .option('--port <port>', 'port to listen on (0 = any free port)', integer(0, 65535), 7420)
+  .option('--port <port>', 'port to listen on (0 = any free port)', integerArgument(0, 65535), 7420)
   .option('--data-dir <dir>', 'where the agent keeps its files', defaultDataDir())
   .addOption(new Option('--token <token>', 'API token (default: stored in the data dir, generated on first start)').env('ALGODECK_TOKEN'))
-  .option('--workers <n>', 'ticker worker processes (default: as last run, else 3)', integer(1, MAX_WORKERS))
+  .option('--workers <n>', 'ticker worker processes (default: as last run, else 3)', integerArgument(1, MAX_WORKERS))
   .addOption(new Option('--provider <name>', 'market-data provider: the simulated market, or Zerodha Kite Connect').choices(['sim', 'kite']).default('sim'))
   .option('--kite-root <url>', "one root for Kite's REST API, websocket and login page, e.g. the Kite emulator's (default: Kite's own)")
   .addOption(new Option('--kite-api-key <key>', 'the API key of your Kite app (default: as set through the API); its secret comes from KITE_API_SECRET').env('KITE_API_KEY'))
-  .option('--sim-instruments <n>', 'generated instruments added to the simulated market, for load tests', integer(0, MAX_GENERATED), 0)
-  .option('--sim-ticks-per-second <n>', 'ticks per instrument per second in the simulated market', positive, 1)
-  .option('--seed <n>', 'seed of the simulated market', integer(0, 2 ** 31 - 1), 1)
-  .option('--stale-after <ms>', 'an instrument with no tick for this long is stale', integer(100, 86_400_000), 10_000)
-  .option('--max-candle-range-days <days>', 'the longest range one candles query may ask for', integer(1, 3660), 400)
+  .option('--sim-instruments <n>', 'generated instruments added to the simulated market, for load tests', integerArgument(0, MAX_GENERATED), 0)
+  .option('--sim-ticks-per-second <n>', 'ticks per instrument per second in the simulated market', positiveArgument, 1)
+  .option('--seed <n>', 'seed of the simulated market', integerArgument(0, 2 ** 31 - 1), 1)
+  .option('--stale-after <ms>', 'an instrument with no tick for this long is stale', integerArgument(100, 86_400_000), 10_000)
+  .option('--max-candle-range-days <days>', 'the longest range one candles query may ask for', integerArgument(1, 3660), 400)
   .option('--tls-cert <file>', 'TLS certificate (PEM): serve https and wss')
   .option('--tls-key <file>', 'TLS private key (PEM)')
   .option('--allow-insecure-remote', 'allow a non-loopback address without TLS (not recommended)', false)
@@ -69,9 +54,9 @@ const opts = program.opts<{
   logFormat: LogFormat;
 }>();
 
-if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) program.error('--tls-cert and --tls-key go together');
+if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) program.error('error: --tls-cert and --tls-key go together');
 if (opts.provider !== 'kite' && (opts.kiteRoot || program.getOptionValueSource('kiteApiKey') === 'cli')) {
-  program.error('--kite-root and --kite-api-key need --provider kite');
+  program.error('error: --kite-root and --kite-api-key need --provider kite');
 }
 const log = createLogger({ level: opts.logLevel, format: opts.logFormat });
 

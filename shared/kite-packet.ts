@@ -105,27 +105,43 @@ export function encodePacket(view: DataView, offset: number, mode: TickMode, f: 
 }
 
 /**
- * Ticks arriving together share their second: each time field formats a second once, not once
- * per tick (formatting is most of the cost of decoding a full packet).
+ * Ticks arriving together share their time: each time field formats a value once, not once per
+ * tick (formatting is most of the cost of decoding a packet). Exchange and trade times are whole
+ * seconds; the receipt time, which stands in when a packet has no exchange time, is the frame's.
  */
-class IsoSeconds {
-  private seconds = Number.NaN;
+class IsoTime {
+  private value = Number.NaN;
   private text = '';
 
-  format(epochSeconds: number): string {
-    if (epochSeconds !== this.seconds) {
-      this.seconds = epochSeconds;
-      this.text = new Date(epochSeconds * 1000).toISOString();
+  format(epochMs: number): string {
+    if (epochMs !== this.value) {
+      this.value = epochMs;
+      this.text = new Date(epochMs).toISOString();
     }
     return this.text;
   }
 }
-const exchangeTime = new IsoSeconds();
-const tradeTime = new IsoSeconds();
+const exchangeTime = new IsoTime();
+const tradeTime = new IsoTime();
+const receiptTime = new IsoTime();
+
+/** Kite writes 0 when it has no exchange time: the receipt time stands in then. */
+function timestampOf(exchangeSeconds: number, receivedAt: number): string {
+  return exchangeSeconds !== 0 ? exchangeTime.format(exchangeSeconds * 1000) : receiptTime.format(receivedAt);
+}
+
+function depthSide(view: DataView, at: number, div: number): DepthLevel[] {
+  const levels: DepthLevel[] = new Array<DepthLevel>(DEPTH_LEVELS);
+  for (let i = 0; i < DEPTH_LEVELS; i++, at += 12) {
+    levels[i] = { quantity: view.getInt32(at), price: getPrice(view, at + 4, div), orders: view.getInt16(at + 8) };
+  }
+  return levels;
+}
 
 /**
  * Decodes one packet into a Tick. `instrument` names the token (the packet has only the token);
- * `receivedAt` is when the packet reached the agent, in epoch ms.
+ * `receivedAt` is when the packet reached the agent, in epoch ms. Each kind of packet is built as
+ * one object literal, so every tick of a kind has the same shape (a hot path stays monomorphic).
  */
 export function decodePacket(
   view: DataView,
@@ -134,57 +150,72 @@ export function decodePacket(
   instrument: string,
   receivedAt: number,
 ): Tick {
-  const mode = packetMode(length);
-  if (!mode) throw new RangeError(`not a Kite packet length: ${length}`);
   const token = view.getInt32(offset);
   const div = priceDivisor(token);
   const lastPrice = getPrice(view, offset + 4, div);
+  if (length === PACKET_LTP) {
+    return { instrument, token, mode: 'ltp', tradable: isTradableToken(token), lastPrice, timestamp: receiptTime.format(receivedAt), receivedAt };
+  }
+  if (length === PACKET_INDEX_QUOTE || length === PACKET_INDEX_FULL) {
+    const close = getPrice(view, offset + 20, div);
+    return {
+      instrument,
+      token,
+      mode: length === PACKET_INDEX_FULL ? 'full' : 'quote',
+      tradable: isTradableToken(token),
+      lastPrice,
+      timestamp: timestampOf(length === PACKET_INDEX_FULL ? view.getInt32(offset + 28) : 0, receivedAt),
+      receivedAt,
+      ohlc: { open: getPrice(view, offset + 16, div), high: getPrice(view, offset + 8, div), low: getPrice(view, offset + 12, div), close },
+      change: close === 0 ? 0 : ((lastPrice - close) * 100) / close,
+    };
+  }
+  const close = getPrice(view, offset + 40, div);
+  const ohlc = { open: getPrice(view, offset + 28, div), high: getPrice(view, offset + 32, div), low: getPrice(view, offset + 36, div), close };
+  const change = close === 0 ? 0 : ((lastPrice - close) * 100) / close;
+  if (length === PACKET_QUOTE) {
+    return {
+      instrument,
+      token,
+      mode: 'quote',
+      tradable: isTradableToken(token),
+      lastPrice,
+      timestamp: receiptTime.format(receivedAt),
+      receivedAt,
+      lastQuantity: view.getInt32(offset + 8),
+      averagePrice: getPrice(view, offset + 12, div),
+      volume: view.getInt32(offset + 16),
+      totalBuyQuantity: view.getInt32(offset + 20),
+      totalSellQuantity: view.getInt32(offset + 24),
+      ohlc,
+      change,
+    };
+  }
+  if (length !== PACKET_FULL) throw new RangeError(`not a Kite packet length: ${length}`);
+  const tradedAt = view.getInt32(offset + 44);
   const tick: Tick = {
     instrument,
     token,
-    mode,
+    mode: 'full',
     tradable: isTradableToken(token),
     lastPrice,
-    timestamp: '',
+    timestamp: timestampOf(view.getInt32(offset + 60), receivedAt),
     receivedAt,
+    lastQuantity: view.getInt32(offset + 8),
+    averagePrice: getPrice(view, offset + 12, div),
+    volume: view.getInt32(offset + 16),
+    totalBuyQuantity: view.getInt32(offset + 20),
+    totalSellQuantity: view.getInt32(offset + 24),
+    ohlc,
+    change,
+    // Kite writes 0 when there was no trade; the field is then absent, as in the other modes.
+    lastTradeTime: tradedAt !== 0 ? tradeTime.format(tradedAt * 1000) : undefined,
+    oi: view.getInt32(offset + 48),
+    oiDayHigh: view.getInt32(offset + 52),
+    oiDayLow: view.getInt32(offset + 56),
+    depth: { buy: depthSide(view, offset + 64, div), sell: depthSide(view, offset + 124, div) },
   };
-  // Kite writes 0 when it has no exchange time: the receipt time stands in then.
-  let exchangeSeconds = 0;
-  if (length === PACKET_LTP) return withTimestamp(tick, exchangeSeconds);
-  if (length === PACKET_INDEX_QUOTE || length === PACKET_INDEX_FULL) {
-    const close = getPrice(view, offset + 20, div);
-    tick.ohlc = { open: getPrice(view, offset + 16, div), high: getPrice(view, offset + 8, div), low: getPrice(view, offset + 12, div), close };
-    tick.change = close === 0 ? 0 : ((lastPrice - close) * 100) / close;
-    if (length === PACKET_INDEX_FULL) exchangeSeconds = view.getInt32(offset + 28);
-    return withTimestamp(tick, exchangeSeconds);
-  }
-  const close = getPrice(view, offset + 40, div);
-  tick.lastQuantity = view.getInt32(offset + 8);
-  tick.averagePrice = getPrice(view, offset + 12, div);
-  tick.volume = view.getInt32(offset + 16);
-  tick.totalBuyQuantity = view.getInt32(offset + 20);
-  tick.totalSellQuantity = view.getInt32(offset + 24);
-  tick.ohlc = { open: getPrice(view, offset + 28, div), high: getPrice(view, offset + 32, div), low: getPrice(view, offset + 36, div), close };
-  tick.change = close === 0 ? 0 : ((lastPrice - close) * 100) / close;
-  if (length === PACKET_QUOTE) return withTimestamp(tick, exchangeSeconds);
-  if (view.getInt32(offset + 44) !== 0) tick.lastTradeTime = tradeTime.format(view.getInt32(offset + 44));
-  tick.oi = view.getInt32(offset + 48);
-  tick.oiDayHigh = view.getInt32(offset + 52);
-  tick.oiDayLow = view.getInt32(offset + 56);
-  exchangeSeconds = view.getInt32(offset + 60);
-  const buy: DepthLevel[] = [];
-  const sell: DepthLevel[] = [];
-  for (let i = 0; i < 2 * DEPTH_LEVELS; i++) {
-    const at = offset + 64 + i * 12;
-    const level = { quantity: view.getInt32(at), price: getPrice(view, at + 4, div), orders: view.getInt16(at + 8) };
-    (i < DEPTH_LEVELS ? buy : sell).push(level);
-  }
-  tick.depth = { buy, sell };
-  return withTimestamp(tick, exchangeSeconds);
-}
-
-function withTimestamp(tick: Tick, exchangeSeconds: number): Tick {
-  tick.timestamp = exchangeSeconds !== 0 ? exchangeTime.format(exchangeSeconds) : new Date(tick.receivedAt).toISOString();
+  if (tradedAt === 0) delete tick.lastTradeTime;
   return tick;
 }
 

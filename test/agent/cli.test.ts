@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startSimTickerServer } from '../../agent/market/sim/sim-ticker-server';
+import { buildUniverse } from '../../agent/market/sim/universe';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -61,8 +63,32 @@ test('--log-format pretty prints human log lines even through a pipe', async (t)
   assert.ok(!lines.some((line) => line.startsWith('{')), `no JSON lines:\n${output()}`);
 });
 
+test('--provider kite --kite-root starts against the Kite emulator and waits for the daily login', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'algodeck-cli-'));
+  const emulator = await startSimTickerServer({ universe: buildUniverse({ generated: 0 }), apiKey: 'clikey01', accessToken: 'unused-token' });
+  t.after(async () => {
+    await emulator.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const token = 'cli-test-token-0123456789';
+  const args = ['--port', '0', '--data-dir', dataDir, '--workers', '1', '--provider', 'kite', '--kite-root', emulator.httpUrl, '--kite-api-key', 'clikey01'];
+  const { child, output } = runCli(args, { ALGODECK_TOKEN: token, KITE_API_SECRET: emulator.apiSecret });
+  t.after(() => child.kill('SIGKILL'));
+  const deadline = Date.now() + 20_000;
+  while (!/API token: .*\n/.test(output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const url = /listening on (http:\/\/\S+)/.exec(output())?.[1];
+  assert.ok(url, output());
+  const broker = (await (await fetch(`${url}/api/v1/broker`, { headers: { authorization: `Bearer ${token}` } })).json()) as Record<string, unknown>;
+  assert.equal(broker.provider, 'kite');
+  assert.equal(broker.session, 'needs-login');
+  assert.deepEqual(broker.credentials, { apiKey: 'clikey01', apiSecretSet: true, store: 'file' });
+  const login = (await (await fetch(`${url}/api/v1/broker/login-url`, { headers: { authorization: `Bearer ${token}` } })).json()) as { url: string };
+  assert.ok(login.url.startsWith(`${emulator.httpUrl}/connect/login?v=3&api_key=clikey01&`), login.url);
+  assert.ok(!output().includes(emulator.apiSecret), 'the secret is never printed');
+});
+
 test('the CLI refuses bad flags with a message and a non-zero exit', async () => {
-  for (const args of [['--workers', '0'], ['--port', 'http'], ['--provider', 'nasdaq'], ['--sim-instruments', '9001'], ['--log-format', 'xml'], ['--host', '0.0.0.0', '--port', '0', '--token', 'cli-test-token-0123456789']]) {
+  for (const args of [['--kite-root', 'http://127.0.0.1:9'], ['--provider', 'kite', '--kite-root', 'ftp://x', '--port', '0'], ['--workers', '0'], ['--port', 'http'], ['--provider', 'nasdaq'], ['--sim-instruments', '9001'], ['--log-format', 'xml'], ['--host', '0.0.0.0', '--port', '0', '--token', 'cli-test-token-0123456789']]) {
     const { output, exited } = runCli(args);
     const code = await exited;
     assert.notEqual(code, 0, args.join(' '));
