@@ -208,14 +208,14 @@ export function decodePacket(
     totalSellQuantity: view.getInt32(offset + 24),
     ohlc,
     change,
-    // Kite writes 0 when there was no trade; the field is then absent, as in the other modes.
-    lastTradeTime: tradedAt !== 0 ? tradeTime.format(tradedAt * 1000) : undefined,
     oi: view.getInt32(offset + 48),
     oiDayHigh: view.getInt32(offset + 52),
     oiDayLow: view.getInt32(offset + 56),
     depth: { buy: depthSide(view, offset + 64, div), sell: depthSide(view, offset + 124, div) },
   };
-  if (tradedAt === 0) delete tick.lastTradeTime;
+  // Kite writes 0 when there was no trade: the field is then absent. Added last, it is one
+  // shape transition, the same for every such tick.
+  if (tradedAt !== 0) tick.lastTradeTime = tradeTime.format(tradedAt * 1000);
   return tick;
 }
 

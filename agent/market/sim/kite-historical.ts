@@ -20,6 +20,13 @@ const DAY_MS = 86_400_000;
 /** The simulated history is generated at most this many days a request. */
 const SIM_MAX_DAYS = 400;
 
+const IST_MS = 330 * MINUTE_MS;
+
+/** The start (epoch ms) of the IST date holding `ms`. */
+function istMidnight(ms: number): number {
+  return Math.floor((ms + IST_MS) / DAY_MS) * DAY_MS - IST_MS;
+}
+
 function invalid(message: string): KiteError {
   return new KiteError(400, 'InputException', message);
 }
@@ -43,15 +50,19 @@ export function historicalCandles(
   const limit = KITE_SPAN_DAYS[interval as CandleInterval];
   if (to - from > limit * DAY_MS) throw invalid(`interval exceeds max limit: ${limit} days`);
   if (to - from > SIM_MAX_DAYS * DAY_MS) throw invalid(`the simulated market serves at most ${SIM_MAX_DAYS} days a request`);
-  // Both ends inclusive, as Kite's are; no candle from the minute in progress.
-  const end = Math.min(to + MINUTE_MS, Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS);
-  const minutes = end > from ? history.minutes(instrument, from, end) : [];
+  // Both ends inclusive, as Kite's are; no candle from the minute in progress. Kite stamps a day
+  // candle at the date's midnight (IST), so a day belongs to a range by its date.
+  const daily = interval === 'day';
+  const start = daily ? istMidnight(from) : from;
+  const end = Math.min(daily ? istMidnight(to) + DAY_MS : to + MINUTE_MS, Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS);
+  const minutes = end > start ? history.minutes(instrument, start, end) : [];
   const block = MinuteBlock.fromRows(minutes.map((m) => [m.time / MINUTE_MS, m.open, m.high, m.low, m.close, m.volume, null]));
   // As Kite's: only the exchange's trading hours (the simulated market trades around the clock).
   const bars = resample(block, interval as CandleInterval, NSE_EQUITY_SESSION);
   const withOi = query.get('oi') === '1';
   const candles = bars.rows().map(([minute, open, high, low, close, volume]) => {
-    const candle: unknown[] = [kiteTime(minute * MINUTE_MS), open, high, low, close, volume];
+    const time = minute * MINUTE_MS;
+    const candle: unknown[] = [kiteTime(daily ? istMidnight(time) : time), open, high, low, close, volume];
     if (withOi) candle.push(0);
     return candle;
   });

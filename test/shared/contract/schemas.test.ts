@@ -63,11 +63,16 @@ test('stream messages: exactly one of instruments or all; no topic means ticks',
   assert.throws(() => parse({ type: 'subscribe', topic: 'orders', all: true }), (error: ApiError) => error.field === 'topic');
 });
 
-test('every method has a unique route under /api/v1 and only health is public', () => {
+test('every method has a unique route under /api/v1; only health and the broker login redirect are public', () => {
   const routes = Object.values(api).map((m) => `${m.method} ${m.path}`);
   assert.equal(new Set(routes).size, routes.length);
   assert.ok(Object.values(api).every((m) => m.path.startsWith('/api/v1/')));
-  assert.deepEqual(Object.entries(api).filter(([, m]) => m.scope === 'public').map(([name]) => name), ['health']);
-  // Changing the ticker is control; reading it is open to any token.
-  assert.deepEqual(Object.entries(api).filter(([, m]) => m.scope === 'control').map(([name]) => name), ['subscribe', 'unsubscribe', 'setWorkers']);
+  assert.deepEqual(Object.entries(api).filter(([, m]) => m.scope === 'public').map(([name]) => name), ['health', 'kiteLoginCallback']);
+  // Changing the ticker, the broker session and the instruments is control; reading them is open to any token.
+  assert.deepEqual(
+    Object.entries(api).filter(([, m]) => m.scope === 'control').map(([name]) => name),
+    ['subscribe', 'unsubscribe', 'setWorkers', 'getBrokerLoginUrl', 'createBrokerSession', 'deleteBrokerSession', 'refreshInstruments'],
+  );
+  // The broker's secret is the owner's alone to set.
+  assert.deepEqual(Object.entries(api).filter(([, m]) => m.scope === 'owner').map(([name]) => name), ['setBrokerCredentials']);
 });
