@@ -131,67 +131,99 @@ function timestampOf(exchangeSeconds: number, receivedAt: number): string {
 }
 
 function depthSide(view: DataView, at: number, div: number): DepthLevel[] {
-  const levels: DepthLevel[] = new Array<DepthLevel>(DEPTH_LEVELS);
+  const levels: DepthLevel[] = [];
   for (let i = 0; i < DEPTH_LEVELS; i++, at += 12) {
-    levels[i] = { quantity: view.getInt32(at), price: getPrice(view, at + 4, div), orders: view.getInt16(at + 8) };
+    levels.push({ quantity: view.getInt32(at), price: getPrice(view, at + 4, div), orders: view.getInt16(at + 8) });
   }
   return levels;
 }
 
 /**
  * Decodes one packet into a Tick. `instrument` names the token (the packet has only the token);
- * `receivedAt` is when the packet reached the agent, in epoch ms. Each kind of packet is built as
- * one object literal, so every tick of a kind has the same shape (a hot path stays monomorphic).
+ * `receivedAt` is when the packet reached the agent, in epoch ms. Each kind of packet has its own
+ * function building one object literal, so every tick of a kind has one shape and each function
+ * is optimized for its kind alone.
  */
-export function decodePacket(
-  view: DataView,
-  offset: number,
-  length: number,
-  instrument: string,
-  receivedAt: number,
-): Tick {
+export function decodePacket(view: DataView, offset: number, length: number, instrument: string, receivedAt: number): Tick {
+  switch (length) {
+    case PACKET_FULL:
+      return decodeFull(view, offset, instrument, receivedAt);
+    case PACKET_QUOTE:
+      return decodeQuote(view, offset, instrument, receivedAt);
+    case PACKET_LTP:
+      return decodeLtp(view, offset, instrument, receivedAt);
+    case PACKET_INDEX_QUOTE:
+    case PACKET_INDEX_FULL:
+      return decodeIndex(view, offset, length, instrument, receivedAt);
+    default:
+      throw new RangeError(`not a Kite packet length: ${length}`);
+  }
+}
+
+function decodeLtp(view: DataView, offset: number, instrument: string, receivedAt: number): Tick {
+  const token = view.getInt32(offset);
+  return {
+    instrument,
+    token,
+    mode: 'ltp',
+    tradable: isTradableToken(token),
+    lastPrice: getPrice(view, offset + 4, priceDivisor(token)),
+    timestamp: receiptTime.format(receivedAt),
+    receivedAt,
+  };
+}
+
+/** Index packets: H, L, O, C where the others have O, H, L, C. */
+function decodeIndex(view: DataView, offset: number, length: number, instrument: string, receivedAt: number): Tick {
   const token = view.getInt32(offset);
   const div = priceDivisor(token);
   const lastPrice = getPrice(view, offset + 4, div);
-  if (length === PACKET_LTP) {
-    return { instrument, token, mode: 'ltp', tradable: isTradableToken(token), lastPrice, timestamp: receiptTime.format(receivedAt), receivedAt };
-  }
-  if (length === PACKET_INDEX_QUOTE || length === PACKET_INDEX_FULL) {
-    const close = getPrice(view, offset + 20, div);
-    return {
-      instrument,
-      token,
-      mode: length === PACKET_INDEX_FULL ? 'full' : 'quote',
-      tradable: isTradableToken(token),
-      lastPrice,
-      timestamp: timestampOf(length === PACKET_INDEX_FULL ? view.getInt32(offset + 28) : 0, receivedAt),
-      receivedAt,
-      ohlc: { open: getPrice(view, offset + 16, div), high: getPrice(view, offset + 8, div), low: getPrice(view, offset + 12, div), close },
-      change: close === 0 ? 0 : ((lastPrice - close) * 100) / close,
-    };
-  }
+  const close = getPrice(view, offset + 20, div);
+  return {
+    instrument,
+    token,
+    mode: length === PACKET_INDEX_FULL ? 'full' : 'quote',
+    tradable: isTradableToken(token),
+    lastPrice,
+    timestamp: timestampOf(length === PACKET_INDEX_FULL ? view.getInt32(offset + 28) : 0, receivedAt),
+    receivedAt,
+    ohlc: { open: getPrice(view, offset + 16, div), high: getPrice(view, offset + 8, div), low: getPrice(view, offset + 12, div), close },
+    change: close === 0 ? 0 : ((lastPrice - close) * 100) / close,
+  };
+}
+
+function decodeQuote(view: DataView, offset: number, instrument: string, receivedAt: number): Tick {
+  const token = view.getInt32(offset);
+  const div = priceDivisor(token);
+  const lastPrice = getPrice(view, offset + 4, div);
   const close = getPrice(view, offset + 40, div);
-  const ohlc = { open: getPrice(view, offset + 28, div), high: getPrice(view, offset + 32, div), low: getPrice(view, offset + 36, div), close };
-  const change = close === 0 ? 0 : ((lastPrice - close) * 100) / close;
-  if (length === PACKET_QUOTE) {
-    return {
-      instrument,
-      token,
-      mode: 'quote',
-      tradable: isTradableToken(token),
-      lastPrice,
-      timestamp: receiptTime.format(receivedAt),
-      receivedAt,
-      lastQuantity: view.getInt32(offset + 8),
-      averagePrice: getPrice(view, offset + 12, div),
-      volume: view.getInt32(offset + 16),
-      totalBuyQuantity: view.getInt32(offset + 20),
-      totalSellQuantity: view.getInt32(offset + 24),
-      ohlc,
-      change,
-    };
-  }
-  if (length !== PACKET_FULL) throw new RangeError(`not a Kite packet length: ${length}`);
+  return {
+    instrument,
+    token,
+    mode: 'quote',
+    tradable: isTradableToken(token),
+    lastPrice,
+    timestamp: receiptTime.format(receivedAt),
+    receivedAt,
+    lastQuantity: view.getInt32(offset + 8),
+    averagePrice: getPrice(view, offset + 12, div),
+    volume: view.getInt32(offset + 16),
+    totalBuyQuantity: view.getInt32(offset + 20),
+    totalSellQuantity: view.getInt32(offset + 24),
+    ohlc: { open: getPrice(view, offset + 28, div), high: getPrice(view, offset + 32, div), low: getPrice(view, offset + 36, div), close },
+    change: close === 0 ? 0 : ((lastPrice - close) * 100) / close,
+  };
+}
+
+/**
+ * The quote packet's fields again, in one literal rather than a quote tick grown: growing it
+ * measured 15 % slower on the kite-parse bench.
+ */
+function decodeFull(view: DataView, offset: number, instrument: string, receivedAt: number): Tick {
+  const token = view.getInt32(offset);
+  const div = priceDivisor(token);
+  const lastPrice = getPrice(view, offset + 4, div);
+  const close = getPrice(view, offset + 40, div);
   const tradedAt = view.getInt32(offset + 44);
   const tick: Tick = {
     instrument,
@@ -206,8 +238,8 @@ export function decodePacket(
     volume: view.getInt32(offset + 16),
     totalBuyQuantity: view.getInt32(offset + 20),
     totalSellQuantity: view.getInt32(offset + 24),
-    ohlc,
-    change,
+    ohlc: { open: getPrice(view, offset + 28, div), high: getPrice(view, offset + 32, div), low: getPrice(view, offset + 36, div), close },
+    change: close === 0 ? 0 : ((lastPrice - close) * 100) / close,
     oi: view.getInt32(offset + 48),
     oiDayHigh: view.getInt32(offset + 52),
     oiDayLow: view.getInt32(offset + 56),
