@@ -12,7 +12,7 @@ import { ApiError } from '../../shared/errors';
 import type { Instrument } from '../../shared/instrument';
 import { barEnd, barsBack, barStart, MINUTE_MS } from '../../shared/market-session';
 import type { InstrumentRegistry } from '../instruments/instrument-registry';
-import type { Backfill } from './backfill';
+import { type Backfill, cleanRows } from './backfill';
 import type { CandleStore } from './candle-store';
 import { candlesJson } from './candles-json';
 import type { HistoryProvider } from './history-provider';
@@ -42,6 +42,8 @@ export interface CandleQuery {
   /** Epoch ms. */
   from?: number | undefined;
   to?: number | undefined;
+  /** A future's day candles stitched across its expired contracts, straight from the provider. */
+  continuous?: boolean | undefined;
 }
 
 export class CandleQueries {
@@ -73,6 +75,7 @@ export class CandleQueries {
     const { interval } = query;
     const session = instrument.session;
     const now = this.now();
+    if (query.continuous) return this.continuous(instrument, query, now);
     const live = query.to === undefined || query.to > now;
     const to = Math.min(query.to ?? now, now);
     const wanted = DEFAULT_CANDLES + (live ? 1 : 0);
@@ -118,6 +121,35 @@ export class CandleQueries {
       forming: forming ? toCandle(forming) : null,
       ...(fetched.error ? { warning: { code: 'provider_unavailable' as const, message: fetched.error } } : {}),
     };
+  }
+
+  /**
+   * Continuous day candles of a future, from the provider alone: the series spans contracts, so
+   * the store (one series per contract) neither answers nor keeps it.
+   */
+  private async continuous(instrument: Instrument, query: CandleQuery, now: number): Promise<Omit<CandlesResult, 'candles'> & { bars: MinuteBlock }> {
+    const { provider } = this.options;
+    if (query.interval !== 'day') throw new ApiError('invalid_request', 'continuous: only day candles are continuous.', { field: 'continuous' });
+    if (instrument.instrumentType !== 'FUT') {
+      throw new ApiError('invalid_request', `continuous: ${instrument.id} is not a future.`, { field: 'continuous' });
+    }
+    if (!provider.fetchContinuousDays) throw new ApiError('no_history', `${provider.name} has no continuous history.`, { field: 'continuous' });
+    const session = instrument.session;
+    const to = Math.min(query.to ?? now, now);
+    const from = query.from ?? barsBack(to, 'day', session, DEFAULT_CANDLES);
+    if (to - from > this.maxRangeDays * DAY_MS) {
+      throw new ApiError('range_too_long', `The range is longer than ${this.maxRangeDays} days; ask for it in parts.`, { field: 'from', details: { maxDays: this.maxRangeDays } });
+    }
+    const start = barStart(from, 'day', session) ?? from;
+    let rows;
+    try {
+      rows = await provider.fetchContinuousDays(instrument, start, to, AbortSignal.timeout(30_000));
+    } catch (error) {
+      throw new ApiError('provider_unavailable', `The continuous history could not be fetched: ${(error as Error).message}`);
+    }
+    // Rows that make sense, of days that have ended: today's bar is still forming, and no one contract's ticks make it.
+    const closed = cleanRows(rows, [start / MINUTE_MS, Math.ceil(to / MINUTE_MS)], session).filter(([minute]) => barEnd(minute * MINUTE_MS, 'day', session) <= now);
+    return { instrument: instrument.id, interval: 'day', timeZone: session.timeZone, bars: MinuteBlock.fromRows(closed), forming: null };
   }
 
   /**

@@ -29,6 +29,12 @@ export interface HistoryProvider {
    * range. Throws HistoryUnavailable when the provider cannot answer.
    */
   fetchMinutes(instrument: Instrument, from: number, to: number, signal: AbortSignal): Promise<MinuteRow[]>;
+  /**
+   * A future's day candles over [from, to), stitched across its expired contracts (Kite's
+   * `continuous`), each row at its session's open. Absent when the provider has none. The
+   * series belongs to no one contract, so it is never stored.
+   */
+  fetchContinuousDays?(instrument: Instrument, from: number, to: number, signal: AbortSignal): Promise<MinuteRow[]>;
 }
 
 /** The provider could not serve history (down, refusing, too slow); the message says why. */

@@ -12,9 +12,9 @@ import { ApiError } from '../../shared/errors';
 import type { Instrument } from '../../shared/instrument';
 import type { ApiCore } from '../api/api-core';
 import type { KiteSession } from '../broker/kite/kite-session';
-import { toInstruments } from '../broker/kite/kite-instruments';
+import { toInstrumentsInSteps } from '../broker/kite/kite-instruments';
 import { InstrumentRegistry } from '../instruments/instrument-registry';
-import { InstrumentStore } from '../instruments/instrument-store';
+import { InstrumentStore, type SyncResult } from '../instruments/instrument-store';
 import { buildUniverse, listed, type SimInstrument } from '../market/sim/universe';
 import type { AgentDb } from '../store/agent-db';
 import type { Service } from './service';
@@ -44,6 +44,8 @@ export interface Instruments {
 }
 
 const DAY_MS = 86_400_000;
+/** Between steps of a large download's work: ticks waiting in the event loop go first. */
+const yieldToTicks = () => new Promise<void>((resolve) => setImmediate(resolve));
 const IST_OFFSET_MS = 330 * 60_000;
 const SETTINGS = { refreshedAt: 'instruments.refreshedAt', expired: 'instruments.expired' } as const;
 
@@ -71,8 +73,7 @@ export function instrumentsService(options: InstrumentsServiceOptions): Service<
       const registry = new InstrumentRegistry(source.kind === 'sim' ? [] : store.listed());
 
       /** Writes a new list; tells the followers; answers what changed. */
-      function apply(instruments: readonly Instrument[], dropped: number): InstrumentsRefresh {
-        const changes = store.sync(instruments);
+      function apply(instruments: readonly Instrument[], dropped: number, changes: SyncResult): InstrumentsRefresh {
         if (changes.added + changes.changed + changes.unlisted > 0) log.info(changes, 'instruments master updated');
         registry.replace(instruments);
         const expired = [...new Set(listeners.flatMap((listener) => listener()))];
@@ -83,6 +84,11 @@ export function instrumentsService(options: InstrumentsServiceOptions): Service<
         return { count: instruments.length, ...changes, expired, dropped };
       }
 
+      function syncSim(): InstrumentsRefresh {
+        const universe = simUniverse.map(listed);
+        return apply(universe, 0, store.sync(universe));
+      }
+
       async function download(session: KiteSession): Promise<InstrumentsRefresh> {
         const kite = session.api;
         if (!kite || session.usableToken === null) {
@@ -90,17 +96,17 @@ export function instrumentsService(options: InstrumentsServiceOptions): Service<
         }
         const rows = await kite.call('other', "Kite's instruments list", (client) => client.getInstruments());
         if (!Array.isArray(rows)) throw new ApiError('provider_unavailable', "Kite's instruments list was not a CSV list (wrong content type?).");
-        const { instruments, dropped, reasons } = toInstruments(rows);
+        const { instruments, dropped, reasons } = await toInstrumentsInSteps(rows, yieldToTicks);
         if (dropped > 0) log.warn({ dropped, examples: reasons }, `${dropped} rows of Kite's instruments list could not be read and were dropped`);
         // A broken download must not unlist every instrument a user follows.
         if (instruments.length === 0) throw new ApiError('provider_unavailable', "Kite's instruments list was empty; the master is unchanged.");
-        return apply(instruments, dropped);
+        return apply(instruments, dropped, await store.syncInSteps(instruments, yieldToTicks));
       }
 
       function refresh(): Promise<InstrumentsRefresh> {
         running ??= (async () => {
           try {
-            const result = source.kind === 'sim' ? apply(simUniverse.map(listed), 0) : await download(source.session);
+            const result = source.kind === 'sim' ? syncSim() : await download(source.session);
             lastError = null;
             return result;
           } catch (error) {
@@ -122,7 +128,7 @@ export function instrumentsService(options: InstrumentsServiceOptions): Service<
           (error: Error) => log.warn({ why, reason: error.message }, "Kite's instruments list could not be downloaded"),
         );
 
-      if (source.kind === 'sim') apply(simUniverse.map(listed), 0);
+      if (source.kind === 'sim') syncSim();
       if (source.kind === 'kite') {
         const schedule = () => {
           timer = setTimeout(() => {

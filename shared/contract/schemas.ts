@@ -87,6 +87,10 @@ export const candlesInput = z
     interval: candleIntervalSchema,
     from: isoInstantSchema.optional(),
     to: isoInstantSchema.optional(),
+    /** A future's day candles stitched across its expired contracts (the broker's continuous data). */
+    continuous: z
+      .union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')], 'must be true or false')
+      .optional(),
   })
   .refine((input) => input.from === undefined || input.to === undefined || input.from < input.to, {
     message: 'must be before "to"',

@@ -59,7 +59,31 @@ export class KiteHistoryProvider implements HistoryProvider {
     }
     return candles.map((c) => [c.date.getTime() / MINUTE_MS, c.open, c.high, c.low, c.close, c.volume, c.oi ?? null]);
   }
+
+  async fetchContinuousDays(instrument: Instrument, from: number, to: number): Promise<MinuteRow[]> {
+    let candles: Awaited<ReturnType<KiteHistoryClient['getHistoricalData']>>;
+    try {
+      candles = await this.client.getHistoricalData(instrument.token, 'day', istText(from), istText(to - MINUTE_MS), true, true);
+    } catch (error) {
+      throw new HistoryUnavailable(`Kite refused the continuous history of ${instrument.id}: ${describe(error)}`);
+    }
+    return candles.map((c) => [atSessionOpen(instrument, c.date) / MINUTE_MS, c.open, c.high, c.low, c.close, c.volume, c.oi ?? null]);
+  }
 }
+
+/** Kite stamps a day candle at its date's midnight, IST; our day bars start at the session's open. */
+function atSessionOpen(instrument: Instrument, date: Date): number {
+  return fromClientDateMidnight(date) + instrument.session.openMinute * MINUTE_MS;
+}
+
+/** The start of the IST date of a candle's time (Kite writes it with +0530, which the client reads exactly). */
+function fromClientDateMidnight(date: Date): number {
+  const ist = date.getTime() + IST_MS;
+  return Math.floor(ist / DAY_MS) * DAY_MS - IST_MS;
+}
+
+const IST_MS = 330 * MINUTE_MS;
+const DAY_MS = 86_400_000;
 
 /** The official client rejects with Kite's error body (`message`, `error_type`), or with an Error. */
 function describe(error: unknown): string {

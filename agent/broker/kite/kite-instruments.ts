@@ -54,6 +54,26 @@ export interface ConvertedInstruments {
 }
 
 export function toInstruments(rows: readonly unknown[]): ConvertedInstruments {
+  const steps = convert(rows);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+}
+
+/** The same, `pause()` every few thousand rows, so the agent's event loop keeps delivering ticks. */
+export async function toInstrumentsInSteps(rows: readonly unknown[], pause: () => Promise<void>): Promise<ConvertedInstruments> {
+  const steps = convert(rows);
+  let step = steps.next();
+  while (!step.done) {
+    await pause();
+    step = steps.next();
+  }
+  return step.value;
+}
+
+const STEP = 5000;
+
+function* convert(rows: readonly unknown[]): Generator<void, ConvertedInstruments> {
   const instruments: Instrument[] = [];
   const ids = new Set<string>();
   const tokens = new Set<number>();
@@ -63,7 +83,9 @@ export function toInstruments(rows: readonly unknown[]): ConvertedInstruments {
     dropped++;
     if (reasons.length < 5) reasons.push(reason);
   };
-  for (const [index, row] of rows.entries()) {
+  for (let index = 0; index < rows.length; index++) {
+    if (index % STEP === STEP - 1) yield;
+    const row = rows[index];
     // The CSV ends with a line break, which the client's parser reads as one empty row.
     if (isBlank(row)) continue;
     const instrument = typeof row === 'object' && row !== null ? toInstrument(row as KiteInstrumentRow) : 'not a row';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isRateLimited, kiteFailure, toApiError } from '../../../agent/broker/kite/kite-errors';
-import { toInstrument, toInstruments } from '../../../agent/broker/kite/kite-instruments';
+import { toInstrument, toInstruments, toInstrumentsInSteps } from '../../../agent/broker/kite/kite-instruments';
 import { toTick } from '../../../agent/broker/kite/kite-quotes';
 import { fromClientDate } from '../../../agent/broker/kite/kite-time';
 import { NSE_EQUITY_SESSION } from '../../../shared/market-session';
@@ -67,6 +67,16 @@ test('unreadable rows and second listings are dropped and counted, never guessed
   assert.equal(dropped, 8);
   assert.equal(reasons.length, 5);
   assert.match(reasons[0]!, /^row 2: bad instrument_token x/);
+});
+
+test('the conversion in steps pauses between them and gives the same list', async () => {
+  const rows = Array.from({ length: 12_000 }, (_, i) => row({ instrument_token: String((100 + i) * 256 + 1), tradingsymbol: `S${i}` }));
+  let pauses = 0;
+  const stepped = await toInstrumentsInSteps([...rows, { instrument_token: '' }], async () => void pauses++);
+  assert.ok(pauses >= 2);
+  assert.deepEqual(stepped, toInstruments([...rows, { instrument_token: '' }]));
+  assert.equal(stepped.instruments.length, 12_000);
+  assert.equal(stepped.dropped, 0, 'the empty last row of the CSV is no row');
 });
 
 test("Kite's errors become codes a user can act on", () => {

@@ -9,6 +9,7 @@ import { kiteTime, parseKiteTime } from '../../../agent/broker/kite/kite-time';
 import { SimHistory } from '../../../agent/market/sim/sim-history';
 import { startSimTickerServer, type SimTickerServer } from '../../../agent/market/sim/sim-ticker-server';
 import { buildUniverse } from '../../../agent/market/sim/universe';
+import { NSE_EQUITY_SESSION } from '../../../shared/market-session';
 
 const MIN = 60_000;
 const universe = buildUniverse({ generated: 0 });
@@ -90,4 +91,33 @@ test("Kite's refusals become HistoryUnavailable with Kite's reason: span limits,
   });
   await assert.rejects(new KiteHistoryProvider(kite).fetchMinutes({ ...INFY, token: 12345 }, from, from + 10 * MIN), /InputException: invalid token/);
   await assert.rejects(kite.getHistoricalData(INFY.token, 'week' as never, '2026-11-25', '2026-11-26'), kiteError('InputException', /invalid interval/));
+});
+
+test('continuous day candles of a future: asked with continuous and oi, each day at the session open', async () => {
+  const calls: unknown[][] = [];
+  const kite = client();
+  const recording = {
+    getHistoricalData: (...args: Parameters<typeof kite.getHistoricalData>) => {
+      calls.push(args);
+      return kite.getHistoricalData(...args);
+    },
+  };
+  const future = { ...INFY, instrumentType: 'FUT', session: NSE_EQUITY_SESSION };
+  const from = Date.parse('2026-11-02T00:00:00+05:30');
+  const to = Date.parse('2026-11-07T00:00:00+05:30');
+  await inEachZone(async (zone) => {
+    calls.length = 0;
+    const rows = await new KiteHistoryProvider(recording).fetchContinuousDays(future, from, to);
+    assert.deepEqual(calls, [[INFY.token, 'day', '2026-11-02 00:00:00', '2026-11-06 23:59:00', true, true]], zone);
+    assert.deepEqual(
+      rows.map(([minute]) => new Date(minute * MIN).toISOString()),
+      ['2026-11-02', '2026-11-03', '2026-11-04', '2026-11-05', '2026-11-06'].map((day) => new Date(`${day}T09:15:00+05:30`).toISOString()),
+      `${zone}: Monday to Friday, each at 09:15 IST`,
+    );
+  });
+  // The minutes path asks for open interest only for derivatives, and never for continuous data.
+  calls.length = 0;
+  await new KiteHistoryProvider(recording).fetchMinutes(future, from + 555 * MIN, from + 560 * MIN);
+  await new KiteHistoryProvider(recording).fetchMinutes(INFY, from + 555 * MIN, from + 560 * MIN);
+  assert.deepEqual(calls.map((args) => args.slice(4)), [[false, true], [false, false]]);
 });

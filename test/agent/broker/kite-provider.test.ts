@@ -205,6 +205,34 @@ test('an instrument on a new token is followed by its id: the subscription moves
   await waitFor('ticks on the new token', async () => (await t.api.call('getQuotes', { instruments: ['NSE:SBIN'] })).quotes['NSE:SBIN']?.token === 999_001 * 256 + 1);
 });
 
+test('continuous day candles of a future, straight from Kite; refused for what is not a future or not daily', async () => {
+  emulator.faults.list({ exchange: 'NFO', tradingsymbol: 'NIFTY27JANFUT', token: 13_500_002, segment: 'NFO-FUT', instrumentType: 'FUT', lotSize: 75, expiry: '2027-01-28', basePrice: 24_000 });
+  await t.request('POST', '/api/v1/instruments/refresh');
+  const future = (await t.api.call('listInstruments', { search: 'NIFTY27JANFUT', limit: 1 })).instruments[0]!;
+  assert.deepEqual([future.id, future.expiry, future.lotSize], ['NFO:NIFTY27JANFUT', '2027-01-28', 75]);
+  const to = new Date();
+  const from = new Date(to.getTime() - 14 * 86_400_000);
+  const before = emulator.stats().rest.requests.historical;
+  const result = await t.api.call('getCandles', { instrument: future.id, interval: 'day', from: from.toISOString(), to: to.toISOString(), continuous: true });
+  assert.ok(result.candles.length >= 9 && result.candles.length <= 11, `${result.candles.length} days in two weeks`);
+  assert.ok(result.candles.every((c) => new Date(Date.parse(c.time) + 330 * 60_000).toISOString().slice(11, 16) === '09:15'));
+  assert.equal(result.forming, null);
+  assert.equal(emulator.stats().rest.requests.historical - before, 1, 'one request, straight to Kite');
+  const again = await t.api.call('getCandles', { instrument: future.id, interval: 'day', from: from.toISOString(), to: to.toISOString(), continuous: true });
+  assert.deepEqual(again.candles, result.candles);
+  assert.equal(emulator.stats().rest.requests.historical - before, 2, 'a continuous series is not stored as the contract\'s own');
+  for (const [query, reason] of [
+    [`instrument=${encodeURIComponent(future.id)}&interval=5minute&continuous=true`, /only day candles/],
+    ['instrument=NSE:TCS&interval=day&continuous=true', /NSE:TCS is not a future/],
+    [`instrument=${encodeURIComponent(future.id)}&interval=day&continuous=yes`, /true or false/],
+  ] as const) {
+    const refused = await t.request('GET', `/api/v1/candles?${query}`);
+    assert.equal(refused.status, 400, query);
+    assert.equal(refused.body.error.field, 'continuous');
+    assert.match(refused.body.error.message, reason);
+  }
+});
+
 test('an expired contract is reported, not mapped to the new contract on its token', async () => {
   await t.api.call('subscribe', { instruments: ['NSE:ITC'], mode: 'quote' });
   const itc = universe.find((i) => i.id === 'NSE:ITC')!;

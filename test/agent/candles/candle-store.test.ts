@@ -157,3 +157,21 @@ test('the instruments master: changed instruments rewritten, unlisted ones kept 
     db.close();
   });
 });
+
+test('a broker-sized list is synced in steps with pauses between them, to the same end as in one step', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'algodeck-candles-'));
+  try {
+    const many = Array.from({ length: 12_000 }, (_, i): Instrument => ({ ...INFY, id: `NFO:SYM${i}`, token: (5000 + i) * 256 + 2, tradingsymbol: `SYM${i}` }));
+    const stepped = open(dir);
+    let pauses = 0;
+    const pause = async () => void pauses++;
+    assert.deepEqual(await stepped.instruments.syncInSteps(many, pause), { added: 12_000, changed: 0, unlisted: 0 });
+    assert.ok(pauses >= 2, `${pauses} pauses for 12,000 rows`);
+    const next = many.slice(0, 11_000).map((i, n) => (n % 100 === 0 ? { ...i, lotSize: 50 } : i));
+    assert.deepEqual(await stepped.instruments.syncInSteps(next, pause), { added: 0, changed: 110, unlisted: 1000 });
+    assert.deepEqual(stepped.instruments.listed(), next);
+    stepped.db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
