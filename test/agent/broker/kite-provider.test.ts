@@ -6,8 +6,12 @@
  * contract reported, and bad credentials and callbacks refused. Runs the same in any time zone.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import pino from 'pino';
 import { startSimTickerServer, type SimTickerServer } from '../../../agent/market/sim/sim-ticker-server';
 import { buildUniverse } from '../../../agent/market/sim/universe';
 import type { BrokerState, TickerState } from '../../../shared/contract/api';
@@ -19,6 +23,12 @@ const API_SECRET = 'kite-test-secret-0123456789';
 let emulator: SimTickerServer;
 let t: TestAgent;
 let callbackBase: string;
+const dataDir = mkdtempSync(join(tmpdir(), 'algodeck-kite-'));
+/** Everything the agents log, at debug level, to check that no secret is in it. */
+const logged: string[] = [];
+const log = pino({ level: 'debug' }, { write: (line: string) => void logged.push(line) });
+/** Secrets seen during the tests: request tokens from redirects, access tokens from the secrets file. */
+const secrets = new Set<string>([API_SECRET]);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -43,12 +53,13 @@ before(async () => {
     ticksPerSecond: 5,
     historyFrom: Math.floor(Date.now() / 60_000) * 60_000,
   });
-  t = await startTestAgent({ port, provider: 'kite', kite: { root: emulator.httpUrl }, workers: 2 });
+  t = await startTestAgent({ port, dataDir, log, provider: 'kite', kite: { root: emulator.httpUrl }, workers: 2 });
 });
 
 after(async () => {
   await t?.stop();
   await emulator?.close();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const broker = async () => (await t.request('GET', '/api/v1/broker')).body as BrokerState;
@@ -61,7 +72,10 @@ async function browserLogin(): Promise<{ status: number; html: string; callback:
   assert.equal(login.status, 302, 'the emulator redirects to the registered URL');
   const callback = login.headers.get('location')!;
   assert.ok(callback.startsWith(`${callbackBase}?`), callback);
+  secrets.add(new URL(callback).searchParams.get('request_token')!);
   const page = await fetch(callback); // no token: the callback is public
+  const stored = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as Record<string, string>;
+  for (const value of Object.values(stored)) secrets.add(value);
   return { status: page.status, html: await page.text(), callback };
 }
 
@@ -249,6 +263,19 @@ test('an expired contract is reported, not mapped to the new contract on its tok
   assert.equal(quotes.body.error.code, 'unknown_instrument');
 });
 
+test('a restarted agent is still logged in, with its instruments and subscriptions', async () => {
+  const subscribed = (await ticker()).subscriptions.map((s) => s.instrument).sort();
+  const port = new URL(t.agent.url).port;
+  await t.stop();
+  t = await startTestAgent({ port: Number(port), dataDir, log, provider: 'kite', kite: { root: emulator.httpUrl }, workers: 2 });
+  const state = await broker();
+  assert.equal(state.session, 'logged-in');
+  assert.equal(state.userId, 'AB1234');
+  assert.ok(state.instruments.count > 0);
+  await waitFor('ticks again', async () => (await ticker()).state === 'running' && (await t.api.call('getQuotes', { instruments: ['NSE:INFY'] })).quotes['NSE:INFY'] !== undefined, 15_000);
+  assert.deepEqual((await ticker()).subscriptions.map((s) => s.instrument).sort(), subscribed);
+});
+
 test('logout ends the session at Kite and here; the ticker waits for the next login', async () => {
   const state = (await t.request('DELETE', '/api/v1/broker/session')).body as BrokerState;
   assert.equal(state.session, 'needs-login');
@@ -256,4 +283,11 @@ test('logout ends the session at Kite and here; the ticker waits for the next lo
   await waitFor('needs-login', async () => (await ticker()).state === 'needs-login', 15_000);
   const quote = await t.api.call('getQuotes', { instruments: ['NSE:TCS'] });
   assert.equal(quote.warning?.code, 'broker_login_required');
+});
+
+test('nothing secret is in the logs: not the API secret, a request token or an access token', () => {
+  assert.ok(secrets.size >= 4, `${secrets.size} secrets seen`);
+  assert.ok(logged.length > 10, `${logged.length} log lines`);
+  const text = logged.join('');
+  for (const secret of secrets) assert.ok(!text.includes(secret), `a secret of ${secret.length} characters is in the log`);
 });
