@@ -182,9 +182,9 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
         ...(kite
           ? {
               quoteFallback: (wanted: Instrument[]) => kiteQuotes(requireApi(kite), wanted),
-              // A refused token: the session is over, and the ticker waits for the next login.
+              // A refused token: Kite is asked whether the session is over; the ticker waits for the next login.
               onUnauthorized: (detail: string) => {
-                if (detail.startsWith('HTTP 403')) kite.tokenRejected();
+                if (detail.startsWith('HTTP 403')) kite.checkToken();
               },
             }
           : {}),

@@ -48,6 +48,8 @@ export class KiteSession {
   private readonly now: () => number;
   /** A login in progress: a second one waits for it rather than spending a second request token. */
   private exchanging: Promise<unknown> = Promise.resolve();
+  /** A session check in flight (see checkToken). */
+  private checking: Promise<void> | undefined;
 
   constructor(private readonly options: KiteSessionOptions) {
     this.now = options.now ?? Date.now;
@@ -145,10 +147,28 @@ export class KiteSession {
     return this.session();
   }
 
-  /** Kite refused `token` (HTTP 403 on the ticker, TokenException on REST): the session is over. */
-  tokenRejected(token?: string): void {
+  /**
+   * The ticker's connection was refused (HTTP 403). The refusal may be for a token older than
+   * the current one (a worker's report on its way while a login completed), so Kite is asked
+   * whether the current token still works: a TokenException ends the session (through the REST
+   * client's report); an answer means the refusal was stale. One check at a time.
+   */
+  checkToken(): void {
+    const token = this.accessToken;
+    if (!token || !this.kiteApi || this.checking || this.session().session !== 'logged-in') return;
+    this.checking = this.kiteApi
+      .call('other', 'the session check', (kite) => kite.getProfile())
+      .then(
+        () => this.options.log.info('the ticker was refused for an older access token; the current one works'),
+        (error: unknown) => this.options.log.warn({ reason: (error as Error).message }, 'Kite refused the ticker; the session check failed'),
+      )
+      .finally(() => (this.checking = undefined));
+  }
+
+  /** Kite refused `token` (TokenException on REST): the session is over. */
+  private tokenRejected(token: string): void {
     const current = this.accessToken;
-    if (!current || (token !== undefined && token !== current) || this.options.db.setting(SETTINGS.rejected) === '1') return;
+    if (!current || token !== current || this.options.db.setting(SETTINGS.rejected) === '1') return;
     this.options.db.saveSettings({ [SETTINGS.rejected]: '1' });
     this.options.log.warn('Kite refused the access token: log in again');
   }
