@@ -130,12 +130,13 @@ function timestampOf(exchangeSeconds: number, receivedAt: number): string {
   return exchangeSeconds !== 0 ? exchangeTime.format(exchangeSeconds * 1000) : receiptTime.format(receivedAt);
 }
 
+function depthLevel(view: DataView, at: number, div: number): DepthLevel {
+  return { quantity: view.getInt32(at), price: getPrice(view, at + 4, div), orders: view.getInt16(at + 8) };
+}
+
+/** Five levels from `at`, 12 bytes each: one array literal, allocated at its size. */
 function depthSide(view: DataView, at: number, div: number): DepthLevel[] {
-  const levels: DepthLevel[] = [];
-  for (let i = 0; i < DEPTH_LEVELS; i++, at += 12) {
-    levels.push({ quantity: view.getInt32(at), price: getPrice(view, at + 4, div), orders: view.getInt16(at + 8) });
-  }
-  return levels;
+  return [depthLevel(view, at, div), depthLevel(view, at + 12, div), depthLevel(view, at + 24, div), depthLevel(view, at + 36, div), depthLevel(view, at + 48, div)];
 }
 
 /**
