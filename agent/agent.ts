@@ -20,6 +20,7 @@ import { SimHistoryProvider } from './market/sim/sim-history-provider';
 import { ApiError } from '../shared/errors';
 import type { CandleInterval } from '../shared/candle';
 import type { Instrument } from '../shared/instrument';
+import type { Tick } from '../shared/tick';
 import type { KiteApi, KiteCallClass } from './broker/kite/kite-api';
 import { KiteHistoryProvider } from './broker/kite/kite-history-provider';
 import { kiteQuotes } from './broker/kite/kite-quotes';
@@ -181,7 +182,7 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
         ...(hooks.hub ? { hub: hooks.hub } : {}),
         ...(kite
           ? {
-              quoteFallback: (wanted: Instrument[]) => kiteQuotes(requireApi(kite), wanted),
+              quoteFallback: (wanted: Instrument[]) => brokerQuotes(kite, wanted),
               // A refused token: Kite is asked whether the session is over; the ticker waits for the next login.
               onUnauthorized: (detail: string) => {
                 if (detail.startsWith('HTTP 403')) kite.checkToken();
@@ -275,4 +276,18 @@ function kiteFeed(endpoints: KiteEndpoints, session: KiteSession): Feed {
 function requireApi(session: KiteSession): KiteApi {
   if (!session.api) throw new ApiError('broker_not_configured', 'Set the API key and secret of your Kite app first (PUT /api/v1/broker/credentials).');
   return session.api;
+}
+
+/** How long a quote waits for its turn at Kite (1 request a second) before the answer goes without it. */
+const QUOTE_WAIT_MS = 3000;
+
+/** Quotes from Kite of instruments the ticker does not carry: none without a session, none after a wait. */
+async function brokerQuotes(session: KiteSession, wanted: Instrument[]): Promise<Map<string, Tick>> {
+  if (session.usableToken === null) throw new ApiError('broker_login_required', 'Log in to Kite for quotes of instruments the ticker does not carry.');
+  try {
+    return await kiteQuotes(requireApi(session), wanted, AbortSignal.timeout(QUOTE_WAIT_MS));
+  } catch (error) {
+    if ((error as Error).name !== 'TimeoutError') throw error;
+    throw new ApiError('broker_rate_limited', "Kite's quotes (1 request a second) are busy: subscribe the instruments to the ticker for live prices.");
+  }
 }

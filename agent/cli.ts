@@ -33,6 +33,9 @@ const program = new Command()
   .addOption(new Option('--log-format <format>', 'logs as pretty lines or JSON (auto: pretty on a terminal)').choices(LOG_FORMATS).default('auto'));
 
 program.parse();
+// Read once and dropped: no process the agent starts inherits the broker's secret.
+const kiteApiSecret = process.env.KITE_API_SECRET;
+delete process.env.KITE_API_SECRET;
 const opts = program.opts<{
   host: string;
   port: number;
@@ -73,7 +76,7 @@ try {
       ...(opts.kiteRoot ? { root: opts.kiteRoot } : {}),
       ...(opts.kiteApiKey ? { apiKey: opts.kiteApiKey } : {}),
       // A secret in the environment, never on the command line, where any user's `ps` would show it.
-      ...(process.env.KITE_API_SECRET ? { apiSecret: process.env.KITE_API_SECRET } : {}),
+      ...(kiteApiSecret ? { apiSecret: kiteApiSecret } : {}),
     },
     simInstruments: opts.simInstruments,
     simTicksPerSecond: opts.simTicksPerSecond,

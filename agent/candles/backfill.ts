@@ -12,6 +12,7 @@ import type { Instrument } from '../../shared/instrument';
 import { barStart, MINUTE_MS, type MarketSession } from '../../shared/market-session';
 import type { CandleStore, MinuteRange, MinuteRow } from './candle-store';
 import { HistoryUnavailable, type HistoryProvider } from './history-provider';
+import type { ErrorCode } from '../../shared/errors';
 import { TokenBucket } from '../broker/token-bucket';
 
 export interface BackfillProgress {
@@ -44,6 +45,8 @@ export interface BackfillResult {
   requests: number;
   /** Why the provider could not be read; what was fetched before is kept. */
   error?: string;
+  /** What the user can do about it (`provider_unavailable` unless the provider says otherwise). */
+  errorCode?: ErrorCode;
 }
 
 export class Backfill {
@@ -116,7 +119,7 @@ export class Backfill {
     } catch (error) {
       const message = reason(error, provider.name);
       progress(done, 'failed', message);
-      return { requests: sent, error: message };
+      return { requests: sent, error: message, errorCode: error instanceof HistoryUnavailable ? error.code : 'provider_unavailable' };
     }
   }
 

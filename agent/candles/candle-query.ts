@@ -15,7 +15,7 @@ import type { InstrumentRegistry } from '../instruments/instrument-registry';
 import { type Backfill, cleanRows } from './backfill';
 import type { CandleStore } from './candle-store';
 import { candlesJson } from './candles-json';
-import type { HistoryProvider } from './history-provider';
+import { type HistoryProvider, HistoryUnavailable } from './history-provider';
 import type { LiveCandles } from './live-candles';
 import { MinuteBlock, STRIDE } from './minute-block';
 import { barAt, resample, type Bar } from './resample';
@@ -108,7 +108,7 @@ export class CandleQueries {
     if (query.from === undefined && bars.length > DEFAULT_CANDLES) bars = new MinuteBlock(bars.data.subarray((bars.length - DEFAULT_CANDLES) * STRIDE));
     const forming = live ? (this.options.live.formingBar(instrument, key, interval, now) ?? null) : null;
     if (bars.length === 0 && !forming) {
-      if (fetched.error) throw new ApiError('provider_unavailable', `No stored candles, and the history could not be fetched: ${fetched.error}`);
+      if (fetched.error) throw new ApiError(fetched.errorCode ?? 'provider_unavailable', `No stored candles, and the history could not be fetched: ${fetched.error}`);
       if (!provider.hasHistory(instrument)) {
         throw new ApiError('no_history', `${provider.name} has no history for ${instrument.id}.`, { field: 'instrument' });
       }
@@ -119,7 +119,7 @@ export class CandleQueries {
       timeZone: session.timeZone,
       bars,
       forming: forming ? toCandle(forming) : null,
-      ...(fetched.error ? { warning: { code: 'provider_unavailable' as const, message: fetched.error } } : {}),
+      ...(fetched.error ? { warning: { code: fetched.errorCode ?? 'provider_unavailable', message: fetched.error } } : {}),
     };
   }
 
@@ -145,7 +145,7 @@ export class CandleQueries {
     try {
       rows = await provider.fetchContinuousDays(instrument, start, to, AbortSignal.timeout(30_000));
     } catch (error) {
-      throw new ApiError('provider_unavailable', `The continuous history could not be fetched: ${(error as Error).message}`);
+      throw new ApiError(error instanceof HistoryUnavailable ? error.code : 'provider_unavailable', `The continuous history could not be fetched: ${(error as Error).message}`);
     }
     // Rows that make sense, of days that have ended: today's bar is still forming, and no one contract's ticks make it.
     const closed = cleanRows(rows, [start / MINUTE_MS, Math.ceil(to / MINUTE_MS)], session).filter(([minute]) => barEnd(minute * MINUTE_MS, 'day', session) <= now);

@@ -5,6 +5,7 @@
  * for and how many requests a second it takes, and the backfill keeps to both.
  */
 import type { CandleInterval } from '../../shared/candle';
+import type { ErrorCode } from '../../shared/errors';
 import type { Instrument } from '../../shared/instrument';
 import type { MinuteRow } from './candle-store';
 
@@ -37,9 +38,17 @@ export interface HistoryProvider {
   fetchContinuousDays?(instrument: Instrument, from: number, to: number, signal: AbortSignal): Promise<MinuteRow[]>;
 }
 
-/** The provider could not serve history (down, refusing, too slow); the message says why. */
+/** The provider could not serve history (down, refusing, too slow); the message says why, and the code what to do. */
 export class HistoryUnavailable extends Error {
   override readonly name = 'HistoryUnavailable';
+
+  constructor(
+    message: string,
+    /** `broker_login_required`, `broker_rejected`, `broker_rate_limited`; default `provider_unavailable`. */
+    readonly code: ErrorCode = 'provider_unavailable',
+  ) {
+    super(message);
+  }
 }
 
 /** Kite's per-request span limits, in days. */

@@ -71,6 +71,8 @@ export class KiteWsProvider implements MarketDataProvider {
   private accessToken: string | null;
   /** Refused (HTTP 403) or logged out: no retries until a new access token. */
   private unauthorized = false;
+  /** The token the current socket was opened with: a refusal of an older one is no reason to wait. */
+  private openedWith: string | null = null;
   private readonly idleTimeoutMs: number;
   private readonly stableAfterMs: number;
   private readonly now: () => number;
@@ -117,6 +119,7 @@ export class KiteWsProvider implements MarketDataProvider {
   connect(): void {
     if (this.started || this.closing) return;
     this.started = true;
+    this.unauthorized = false;
     if (this.accessToken === null) return this.waitForLogin('no access token yet: log in to the broker');
     this.listener.state('connecting');
     if (!this.closing) this.open(); // the listener may have closed us from its callback
@@ -133,11 +136,14 @@ export class KiteWsProvider implements MarketDataProvider {
     this.accessToken = accessToken;
     this.url = tickerUrl(this.config, accessToken ?? '');
     if (accessToken === null) {
-      if (!this.unauthorized) this.waitForLogin('logged out');
+      if (!this.unauthorized && this.started) this.waitForLogin('logged out');
+      else this.unauthorized = true;
       return;
     }
-    if (!this.unauthorized || !this.started) return;
+    const waiting = this.unauthorized;
     this.unauthorized = false;
+    // Waiting with no socket and no retry due: connect now. Otherwise the socket's end, or the retry, uses the new token.
+    if (!waiting || !this.started || this.ws || this.retryTimer) return;
     this.backoff.reset();
     this.listener.state('connecting');
     if (!this.closing) this.open();
@@ -201,6 +207,7 @@ export class KiteWsProvider implements MarketDataProvider {
 
   private open(): void {
     this.failure = '';
+    this.openedWith = this.accessToken;
     // Every event comes later than the constructor returns, so `ws` is set by then.
     let ws: FeedSocket;
     const events = {
@@ -215,7 +222,8 @@ export class KiteWsProvider implements MarketDataProvider {
       },
       text: (text: string) => this.onText(ws, text),
       unexpectedResponse: (status: number) => {
-        if (status === 403) this.unauthorized = true;
+        // A refusal of the token this socket was opened with; one of an older token (a login came meanwhile) is retried.
+        if (status === 403 && this.openedWith === this.accessToken) this.unauthorized = true;
         const reason = HTTP_REASONS[status];
         this.failure ||= reason ? `HTTP ${status}: ${reason}` : `HTTP ${status} on upgrade`;
       },

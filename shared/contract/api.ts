@@ -184,7 +184,7 @@ export interface CandlesResult {
   /** The bar not yet closed, from stored minutes and live ticks; null when `to` is in the past or nothing traded in it yet. */
   forming: Candle | null;
   /** Set when the provider's history could not be fetched: the candles are what the store has. */
-  warning?: { code: 'provider_unavailable'; message: string };
+  warning?: { code: ErrorCode; message: string };
 }
 
 export type BrokerProvider = 'sim' | 'kite';

@@ -14,14 +14,14 @@ import { isRateLimited, isTokenRejected, kiteFailure, toApiError } from './kite-
 export type KiteCallClass = 'quote' | 'historical' | 'other';
 
 /**
- * Kite's documented limits (quote 1 a second, historical 3, everything else 10), each refilled
- * a tenth slower than Kite's: requests arrive at Kite a little bunched by the network, and a
- * bucket that ran exactly at Kite's rate would earn the odd 429.
+ * Kite's documented limits (quote 1 a second, historical 3, everything else 10) as evenly
+ * spaced requests (a bucket of one), a tenth slower than Kite's: however Kite counts a second,
+ * no second sees more than its limit, and the network's bunching still leaves a margin.
  */
 export const KITE_RATE_LIMITS: Readonly<Record<KiteCallClass, readonly BucketSpec[]>> = {
   quote: [{ capacity: 1, perSecond: 0.9 }],
-  historical: [{ capacity: 3, perSecond: 2.7 }],
-  other: [{ capacity: 10, perSecond: 9 }],
+  historical: [{ capacity: 1, perSecond: 2.7 }],
+  other: [{ capacity: 1, perSecond: 9 }],
 };
 
 export const KITE_API_ROOT = 'https://api.kite.trade';
@@ -78,7 +78,14 @@ export class KiteApi {
    * Runs one call of the official client in its class's turn. `what` names it for the error a
    * user reads. Throws ApiError.
    */
-  async call<T>(kind: KiteCallClass, what: string, run: (client: Connect) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async call<T>(
+    kind: KiteCallClass,
+    what: string,
+    run: (client: Connect) => Promise<T>,
+    signal?: AbortSignal,
+    /** False for calls whose TokenException is not about the access token (the login's request token). */
+    aboutToken = true,
+  ): Promise<T> {
     const limit = this.limits[kind];
     for (let attempt = 0; ; attempt++) {
       await limit.take(signal);
@@ -97,7 +104,7 @@ export class KiteApi {
           await sleep(pause, signal);
           continue;
         }
-        if (isTokenRejected(failure) && token && token !== this.rejectedToken) {
+        if (aboutToken && isTokenRejected(failure) && token && token !== this.rejectedToken) {
           this.rejectedToken = token;
           this.options.onTokenRejected?.(token);
         }

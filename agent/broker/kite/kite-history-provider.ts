@@ -9,6 +9,7 @@
  * as IST; so the range is passed as IST text, never as Dates, and the agent runs the same in any
  * zone. Kite's `to` is inclusive.
  */
+import { ApiError, type ErrorCode } from '../../../shared/errors';
 import type { Instrument } from '../../../shared/instrument';
 import { MINUTE_MS } from '../../../shared/market-session';
 import type { MinuteRow } from '../../candles/candle-store';
@@ -55,7 +56,7 @@ export class KiteHistoryProvider implements HistoryProvider {
     try {
       candles = await this.client.getHistoricalData(instrument.token, 'minute', istText(from), istText(to - MINUTE_MS), false, hasOpenInterest(instrument));
     } catch (error) {
-      throw new HistoryUnavailable(`Kite refused the history of ${instrument.id}: ${describe(error)}`);
+      throw new HistoryUnavailable(`Kite refused the history of ${instrument.id}: ${describe(error)}`, codeOf(error));
     }
     return candles.map((c) => [c.date.getTime() / MINUTE_MS, c.open, c.high, c.low, c.close, c.volume, c.oi ?? null]);
   }
@@ -65,7 +66,7 @@ export class KiteHistoryProvider implements HistoryProvider {
     try {
       candles = await this.client.getHistoricalData(instrument.token, 'day', istText(from), istText(to - MINUTE_MS), true, true);
     } catch (error) {
-      throw new HistoryUnavailable(`Kite refused the continuous history of ${instrument.id}: ${describe(error)}`);
+      throw new HistoryUnavailable(`Kite refused the continuous history of ${instrument.id}: ${describe(error)}`, codeOf(error));
     }
     return candles.map((c) => [atSessionOpen(instrument, c.date) / MINUTE_MS, c.open, c.high, c.low, c.close, c.volume, c.oi ?? null]);
   }
@@ -84,6 +85,11 @@ function fromClientDateMidnight(date: Date): number {
 
 const IST_MS = 330 * MINUTE_MS;
 const DAY_MS = 86_400_000;
+
+/** The agent's Kite client answers ApiErrors whose code says what to do; anything else is Kite being unavailable. */
+function codeOf(error: unknown): ErrorCode {
+  return error instanceof ApiError ? error.code : 'provider_unavailable';
+}
 
 /** The official client rejects with Kite's error body (`message`, `error_type`), or with an Error. */
 function describe(error: unknown): string {

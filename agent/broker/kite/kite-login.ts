@@ -81,6 +81,11 @@ export class LoginStates {
     return false;
   }
 
+  /** Makes a consumed state good again, for ten more minutes: its login failed for a reason not its own. */
+  giveBack(state: string): void {
+    this.pending.set(digest(state), this.now() + this.ttlMs);
+  }
+
   private prune(): void {
     const now = this.now();
     for (const [key, until] of this.pending) if (until <= now) this.pending.delete(key);

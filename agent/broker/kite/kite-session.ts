@@ -107,9 +107,13 @@ export class KiteSession {
     if (this.options.apiKey !== undefined && apiKey !== this.options.apiKey) {
       throw new ApiError('conflict', 'The API key was given on the command line (--kite-api-key); change it there.', { field: 'apiKey' });
     }
+    if (this.options.apiSecret !== undefined && apiSecret !== this.options.apiSecret) {
+      throw new ApiError('conflict', 'The API secret was given in the environment (KITE_API_SECRET); change it there.', { field: 'apiSecret' });
+    }
     const changedKey = apiKey !== this.apiKey;
-    this.options.secrets.set(SECRET, apiSecret);
+    // The key first: a failure between the two writes leaves the old secret with the new key, which a retry mends.
     this.options.db.saveSettings({ [SETTINGS.apiKey]: apiKey });
+    if (this.options.apiSecret === undefined) this.options.secrets.set(SECRET, apiSecret);
     if (changedKey || !this.kiteApi) {
       this.kiteApi = this.makeApi(apiKey);
       if (this.accessToken) this.endSession('the API key changed');
@@ -132,6 +136,12 @@ export class KiteSession {
     }
     const run = this.exchanging.then(() => this.exchange(requestToken));
     this.exchanging = run.catch(() => undefined);
+    // Kite could not be reached: the same redirect may be tried again (its request token is still good).
+    if (state !== undefined) {
+      run.catch((error: unknown) => {
+        if (error instanceof ApiError && error.code === 'provider_unavailable') this.states.giveBack(state);
+      });
+    }
     return run;
   }
 
@@ -159,7 +169,11 @@ export class KiteSession {
     this.checking = this.kiteApi
       .call('other', 'the session check', (kite) => kite.getProfile())
       .then(
-        () => this.options.log.info('the ticker was refused for an older access token; the current one works'),
+        () => {
+          // A worker parked on that refusal is told the token again, and connects.
+          this.options.log.info('the ticker was refused, but Kite accepts the current access token: the ticker tries again');
+          if (this.accessToken === token) this.tell(token);
+        },
         (error: unknown) => this.options.log.warn({ reason: (error as Error).message }, 'Kite refused the ticker; the session check failed'),
       )
       .finally(() => (this.checking = undefined));
@@ -179,7 +193,8 @@ export class KiteSession {
     if (!api || apiSecret === undefined) this.requireConfigured();
     let answer: unknown;
     try {
-      answer = await api!.call('other', 'the login', (kite) => kite.generateSession(requestToken, apiSecret!));
+      // A TokenException here is about the request token or the secret, not the session in use.
+      answer = await api!.call('other', 'the login', (kite) => kite.generateSession(requestToken, apiSecret!), undefined, false);
     } catch (error) {
       if (error instanceof ApiError && error.code === 'broker_login_required') {
         throw new ApiError('broker_login_failed', `${error.message.replace(/ Log in to Kite again.*$/, '')} The request token is good for one use and a few minutes, and the API secret must be your app's.`);
@@ -190,14 +205,23 @@ export class KiteSession {
     if (typeof accessToken !== 'string' || accessToken === '' || typeof userId !== 'string') {
       throw new ApiError('provider_unavailable', 'Kite answered the login without an access token or user id.');
     }
-    this.options.secrets.set(ACCESS_TOKEN, accessToken);
-    this.options.db.saveSettings({
-      [SETTINGS.userId]: userId,
-      [SETTINGS.userName]: typeof userName === 'string' ? userName : null,
-      // The login's time as this machine saw it: Kite's login_time is IST text a client reads in its own zone.
-      [SETTINGS.loginAt]: String(this.now()),
-      [SETTINGS.rejected]: null,
-    });
+    if (api !== this.kiteApi) throw new ApiError('conflict', 'The API key changed while the login ran; log in again with the new key.');
+    const previous = this.accessToken;
+    try {
+      this.options.secrets.set(ACCESS_TOKEN, accessToken);
+      this.options.db.saveSettings({
+        [SETTINGS.userId]: userId,
+        [SETTINGS.userName]: typeof userName === 'string' ? userName : null,
+        // The login's time as this machine saw it: Kite's login_time is IST text a client reads in its own zone.
+        [SETTINGS.loginAt]: String(this.now()),
+        [SETTINGS.rejected]: null,
+      });
+    } catch (error) {
+      // Half a login is none: the token goes back to what it was.
+      if (previous === undefined) this.options.secrets.delete(ACCESS_TOKEN);
+      else this.options.secrets.set(ACCESS_TOKEN, previous);
+      throw error;
+    }
     api!.setAccessToken(accessToken);
     this.options.log.info({ userId }, 'logged in to Kite');
     this.tell(accessToken);

@@ -148,6 +148,7 @@ test('bad callback parameters get a clear page and change nothing', async () => 
   const bad = await t.request('POST', '/api/v1/broker/session', { body: JSON.stringify({ requestToken: 'notissued123' }) });
   assert.equal(bad.status, 400);
   assert.equal(bad.body.error.code, 'broker_login_failed');
+  assert.equal((await broker()).session, 'logged-in', "Kite's refusal of a request token is not the session's");
 });
 
 test('an expired token moves the ticker to needs-login; a new login resumes every worker with its subscriptions', async () => {
@@ -283,6 +284,11 @@ test('logout ends the session at Kite and here; the ticker waits for the next lo
   await waitFor('needs-login', async () => (await ticker()).state === 'needs-login', 15_000);
   const quote = await t.api.call('getQuotes', { instruments: ['NSE:TCS'] });
   assert.equal(quote.warning?.code, 'broker_login_required');
+  const from = new Date(Date.now() - 200 * 86_400_000).toISOString();
+  const to = new Date(Date.now() - 190 * 86_400_000).toISOString();
+  const history = await t.request('GET', `/api/v1/candles?instrument=NSE:WIPRO&interval=day&from=${from}&to=${to}`);
+  assert.equal(history.status, 409, 'history nobody stored needs a login, and says so');
+  assert.equal(history.body.error.code, 'broker_login_required');
 });
 
 test('nothing secret is in the logs: not the API secret, a request token or an access token', () => {

@@ -26,6 +26,8 @@ export interface Connection {
 export interface ServerOptions {
   /** Refuse every upgrade with this HTTP status, or those the function gives a status for. */
   rejectWith?: number | ((url: URL) => number | undefined);
+  /** Send the refusal this much later (a slow broker, while the client's credentials change). */
+  rejectAfterMs?: number;
   /** Never answer upgrades (a broker that hangs mid-handshake). */
   stall?: boolean;
   /** Called for each accepted connection (e.g. to drop it at once). */
@@ -58,7 +60,9 @@ export class KiteTestServer {
       }
       const status = typeof options.rejectWith === 'function' ? options.rejectWith(url) : options.rejectWith;
       if (status) {
-        socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        const refuse = () => socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        if (options.rejectAfterMs) setTimeout(refuse, options.rejectAfterMs);
+        else refuse();
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {

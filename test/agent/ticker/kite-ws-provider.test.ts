@@ -276,6 +276,27 @@ test('without an access token it waits unauthorized; a logout (null) disconnects
   assert.equal(server.attempts.length, 1, 'no reconnect after a logout');
 });
 
+test('a 403 for a token older than the current one is retried with the current one, not waited on', async (t) => {
+  const { server, recorder, provider } = await setup(t, { rejectWith: (url) => (url.searchParams.get('access_token') === 'token' ? 403 : undefined), rejectAfterMs: 150 });
+  provider.connect();
+  await waitFor('the first attempt', () => server.attempts.length === 1);
+  provider.setCredentials('key', 'morning'); // the login lands while the old token's upgrade is answered
+  await waitFor('connected with the new token', () => recorder.count('connected') === 1);
+  assert.equal(recorder.count('unauthorized'), 0);
+  assert.equal(server.attempts.at(-1)!.url.searchParams.get('access_token'), 'morning');
+});
+
+test('a logout and a login before connect leave no stale wait behind', async (t) => {
+  const { server, recorder, provider } = await setup(t, {}, { accessToken: undefined });
+  provider.setCredentials('key', null);
+  provider.setCredentials('key', 'day-token');
+  provider.connect();
+  await waitFor('connected', () => recorder.count('connected') === 1);
+  server.connections[0]!.ws.terminate(); // an ordinary drop is retried, not taken for a refusal
+  await waitFor('reconnected', () => recorder.count('connected') === 2);
+  assert.equal(recorder.count('unauthorized'), 0);
+});
+
 test('HTTP 429 is reported as too many connections', async (t) => {
   const { recorder, provider } = await setup(t, { rejectWith: 429 });
   provider.connect();
