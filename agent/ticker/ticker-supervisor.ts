@@ -219,8 +219,9 @@ export class TickerSupervisor {
     for (const slot of leaving) slot.markLeaving();
     await Promise.all(added.map((slot) => slot.connected(this.connectTimeoutMs)));
     this.checkRunning();
-    // Instruments move only onto workers the broker has accepted; otherwise nothing changes.
-    const refused = added.filter((slot) => slot.state !== 'ready');
+    // Instruments move only onto workers the broker has accepted, or that wait for the login like
+    // every other (the pool can be sized before the day's login); otherwise nothing changes.
+    const refused = added.filter((slot) => slot.state !== 'ready' && slot.state !== 'needs-login');
     if (refused.length > 0) {
       for (const slot of leaving) slot.cancelLeaving();
       const reasons = refused.map((slot) => `worker ${slot.id}: ${slot.providerDetail}`).join('; ');

@@ -90,6 +90,11 @@ test('before credentials and a login: the broker needs a login and the ticker wa
   assert.equal(refused.body.error.code, 'broker_not_configured');
   await waitFor('workers waiting for a login', async () => (await ticker()).state === 'needs-login');
   assert.equal(emulator.stats().connections, 0, 'no connection is even tried without a token');
+  // The pool can be sized before the day's login.
+  const grown = await t.request('PUT', '/api/v1/ticker/workers', { body: JSON.stringify({ count: 3 }) });
+  assert.equal(grown.status, 200, JSON.stringify(grown.body));
+  assert.deepEqual((grown.body as TickerState).workers.map((w) => w.state), ['needs-login', 'needs-login', 'needs-login']);
+  await t.request('PUT', '/api/v1/ticker/workers', { body: JSON.stringify({ count: 2 }) });
 });
 
 test('credentials are checked and the secret is never returned', async () => {
