@@ -17,6 +17,7 @@ import { Authenticator, isLoopbackHost, OwnerToken } from './server/auth';
 import type { StreamServer } from './server/stream-server';
 import type { HistoryProvider } from './candles/history-provider';
 import { SimHistoryProvider } from './market/sim/sim-history-provider';
+import { buildUniverse } from './market/sim/universe';
 import { ApiError } from '../shared/errors';
 import type { CandleInterval } from '../shared/candle';
 import type { Instrument } from '../shared/instrument';
@@ -61,6 +62,11 @@ export interface AgentOptions {
   };
   simInstruments?: number;
   simTicksPerSecond?: number;
+  /**
+   * On the simulated market, a fresh agent subscribes the NIFTY 50 stocks and the two indices
+   * (full mode) on its very first start, so prices move at once (default true). Never again.
+   */
+  firstRunWatchlist?: boolean;
   seed?: number;
   staleAfterMs?: number;
   /** The longest range one candles query may ask for, in days (default 400). */
@@ -177,6 +183,7 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
         feed: market.feed,
         limits,
         ...(options.workers === undefined ? {} : { workers: options.workers }),
+        ...(provider === 'sim' && options.firstRunWatchlist !== false ? { firstRun: defaultWatchlist() } : {}),
         ...(options.staleAfterMs === undefined ? {} : { staleAfterMs: options.staleAfterMs }),
         ...(hooks.workerHangAfterMs === undefined ? {} : { hangAfterMs: hooks.workerHangAfterMs }),
         ...(hooks.hub ? { hub: hooks.hub } : {}),
@@ -290,4 +297,9 @@ async function brokerQuotes(session: KiteSession, wanted: Instrument[]): Promise
     if ((error as Error).name !== 'TimeoutError') throw error;
     throw new ApiError('broker_rate_limited', "Kite's quotes (1 request a second) are busy: subscribe the instruments to the ticker for live prices.");
   }
+}
+
+/** The simulated market's named instruments (the NIFTY 50 stocks and two indices), in full mode. */
+function defaultWatchlist(): Array<{ instrument: string; mode: 'full' }> {
+  return buildUniverse().map((instrument) => ({ instrument: instrument.id, mode: 'full' }));
 }

@@ -30,6 +30,8 @@ export interface TickerServiceOptions {
   limits: ProviderLimits;
   /** Worker count; when not given, the count the agent last ran with (3 on a first start). */
   workers?: number;
+  /** What an agent subscribes on its very first start (never again: a user's removals stand). */
+  firstRun?: DesiredTicker['subscriptions'];
   staleAfterMs?: number;
   /** A ticker worker silent this long is replaced (default 5 s). */
   hangAfterMs?: number;
@@ -112,8 +114,10 @@ export function tickerService(options: TickerServiceOptions): Service<TickerEngi
  * Starts the pool with the subscriptions saved by the last run, as far as they still fit; answers
  * those of instruments not (yet) listed, which a later instruments download may bring back.
  */
-async function restore(ticker: TickerSupervisor, { db, registry, limits, log, workers: given }: TickerServiceOptions): Promise<DesiredTicker['subscriptions']> {
-  const saved = db.loadTicker();
+async function restore(ticker: TickerSupervisor, { db, registry, limits, log, workers: given, firstRun }: TickerServiceOptions): Promise<DesiredTicker['subscriptions']> {
+  const stored = db.loadTicker();
+  // The very first start subscribes the default watchlist, once: what a user removes later stays removed.
+  const saved = stored ?? (firstRun ? { workers: undefined, subscriptions: firstRun } : null);
   const workers = given ?? saved?.workers ?? Math.min(3, limits.connectionsPerKey);
   const known = (saved?.subscriptions ?? []).filter((s) => registry.get(s.instrument));
   const restorable = known.slice(0, workers * limits.instrumentsPerConnection);
@@ -126,7 +130,7 @@ async function restore(ticker: TickerSupervisor, { db, registry, limits, log, wo
     );
   }
   await ticker.start(workers, restorable);
-  if (dropped.length === 0) db.saveTicker(ticker.desired());
+  if (dropped.length === 0 || stored === null) db.saveTicker(ticker.desired());
   return (saved?.subscriptions ?? []).filter((s) => !registry.get(s.instrument));
 }
 

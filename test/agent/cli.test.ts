@@ -40,7 +40,11 @@ test('the CLI starts a headless agent that generates, stores and prints where it
   const health = await fetch(`${url}/api/v1/health`);
   assert.equal(health.status, 200);
   const ticker = await fetch(`${url}/api/v1/ticker`, { headers: { authorization: `Bearer ${token}` } });
-  assert.equal(((await ticker.json()) as { workers: unknown[] }).workers.length, 1);
+  const state = (await ticker.json()) as { workers: unknown[]; subscriptions: Array<{ instrument: string; mode: string }> };
+  assert.equal(state.workers.length, 1);
+  // A fresh agent on the simulated market carries the NIFTY 50 and the two indices at once.
+  assert.equal(state.subscriptions.length, 52);
+  assert.ok(state.subscriptions.some((s) => s.instrument === 'NSE:NIFTY 50' && s.mode === 'full'));
   // Output piped, no --log-format: the logs are JSON lines, between the human ones.
   const ready = output().split('\n').find((line) => line.includes('AlgoDeck agent ready'));
   assert.equal((JSON.parse(ready!) as { url?: string }).url, url);

@@ -30,6 +30,8 @@ export async function startTestAgent(given: Partial<AgentOptions> & AgentHooks =
       token: TEST_TOKEN,
       workers: 3,
       simTicksPerSecond: 10,
+      // Tests start from an empty ticker unless they ask for the first run's watchlist.
+      firstRunWatchlist: false,
       log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
       ...options,
       dataDir,
