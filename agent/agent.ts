@@ -36,6 +36,7 @@ import { instrumentsService } from './services/instruments-service';
 import { type Feed, marketService } from './services/market-service';
 import { ServiceStack } from './services/service';
 import { tickerService } from './services/ticker-service';
+import { watchlistsService } from './services/watchlists-service';
 import { AgentDb } from './store/agent-db';
 import { KITE_LIMITS } from './ticker/kite/limits';
 import type { ProviderLimits } from './ticker/provider';
@@ -64,7 +65,8 @@ export interface AgentOptions {
   simTicksPerSecond?: number;
   /**
    * On the simulated market, a fresh agent subscribes the NIFTY 50 stocks and the two indices
-   * (full mode) on its very first start, so prices move at once (default true). Never again.
+   * (full mode) on its very first start, so prices move at once, and keeps them as a watchlist
+   * (default true). Never again.
    */
   firstRunWatchlist?: boolean;
   seed?: number;
@@ -139,6 +141,7 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
   try {
     const db = await stack.start(storeService(options.dataDir));
     const provider = options.provider ?? 'sim';
+    const firstRun = provider === 'sim' && options.firstRunWatchlist !== false;
     const endpoints = kiteEndpoints(options.kite?.root);
     const broker = await stack.start(
       brokerService({
@@ -183,7 +186,7 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
         feed: market.feed,
         limits,
         ...(options.workers === undefined ? {} : { workers: options.workers }),
-        ...(provider === 'sim' && options.firstRunWatchlist !== false ? { firstRun: defaultWatchlist() } : {}),
+        ...(firstRun ? { firstRun: defaultWatchlist() } : {}),
         ...(options.staleAfterMs === undefined ? {} : { staleAfterMs: options.staleAfterMs }),
         ...(hooks.workerHangAfterMs === undefined ? {} : { hangAfterMs: hooks.workerHangAfterMs }),
         ...(hooks.hub ? { hub: hooks.hub } : {}),
@@ -224,6 +227,14 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
         ...(hooks.candles?.live === undefined ? {} : { live: hooks.candles.live }),
         ...(hooks.candles?.graceMs === undefined ? {} : { graceMs: hooks.candles.graceMs }),
         ...(options.maxCandleRangeDays === undefined ? {} : { maxRangeDays: options.maxCandleRangeDays }),
+      }),
+    );
+    await stack.start(
+      watchlistsService({
+        db,
+        registry,
+        api: apiCore,
+        ...(firstRun ? { firstRun: { name: 'NIFTY 50', instruments: defaultWatchlist().map((s) => s.instrument) } } : {}),
       }),
     );
     let agentUrl: string | null = null;

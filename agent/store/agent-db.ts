@@ -40,6 +40,13 @@ const MIGRATIONS = [
      to_minute INTEGER NOT NULL CHECK (to_minute > from_minute),
      PRIMARY KEY (instrument, from_minute)
    ) WITHOUT ROWID;`,
+  // Watchlists: the user's, kept by the agent so they follow the user to any browser.
+  `CREATE TABLE watchlists (
+     id INTEGER PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+     instruments TEXT NOT NULL,
+     position INTEGER NOT NULL
+   );`,
 ];
 
 export class AgentDb {

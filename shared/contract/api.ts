@@ -14,6 +14,7 @@ import {
   brokerCredentialsInput,
   brokerSessionInput,
   candlesInput,
+  createWatchlistInput,
   emptySchema,
   listInstrumentsInput,
   quotesBodyInput,
@@ -21,6 +22,8 @@ import {
   setWorkersInput,
   subscribeInput,
   unsubscribeInput,
+  updateWatchlistInput,
+  watchlistIdInput,
 } from './schemas';
 
 export const API_PREFIX = '/api/v1';
@@ -94,6 +97,12 @@ export const api = {
     input: emptySchema,
     ...returns<InstrumentsRefresh>(),
   }),
+  /** The user's watchlists, in their order. */
+  listWatchlists: method({ method: 'GET', path: `${API_PREFIX}/watchlists`, scope: 'read', input: emptySchema, ...returns<{ watchlists: Watchlist[] }>() }),
+  createWatchlist: method({ method: 'POST', path: `${API_PREFIX}/watchlists`, scope: 'control', input: createWatchlistInput, ...returns<Watchlist>() }),
+  /** Renames a watchlist or replaces its instruments (the order given is the order shown). */
+  updateWatchlist: method({ method: 'PUT', path: `${API_PREFIX}/watchlists/:id`, scope: 'control', input: updateWatchlistInput, ...returns<Watchlist>() }),
+  deleteWatchlist: method({ method: 'DELETE', path: `${API_PREFIX}/watchlists/:id`, scope: 'control', input: watchlistIdInput, ...returns<{ deleted: number }>() }),
   /** Candles of any interval over any range: stored, fetched from the provider's history when missing, and the forming one from live ticks. */
   getCandles: method({ method: 'GET', path: `${API_PREFIX}/candles`, scope: 'read', input: candlesInput, ...returns<CandlesResult>() }),
 };
@@ -228,4 +237,11 @@ export interface InstrumentsRefresh {
   expired: string[];
   /** Rows of the broker's list that could not be read, dropped. */
   dropped: number;
+}
+
+/** A named list of instruments, kept by the agent. */
+export interface Watchlist {
+  id: number;
+  name: string;
+  instruments: string[];
 }

@@ -117,3 +117,28 @@ export const brokerSessionInput = z.strictObject({
 
 /** Kite's redirect carries its own parameters and the login's `redirect_params`: the handler reads what it needs. */
 export const brokerCallbackInput = z.looseObject({});
+
+export const MAX_WATCHLIST_INSTRUMENTS = 1000;
+
+const watchlistName = z
+  .string()
+  .trim()
+  .min(1, 'name the watchlist')
+  .max(40, 'at most 40 characters')
+  // eslint-disable-next-line no-control-regex -- control characters are what it refuses
+  .refine((name) => !/[\x00-\x1f\x7f]/.test(name), 'no control characters');
+
+const watchlistInstruments = z
+  .array(instrumentIdSchema)
+  .max(MAX_WATCHLIST_INSTRUMENTS, `at most ${MAX_WATCHLIST_INSTRUMENTS} instruments in a watchlist`)
+  .refine((ids) => new Set(ids).size === ids.length, 'an instrument is listed twice');
+
+const watchlistId = z.coerce.number().int().positive();
+
+export const createWatchlistInput = z.strictObject({ name: watchlistName, instruments: watchlistInstruments.default([]) });
+
+export const updateWatchlistInput = z
+  .strictObject({ id: watchlistId, name: watchlistName.optional(), instruments: watchlistInstruments.optional() })
+  .refine((input) => input.name !== undefined || input.instruments !== undefined, { message: 'give a name or instruments to change', path: ['name'] });
+
+export const watchlistIdInput = z.strictObject({ id: watchlistId });

@@ -68,10 +68,10 @@ test('every method has a unique route under /api/v1; only health and the broker 
   assert.equal(new Set(routes).size, routes.length);
   assert.ok(Object.values(api).every((m) => m.path.startsWith('/api/v1/')));
   assert.deepEqual(Object.entries(api).filter(([, m]) => m.scope === 'public').map(([name]) => name), ['health', 'kiteLoginCallback']);
-  // Changing the ticker, the broker session and the instruments is control; reading them is open to any token.
+  // Changing the ticker, the broker session, the instruments and the watchlists is control; reading them is open to any token.
   assert.deepEqual(
     Object.entries(api).filter(([, m]) => m.scope === 'control').map(([name]) => name),
-    ['subscribe', 'unsubscribe', 'setWorkers', 'getBrokerLoginUrl', 'createBrokerSession', 'deleteBrokerSession', 'refreshInstruments'],
+    ['subscribe', 'unsubscribe', 'setWorkers', 'getBrokerLoginUrl', 'createBrokerSession', 'deleteBrokerSession', 'refreshInstruments', 'createWatchlist', 'updateWatchlist', 'deleteWatchlist'],
   );
   // The broker's secret is the owner's alone to set.
   assert.deepEqual(Object.entries(api).filter(([, m]) => m.scope === 'owner').map(([name]) => name), ['setBrokerCredentials']);
