@@ -5,6 +5,8 @@ import type { Instrument } from '../../shared/instrument';
 export class InstrumentRegistry {
   private byId = new Map<string, Instrument>();
   private byToken = new Map<number, Instrument>();
+  /** Upper-cased search keys, made once per list rather than once per query. */
+  private keys: SearchKey[] = [];
 
   constructor(instruments: Iterable<Instrument>) {
     this.replace(instruments);
@@ -22,6 +24,12 @@ export class InstrumentRegistry {
     }
     this.byId = byId;
     this.byToken = byToken;
+    this.keys = [...byId.values()].map((instrument) => ({
+      instrument,
+      symbol: instrument.tradingsymbol.toUpperCase(),
+      id: instrument.id.toUpperCase(),
+      name: instrument.name.toUpperCase(),
+    }));
   }
 
   get size(): number {
@@ -57,22 +65,23 @@ export class InstrumentRegistry {
    * symbol prefixes, then any match; list order within each group.
    */
   search(query: string | undefined, limit: number): Instrument[] {
-    const all = [...this.byId.values()];
     const q = query?.trim().toUpperCase() ?? '';
-    if (q === '') return all.slice(0, limit);
-    const ranked: Array<[number, Instrument]> = [];
-    for (const instrument of all) {
-      const symbol = instrument.tradingsymbol.toUpperCase();
-      let rank: number;
-      if (symbol === q || instrument.id.toUpperCase() === q) rank = 0;
-      else if (symbol.startsWith(q)) rank = 1;
-      else if (instrument.id.toUpperCase().includes(q) || instrument.name.toUpperCase().includes(q)) rank = 2;
-      else continue;
-      ranked.push([rank, instrument]);
+    if (q === '') return this.keys.slice(0, limit).map((key) => key.instrument);
+    // Each group in list order, none kept beyond `limit` (an exact match may come last, so every key is read).
+    const groups: [Instrument[], Instrument[], Instrument[]] = [[], [], []];
+    for (const { instrument, symbol, id, name } of this.keys) {
+      if (symbol === q || id === q) groups[0].push(instrument);
+      else if (symbol.startsWith(q)) {
+        if (groups[1].length < limit) groups[1].push(instrument);
+      } else if (groups[2].length < limit && (id.includes(q) || name.includes(q))) groups[2].push(instrument);
     }
-    return ranked
-      .sort((a, b) => a[0] - b[0])
-      .slice(0, limit)
-      .map(([, instrument]) => instrument);
+    return [...groups[0], ...groups[1], ...groups[2]].slice(0, limit);
   }
+}
+
+interface SearchKey {
+  instrument: Instrument;
+  symbol: string;
+  id: string;
+  name: string;
 }
