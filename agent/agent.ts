@@ -35,6 +35,7 @@ import { type CandlesEngine, candlesService } from './services/candles-service';
 import { instrumentsService } from './services/instruments-service';
 import { type Feed, marketService } from './services/market-service';
 import { ServiceStack } from './services/service';
+import { sessionsService } from './services/sessions-service';
 import { tickerService } from './services/ticker-service';
 import { watchlistsService } from './services/watchlists-service';
 import { AgentDb } from './store/agent-db';
@@ -237,6 +238,7 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
         ...(firstRun ? { firstRun: { name: 'NIFTY 50', instruments: defaultWatchlist().map((s) => s.instrument) } } : {}),
       }),
     );
+    const browser = await stack.start(sessionsService({ db, auth, api: apiCore, host, secure: options.tls !== undefined }));
     let agentUrl: string | null = null;
     provideBrokerApi(apiCore, broker, instruments, () => agentUrl);
     const server = await stack.start(
@@ -247,6 +249,7 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
         log,
         host,
         port: options.port ?? 7420,
+        browser,
         ...(options.tls ? { tls: options.tls } : {}),
         ...(hooks.streamMaxBufferedBytes === undefined ? {} : { maxBufferedBytes: hooks.streamMaxBufferedBytes }),
       }),

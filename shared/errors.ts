@@ -18,6 +18,7 @@ export const ERROR_STATUS = {
   broker_login_failed: 400,
   broker_rejected: 422,
   broker_rate_limited: 429,
+  too_many_attempts: 429,
   capacity_exceeded: 422,
   no_history: 422,
   unavailable: 503,

@@ -41,7 +41,7 @@ export class ApiCore<T extends MethodTable> {
     return permits(this.table[name]!.scope, principal);
   }
 
-  async call<K extends keyof T & string>(name: K, raw: unknown, principal: Principal | undefined): Promise<unknown> {
+  async call<K extends keyof T & string>(name: K, raw: unknown, principal: Principal | undefined, http?: CallContext['http']): Promise<unknown> {
     const declaration = this.table[name]!;
     if (declaration.scope !== 'public' && principal === undefined) {
       throw new ApiError('unauthorized', 'Missing or wrong token: send "Authorization: Bearer <token>".');
@@ -53,7 +53,7 @@ export class ApiCore<T extends MethodTable> {
     }
     const handler = this.handlers.get(name);
     if (!handler) throw new ApiError('unavailable', `${name} is not available on this agent.`);
-    return handler(params, { principal });
+    return handler(params, http ? { principal, http } : { principal });
   }
 }
 

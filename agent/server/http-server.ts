@@ -9,11 +9,13 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { HtmlPage, type MethodTable, pathPattern, pathParamNames, PreparedJson } from '../../shared/contract/method';
+import { HtmlPage, type MethodTable, pathPattern, pathParamNames, PreparedJson, WithCookies } from '../../shared/contract/method';
 import type { Principal } from '../../shared/contract/scopes';
 import { ApiError, type ErrorCode } from '../../shared/errors';
 import type { ApiCore } from '../api/api-core';
 import { type Authenticator, bearerToken } from './auth';
+import { type BrowserSessions, cookieOf, SESSION_COOKIE } from './browser-sessions';
+import type { SiteGuard } from './site-guard';
 
 export interface HttpServerOptions<T extends MethodTable> {
   core: ApiCore<T>;
@@ -21,6 +23,8 @@ export interface HttpServerOptions<T extends MethodTable> {
   log: Logger;
   https?: { cert: string | Buffer; key: string | Buffer };
   bodyLimitBytes?: number;
+  /** Browser sessions (a cookie) and the guard that keeps other sites out of them. */
+  browser?: { sessions: BrowserSessions; guard: SiteGuard };
 }
 
 declare module 'fastify' {
@@ -30,6 +34,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null;
+    /** The browser session's cookie value, when the request carried one. */
+    sessionCookie: string | undefined;
   }
 }
 
@@ -163,6 +169,7 @@ export async function createHttpServer<T extends MethodTable>(options: HttpServe
   // JSON is the only body the API takes: anything else is refused with 415, not parsed as text.
   app.removeContentTypeParser(['text/plain']);
   app.decorateRequest('principal', null);
+  app.decorateRequest('sessionCookie', undefined);
   // Node drops a CONNECT request unanswered unless someone listens for it.
   app.server.on('connect', (_request, socket: Duplex) => {
     socket.on('error', () => socket.destroy());
@@ -173,10 +180,27 @@ export async function createHttpServer<T extends MethodTable>(options: HttpServe
   app.addHook('onRequest', async (request, reply) => {
     const name = request.routeOptions.config.apiMethod;
     request.principal = options.auth.resolve(bearerToken(request.headers.authorization)) ?? null;
+    const browser = options.browser;
+    if (!request.principal && browser) {
+      // A cookie is ambient: another site's page can make the browser send it. So a request
+      // that may ride on one must name this agent (DNS rebinding names another), and one that
+      // changes something must come from this agent's own pages.
+      const changes = request.method !== 'GET' && request.method !== 'HEAD';
+      const origin = request.headers.origin;
+      if (changes && origin !== undefined && !browser.guard.allowsOrigin(origin)) {
+        return send(reply, new ApiError('forbidden', 'A request from another site is refused.'));
+      }
+      request.sessionCookie = cookieOf(request.headers.cookie, SESSION_COOKIE);
+      if (request.sessionCookie !== undefined) {
+        if (!browser.guard.allowsHost(request.headers.host)) return send(reply, new ApiError('forbidden', 'This agent is not reached under that name.'));
+        if (changes && origin === undefined) return send(reply, new ApiError('forbidden', 'A change made with a session must come from the dashboard (no Origin).'));
+        request.principal = browser.sessions.resolve(request.sessionCookie) ?? null;
+      }
+    }
     // Only public methods answer without a token; not even which paths exist is told to a stranger.
     if (name !== undefined && core.table[name]!.scope === 'public') return;
     if (!request.principal) {
-      return send(reply, new ApiError('unauthorized', 'Missing or wrong token: send "Authorization: Bearer <token>".'));
+      return send(reply, new ApiError('unauthorized', 'Missing or wrong token: send "Authorization: Bearer <token>", or sign in.'));
     }
   });
 
@@ -199,8 +223,10 @@ export async function createHttpServer<T extends MethodTable>(options: HttpServe
         if (badKey !== undefined) {
           throw new ApiError('invalid_request', `${badKey || 'query'}: not valid percent-encoding`, badKey ? { field: badKey } : {});
         }
-        const result = await core.call(name, gatherInput(request, declaration.method, names), request.principal ?? undefined);
+        const http = { address: request.ip, sessionCookie: request.sessionCookie, secure: options.https !== undefined };
+        const result = await core.call(name, gatherInput(request, declaration.method, names), request.principal ?? undefined, http);
         if (result instanceof HtmlPage) return sendPage(reply, result);
+        if (result instanceof WithCookies) return reply.header('set-cookie', [...result.cookies]).header('cache-control', 'no-store').send(result.body);
         if (!(result instanceof PreparedJson)) return result;
         const { body } = result as PreparedJson<unknown>;
         return reply.type('application/json; charset=utf-8').send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));

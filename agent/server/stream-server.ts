@@ -13,6 +13,8 @@ import { ApiError } from '../../shared/errors';
 import { type RateLimitedLog, rateLimited } from '../log/rate-limited-log';
 import type { StreamCore, StreamPeer, StreamSession } from '../stream/stream-core';
 import { type Authenticator, bearerToken, protocolToken } from './auth';
+import { type BrowserSessions, cookieOf, SESSION_COOKIE } from './browser-sessions';
+import type { SiteGuard } from './site-guard';
 
 export interface StreamServerOptions<T extends TopicTable> {
   core: StreamCore<T>;
@@ -21,6 +23,8 @@ export interface StreamServerOptions<T extends TopicTable> {
   keepAliveMs?: number;
   /** Replies waiting to be written past which a client that does not read is cut off. */
   maxBufferedBytes?: number;
+  /** Browser sessions (a cookie) and the guard that keeps other sites out of them. */
+  browser?: { sessions: BrowserSessions; guard: SiteGuard };
 }
 
 /**
@@ -72,7 +76,16 @@ export class StreamServer<T extends TopicTable> {
     const [path = '', query = ''] = (request.url ?? '').split('?', 2);
     if (path !== STREAM_PATH) return refuse(socket, 404, 'Not Found');
     const token = bearerToken(request.headers.authorization) ?? protocolToken(request.headers['sec-websocket-protocol']);
-    const principal = this.options.auth.resolve(token);
+    let principal = this.options.auth.resolve(token);
+    const browser = this.options.browser;
+    if (!principal && token === undefined && browser) {
+      // A session cookie opens the stream only from this agent's own pages, under its own name.
+      const cookie = cookieOf(request.headers.cookie, SESSION_COOKIE);
+      if (cookie !== undefined) {
+        if (!browser.guard.allowsHost(request.headers.host) || !browser.guard.allowsOrigin(request.headers.origin)) return refuse(socket, 403, 'Forbidden');
+        principal = browser.sessions.resolve(cookie);
+      }
+    }
     if (!principal) return refuse(socket, 401, 'Unauthorized', 'WWW-Authenticate: Bearer realm="algodeck"\r\n');
     const format = new URLSearchParams(query).get('format') ?? 'json';
     if (!(STREAM_FORMATS as readonly string[]).includes(format)) return refuse(socket, 400, 'Bad Request');

@@ -8,6 +8,7 @@ import type { MethodTable } from '../../shared/contract/method';
 import type { TopicTable } from '../../shared/contract/stream';
 import type { ApiCore } from '../api/api-core';
 import type { Authenticator } from '../server/auth';
+import type { BrowserAccess } from './sessions-service';
 import { createHttpServer } from '../server/http-server';
 import { StreamServer } from '../server/stream-server';
 import type { StreamCore } from '../stream/stream-core';
@@ -20,6 +21,8 @@ export interface ApiServerOptions<M extends MethodTable, T extends TopicTable> {
   log: Logger;
   host: string;
   port: number;
+  /** Browser sign-in: sessions and the site guard. */
+  browser?: BrowserAccess;
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** See StreamServerOptions. */
   maxBufferedBytes?: number;
@@ -40,11 +43,13 @@ export function apiServerService<M extends MethodTable, T extends TopicTable>(op
       // A method or topic without a handler is a wiring bug: fail at start, not at the first call.
       options.api.requireComplete();
       options.stream.requireComplete();
-      app = await createHttpServer({ core: options.api, auth: options.auth, log: options.log, ...(options.tls ? { https: options.tls } : {}) });
+      const browser = options.browser ? { browser: options.browser } : {};
+      app = await createHttpServer({ core: options.api, auth: options.auth, log: options.log, ...(options.tls ? { https: options.tls } : {}), ...browser });
       const server = new StreamServer({
         core: options.stream,
         auth: options.auth,
         log: options.log,
+        ...browser,
         ...(options.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: options.maxBufferedBytes }),
       });
       stream = server;
@@ -58,6 +63,7 @@ export function apiServerService<M extends MethodTable, T extends TopicTable>(op
       }
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : options.port;
+      options.browser?.guard.listening(port);
       const scheme = options.tls ? 'https' : 'http';
       const urlHost = options.host.includes(':') ? `[${options.host}]` : options.host;
       return { url: `${scheme}://${urlHost}:${port}`, port, stream: server };

@@ -47,6 +47,8 @@ const MIGRATIONS = [
      instruments TEXT NOT NULL,
      position INTEGER NOT NULL
    );`,
+  // Browser sessions of the dashboard: only the SHA-256 of each session id.
+  `CREATE TABLE browser_sessions (hash TEXT PRIMARY KEY, expires INTEGER NOT NULL) WITHOUT ROWID;`,
 ];
 
 export class AgentDb {

@@ -19,7 +19,9 @@ import {
   listInstrumentsInput,
   quotesBodyInput,
   quotesInput,
+  setPasswordInput,
   setWorkersInput,
+  signInInput,
   subscribeInput,
   unsubscribeInput,
   updateWatchlistInput,
@@ -30,6 +32,13 @@ export const API_PREFIX = '/api/v1';
 
 export const api = {
   health: method({ method: 'GET', path: `${API_PREFIX}/health`, scope: 'public', input: anySchema, ...returns<HealthResult>() }),
+  /** A browser signs in with the agent's token or the user's password, and gets a session cookie. */
+  signIn: method({ method: 'POST', path: `${API_PREFIX}/session`, scope: 'public', input: signInInput, ...returns<SessionInfo>() }),
+  getSession: method({ method: 'GET', path: `${API_PREFIX}/session`, scope: 'read', input: emptySchema, ...returns<SessionInfo>() }),
+  /** Ends the browser's session (its cookie is cleared). */
+  signOut: method({ method: 'DELETE', path: `${API_PREFIX}/session`, scope: 'read', input: emptySchema, ...returns<{ signedOut: boolean }>() }),
+  /** Sets the dashboard password; every other browser is signed out. */
+  setPassword: method({ method: 'PUT', path: `${API_PREFIX}/session/password`, scope: 'control', input: setPasswordInput, ...returns<SessionInfo>() }),
   listInstruments: method({
     method: 'GET',
     path: `${API_PREFIX}/instruments`,
@@ -244,4 +253,13 @@ export interface Watchlist {
   id: number;
   name: string;
   instruments: string[];
+}
+
+export interface SessionInfo {
+  /** Who the caller is: `session` for a signed-in browser, else the token's kind. */
+  principal: 'owner' | 'session' | 'task' | 'viewer';
+  /** When an unused browser session ends (null for a token). */
+  expiresAt: string | null;
+  /** Whether a dashboard password is set (else only the agent's token signs in). */
+  passwordSet: boolean;
 }

@@ -53,6 +53,16 @@ export type ParamsOf<D extends MethodDeclaration> = z.output<D['input']>;
 /** Everything a handler knows about its call beyond the input. */
 export interface CallContext {
   principal: Principal | undefined;
+  /** The HTTP request's side, for the few methods about the caller's own browser session. */
+  http?: { address: string; sessionCookie: string | undefined; secure: boolean };
+}
+
+/** A result with cookies to set on the caller's browser (the sign-in, the sign-out). */
+export class WithCookies<T> {
+  constructor(
+    readonly body: T,
+    readonly cookies: readonly string[],
+  ) {}
 }
 
 /**
@@ -75,7 +85,7 @@ export class HtmlPage {
   ) {}
 }
 
-type Answer<R> = R | PreparedJson<R> | (R extends HtmlPage ? HtmlPage : never);
+type Answer<R> = R | PreparedJson<R> | WithCookies<R> | (R extends HtmlPage ? HtmlPage : never);
 
 export type HandlersOf<T extends MethodTable> = {
   [K in keyof T]: (params: ParamsOf<T[K]>, context: CallContext) => Answer<ResultOf<T[K]>> | Promise<Answer<ResultOf<T[K]>>>;

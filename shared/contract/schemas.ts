@@ -142,3 +142,11 @@ export const updateWatchlistInput = z
   .refine((input) => input.name !== undefined || input.instruments !== undefined, { message: 'give a name or instruments to change', path: ['name'] });
 
 export const watchlistIdInput = z.strictObject({ id: watchlistId });
+
+export const signInInput = z
+  .strictObject({ token: z.string().min(1).max(512).optional(), password: z.string().min(1).max(256).optional() })
+  .refine((input) => (input.token === undefined) !== (input.password === undefined), { message: 'give the token or the password', path: ['token'] });
+
+export const setPasswordInput = z.strictObject({
+  password: z.string().min(10, 'at least 10 characters').max(256, 'at most 256 characters'),
+});

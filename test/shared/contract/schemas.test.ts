@@ -63,15 +63,15 @@ test('stream messages: exactly one of instruments or all; no topic means ticks',
   assert.throws(() => parse({ type: 'subscribe', topic: 'orders', all: true }), (error: ApiError) => error.field === 'topic');
 });
 
-test('every method has a unique route under /api/v1; only health and the broker login redirect are public', () => {
+test('every method has a unique route under /api/v1; only health, the sign-in and the broker login redirect are public', () => {
   const routes = Object.values(api).map((m) => `${m.method} ${m.path}`);
   assert.equal(new Set(routes).size, routes.length);
   assert.ok(Object.values(api).every((m) => m.path.startsWith('/api/v1/')));
-  assert.deepEqual(Object.entries(api).filter(([, m]) => m.scope === 'public').map(([name]) => name), ['health', 'kiteLoginCallback']);
+  assert.deepEqual(Object.entries(api).filter(([, m]) => m.scope === 'public').map(([name]) => name), ['health', 'signIn', 'kiteLoginCallback']);
   // Changing the ticker, the broker session, the instruments and the watchlists is control; reading them is open to any token.
   assert.deepEqual(
     Object.entries(api).filter(([, m]) => m.scope === 'control').map(([name]) => name),
-    ['subscribe', 'unsubscribe', 'setWorkers', 'getBrokerLoginUrl', 'createBrokerSession', 'deleteBrokerSession', 'refreshInstruments', 'createWatchlist', 'updateWatchlist', 'deleteWatchlist'],
+    ['setPassword', 'subscribe', 'unsubscribe', 'setWorkers', 'getBrokerLoginUrl', 'createBrokerSession', 'deleteBrokerSession', 'refreshInstruments', 'createWatchlist', 'updateWatchlist', 'deleteWatchlist'],
   );
   // The broker's secret is the owner's alone to set.
   assert.deepEqual(Object.entries(api).filter(([, m]) => m.scope === 'owner').map(([name]) => name), ['setBrokerCredentials']);
