@@ -13,6 +13,7 @@ import type { Instrument } from '../../shared/instrument';
 import type { ApiCore } from '../api/api-core';
 import type { KiteSession } from '../broker/kite/kite-session';
 import { toInstrumentsInSteps } from '../broker/kite/kite-instruments';
+import { istDayStart } from '../broker/kite/kite-time';
 import { InstrumentRegistry } from '../instruments/instrument-registry';
 import { InstrumentStore, type SyncResult } from '../instruments/instrument-store';
 import { buildUniverse, listed, type SimInstrument } from '../market/sim/universe';
@@ -46,13 +47,12 @@ export interface Instruments {
 const DAY_MS = 86_400_000;
 /** Between steps of a large download's work: ticks waiting in the event loop go first. */
 const yieldToTicks = () => new Promise<void>((resolve) => setImmediate(resolve));
-const IST_OFFSET_MS = 330 * 60_000;
 const SETTINGS = { refreshedAt: 'instruments.refreshedAt', expired: 'instruments.expired' } as const;
 
 /** The first daily download time after `now` (epoch ms). */
 export function nextDailyRefresh(now: number, atMinute: number): number {
-  const at = atMinute * 60_000 - IST_OFFSET_MS;
-  return Math.floor((now - at) / DAY_MS + 1) * DAY_MS + at;
+  const today = istDayStart(now) + atMinute * 60_000;
+  return today > now ? today : today + DAY_MS;
 }
 
 export function instrumentsService(options: InstrumentsServiceOptions): Service<Instruments> {

@@ -14,7 +14,7 @@ import type { Instrument } from '../../../shared/instrument';
 import { MINUTE_MS } from '../../../shared/market-session';
 import type { MinuteRow } from '../../candles/candle-store';
 import { HistoryUnavailable, type HistoryProvider, KITE_SPAN_DAYS } from '../../candles/history-provider';
-import { istText } from './kite-time';
+import { istDayStart, istText } from './kite-time';
 
 
 /** The part of the official client this provider uses. */
@@ -72,19 +72,10 @@ export class KiteHistoryProvider implements HistoryProvider {
   }
 }
 
-/** Kite stamps a day candle at its date's midnight, IST; our day bars start at the session's open. */
+/** Kite stamps a day candle at its date's midnight, IST (written with +0530, which the client reads exactly); our day bars start at the session's open. */
 function atSessionOpen(instrument: Instrument, date: Date): number {
-  return fromClientDateMidnight(date) + instrument.session.openMinute * MINUTE_MS;
+  return istDayStart(date.getTime()) + instrument.session.openMinute * MINUTE_MS;
 }
-
-/** The start of the IST date of a candle's time (Kite writes it with +0530, which the client reads exactly). */
-function fromClientDateMidnight(date: Date): number {
-  const ist = date.getTime() + IST_MS;
-  return Math.floor(ist / DAY_MS) * DAY_MS - IST_MS;
-}
-
-const IST_MS = 330 * MINUTE_MS;
-const DAY_MS = 86_400_000;
 
 /** The agent's Kite client answers ApiErrors whose code says what to do; anything else is Kite being unavailable. */
 function codeOf(error: unknown): ErrorCode {

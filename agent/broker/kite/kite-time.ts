@@ -8,6 +8,13 @@ import { MINUTE_MS } from '../../../shared/market-session';
 const IST_MS = 330 * MINUTE_MS;
 const KITE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/** The start (epoch ms) of the IST date holding `ms`: where Kite stamps a day candle. */
+export function istDayStart(ms: number): number {
+  return Math.floor((ms + IST_MS) / DAY_MS) * DAY_MS - IST_MS;
+}
+
 /** Epoch ms as Kite's IST wall-clock text: `2026-11-25 09:15:00`. */
 export function istText(ms: number): string {
   return new Date(ms + IST_MS).toISOString().slice(0, 19).replace('T', ' ');

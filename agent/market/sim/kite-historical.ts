@@ -11,7 +11,7 @@ import { MINUTE_MS, NSE_EQUITY_SESSION } from '../../../shared/market-session';
 import { MinuteBlock } from '../../candles/minute-block';
 import { resample } from '../../candles/resample';
 import { KITE_SPAN_DAYS } from '../../candles/history-provider';
-import { kiteTime, parseKiteTime } from '../../broker/kite/kite-time';
+import { istDayStart, kiteTime, parseKiteTime } from '../../broker/kite/kite-time';
 import type { InstrumentListing } from './instrument-listing';
 import { KiteError } from './kite-http';
 import type { SimHistory } from './sim-history';
@@ -19,13 +19,6 @@ import type { SimHistory } from './sim-history';
 const DAY_MS = 86_400_000;
 /** The simulated history is generated at most this many days a request. */
 const SIM_MAX_DAYS = 400;
-
-const IST_MS = 330 * MINUTE_MS;
-
-/** The start (epoch ms) of the IST date holding `ms`. */
-function istMidnight(ms: number): number {
-  return Math.floor((ms + IST_MS) / DAY_MS) * DAY_MS - IST_MS;
-}
 
 function invalid(message: string): KiteError {
   return new KiteError(400, 'InputException', message);
@@ -53,8 +46,8 @@ export function historicalCandles(
   // Both ends inclusive, as Kite's are; no candle from the minute in progress. Kite stamps a day
   // candle at the date's midnight (IST), so a day belongs to a range by its date.
   const daily = interval === 'day';
-  const start = daily ? istMidnight(from) : from;
-  const end = Math.min(daily ? istMidnight(to) + DAY_MS : to + MINUTE_MS, Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS);
+  const start = daily ? istDayStart(from) : from;
+  const end = Math.min(daily ? istDayStart(to) + DAY_MS : to + MINUTE_MS, Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS);
   const minutes = end > start ? history.minutes(instrument, start, end) : [];
   const block = MinuteBlock.fromRows(minutes.map((m) => [m.time / MINUTE_MS, m.open, m.high, m.low, m.close, m.volume, null]));
   // As Kite's: only the exchange's trading hours (the simulated market trades around the clock).
@@ -62,7 +55,7 @@ export function historicalCandles(
   const withOi = query.get('oi') === '1';
   const candles = bars.rows().map(([minute, open, high, low, close, volume]) => {
     const time = minute * MINUTE_MS;
-    const candle: unknown[] = [kiteTime(daily ? istMidnight(time) : time), open, high, low, close, volume];
+    const candle: unknown[] = [kiteTime(daily ? istDayStart(time) : time), open, high, low, close, volume];
     if (withOi) candle.push(0);
     return candle;
   });

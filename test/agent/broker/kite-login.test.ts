@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { kiteLoginUrl, kiteTokenExpiry, LoginStates, readCallback } from '../../../agent/broker/kite/kite-login';
+import { nextDailyRefresh } from '../../../agent/services/instruments-service';
 
 test('the login URL carries v=3, the API key and the one-time state in redirect_params', () => {
   const url = new URL(kiteLoginUrl('https://kite.zerodha.com', 'abc123key', '0123456789abcdef0123456789abcdef'));
@@ -55,4 +56,11 @@ test('a login state is good once, for its time, and only if this agent issued it
   assert.equal(states.consume(kept[0]!), false);
   assert.equal(states.consume(kept[2]!), true);
   assert.equal(states.consume(newest), true);
+});
+
+test("the instruments list is due at 08:30 IST each day, the next one strictly after now", () => {
+  const ist = (text: string) => Date.parse(`${text}+05:30`);
+  assert.equal(nextDailyRefresh(ist('2026-12-01T08:29:59'), 510), ist('2026-12-01T08:30:00'));
+  assert.equal(nextDailyRefresh(ist('2026-12-01T08:30:00'), 510), ist('2026-12-02T08:30:00'));
+  assert.equal(nextDailyRefresh(ist('2026-12-02T00:10:00'), 510), ist('2026-12-02T08:30:00'), 'after IST midnight, before UTC midnight');
 });
