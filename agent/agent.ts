@@ -14,6 +14,8 @@ import type { SimMarket } from './market/sim-market-host';
 import { ChildProcessHost } from './process/child-process-host';
 import type { ProcessHost } from './process/process-host';
 import { Authenticator, isLoopbackHost, OwnerToken } from './server/auth';
+import { dashboardDir, dashboardUrl } from './server/dashboard-files';
+import { publicName } from './server/site-guard';
 import type { StreamServer } from './server/stream-server';
 import type { HistoryProvider } from './candles/history-provider';
 import { SimHistoryProvider } from './market/sim/sim-history-provider';
@@ -77,6 +79,13 @@ export interface AgentOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Listening on a non-loopback address without TLS must be asked for explicitly. */
   allowInsecureRemote?: boolean;
+  /**
+   * Names the agent is reached by besides its listen address (an EC2 host's DNS name): browsers
+   * using them pass the site guard (`Host`, `Origin`). Host names or IP addresses, no port.
+   */
+  publicNames?: string[];
+  /** The built dashboard served at `/`; absent or null: dist/renderer beside the agent's code. */
+  dashboardDir?: string | null;
   log?: Logger;
 }
 
@@ -108,6 +117,8 @@ export interface AgentHooks {
 
 export interface RunningAgent {
   url: string;
+  /** Where a browser finds the dashboard (`url`, or a public name), and the folder it is served from. */
+  dashboard: { url: string; dir: string };
   port: number;
   token: string;
   tokenFile: string | undefined;
@@ -128,6 +139,7 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
   if (!isLoopbackHost(host) && !options.tls && !options.allowInsecureRemote) {
     throw new Error(`refusing to listen on ${host} without TLS: give a certificate and key, or listen on 127.0.0.1`);
   }
+  const publicNames = checkedPublicNames(options.publicNames ?? []);
   const limits = hooks.limits ?? KITE_LIMITS;
   const processHost = hooks.processHost ?? new ChildProcessHost();
   ensureDataDir(options.dataDir);
@@ -238,7 +250,8 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
         ...(firstRun ? { firstRun: { name: 'NIFTY 50', instruments: defaultWatchlist().map((s) => s.instrument) } } : {}),
       }),
     );
-    const browser = await stack.start(sessionsService({ db, auth, api: apiCore, host, secure: options.tls !== undefined }));
+    const browser = await stack.start(sessionsService({ db, auth, api: apiCore, host, secure: options.tls !== undefined, publicNames }));
+    const dashboard = dashboardDir(options.dashboardDir);
     let agentUrl: string | null = null;
     provideBrokerApi(apiCore, broker, instruments, () => agentUrl);
     const server = await stack.start(
@@ -250,6 +263,7 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
         host,
         port: options.port ?? 7420,
         browser,
+        dashboardDir: dashboard,
         ...(options.tls ? { tls: options.tls } : {}),
         ...(hooks.streamMaxBufferedBytes === undefined ? {} : { maxBufferedBytes: hooks.streamMaxBufferedBytes }),
       }),
@@ -259,6 +273,7 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
       broker,
       instruments,
       url: server.url,
+      dashboard: { url: dashboardUrl(options.tls ? 'https' : 'http', host, server.port, publicNames), dir: dashboard },
       port: server.port,
       token: token.token,
       tokenFile: token.file,
@@ -273,6 +288,15 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
     await stack.stop();
     throw error;
   }
+}
+
+/** Each public name in the guard's form, or the first bad one refused with what is wrong with it. */
+function checkedPublicNames(given: readonly string[]): string[] {
+  return given.map((text) => {
+    const name = publicName(text);
+    if (typeof name !== 'string') throw new ApiError('invalid_request', `publicNames: ${name.problem}`, { field: 'publicNames' });
+    return name;
+  });
 }
 
 /** The agent's database: opened first, closed last. */

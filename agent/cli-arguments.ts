@@ -1,5 +1,6 @@
 /** Parsers for command-line option values, shared by the agent's command-line programs. */
 import { InvalidArgumentError } from 'commander';
+import { publicName } from './server/site-guard';
 
 /** A whole number from `min` to `max`, or commander's error naming the range. */
 export function integerArgument(min: number, max: number): (text: string) => number {
@@ -14,4 +15,14 @@ export function positiveArgument(text: string): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError('expected a positive number');
   return value;
+}
+
+/** `--public-name`: repeatable and comma-separated; every name checked, all of them kept. */
+export function publicNamesArgument(text: string, previous: readonly string[] = []): string[] {
+  const names = text.split(',').map((part) => {
+    const name = publicName(part);
+    if (typeof name !== 'string') throw new InvalidArgumentError(name.problem);
+    return name;
+  });
+  return [...previous, ...names];
 }

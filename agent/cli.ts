@@ -1,11 +1,13 @@
 /** `npm run agent -- …`: a headless agent (on a server, in Docker, or beside the desktop app). */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { integerArgument, positiveArgument } from './cli-arguments';
+import { integerArgument, positiveArgument, publicNamesArgument } from './cli-arguments';
 import { MAX_WORKERS } from '../shared/contract/schemas';
 import { startAgent } from './agent';
 import { defaultDataDir } from './agent-config';
 import { LOG_FORMATS, type LogFormat, createLogger } from './log/logger';
+import { openBrowser, reasonNotToOpen } from './open-browser';
+import { dashboardBuilt } from './server/dashboard-files';
 import { MAX_GENERATED } from './market/sim/universe';
 import { VERSION } from './version';
 
@@ -29,6 +31,8 @@ const program = new Command()
   .option('--tls-cert <file>', 'TLS certificate (PEM): serve https and wss')
   .option('--tls-key <file>', 'TLS private key (PEM)')
   .option('--allow-insecure-remote', 'allow a non-loopback address without TLS (not recommended)', false)
+  .option('--public-name <name>', 'a DNS name (or IP address) browsers reach the agent by, besides --host; repeat it or separate names with commas', publicNamesArgument)
+  .option('--no-open', 'do not open the dashboard in the browser on start')
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug']).default('info'))
   .addOption(new Option('--log-format <format>', 'logs as pretty lines or JSON (auto: pretty on a terminal)').choices(LOG_FORMATS).default('auto'));
 
@@ -53,6 +57,8 @@ const opts = program.opts<{
   tlsCert?: string;
   tlsKey?: string;
   allowInsecureRemote: boolean;
+  publicName?: string[];
+  open: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug';
   logFormat: LogFormat;
 }>();
@@ -85,12 +91,17 @@ try {
     maxCandleRangeDays: opts.maxCandleRangeDays,
     ...(opts.tlsCert && opts.tlsKey ? { tls: { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } } : {}),
     allowInsecureRemote: opts.allowInsecureRemote,
+    publicNames: opts.publicName ?? [],
     log,
   });
-  log.info({ url: agent.url, tokenFile: agent.tokenFile }, 'AlgoDeck agent ready');
-  // One write, so a reader of the output never sees the first line without the second.
+  log.info({ url: agent.url, dashboard: agent.dashboard.url, tokenFile: agent.tokenFile }, 'AlgoDeck agent ready');
+  // One write, so a reader of the output never sees the first line without the others.
   const token = agent.tokenFile ? `API token: stored in ${agent.tokenFile}` : 'API token: as given (--token or ALGODECK_TOKEN)';
-  console.log(`AlgoDeck agent ${VERSION} listening on ${agent.url}\n${token}`);
+  const built = dashboardBuilt(agent.dashboard.dir) ? '' : ' (not built yet: run npm run build)';
+  console.log(`AlgoDeck agent ${VERSION} listening on ${agent.url}\n${token}\n\n  Dashboard: ${agent.dashboard.url}${built}\n`);
+  const notOpening = reasonNotToOpen({ wanted: opts.open, stdoutIsTTY: process.stdout.isTTY === true, env: process.env, platform: process.platform });
+  if (notOpening === null) openBrowser(agent.dashboard.url, log);
+  else log.debug({ reason: notOpening }, 'not opening the browser');
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {

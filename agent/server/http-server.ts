@@ -15,6 +15,7 @@ import { ApiError, type ErrorCode } from '../../shared/errors';
 import type { ApiCore } from '../api/api-core';
 import { type Authenticator, bearerToken } from './auth';
 import { type BrowserSessions, cookieOf, SESSION_COOKIE } from './browser-sessions';
+import { registerDashboard } from './dashboard-files';
 import type { SiteGuard } from './site-guard';
 
 export interface HttpServerOptions<T extends MethodTable> {
@@ -25,6 +26,8 @@ export interface HttpServerOptions<T extends MethodTable> {
   bodyLimitBytes?: number;
   /** Browser sessions (a cookie) and the guard that keeps other sites out of them. */
   browser?: { sessions: BrowserSessions; guard: SiteGuard };
+  /** The built dashboard's folder, served at `/` under the site guard's names (needs `browser`). */
+  dashboardDir?: string;
 }
 
 declare module 'fastify' {
@@ -178,6 +181,8 @@ export async function createHttpServer<T extends MethodTable>(options: HttpServe
 
   // Authentication runs before the body is even read.
   app.addHook('onRequest', async (request, reply) => {
+    // The dashboard's files are public; they check the Host themselves (dashboard-files.ts).
+    if (request.routeOptions.config.dashboard === true) return;
     const name = request.routeOptions.config.apiMethod;
     request.principal = options.auth.resolve(bearerToken(request.headers.authorization)) ?? null;
     const browser = options.browser;
@@ -243,6 +248,15 @@ export async function createHttpServer<T extends MethodTable>(options: HttpServe
     }
     return send(reply, new ApiError('not_found', `No such endpoint: ${request.method} ${path}.`));
   });
+
+  // Every path under /api/ is the API's, even one it does not have: a GET there gets the API's
+  // answers (401 to a stranger, then 404 or 405), never the dashboard's file server behind `/*`.
+  app.get('/api/*', (_request, reply) => reply.callNotFound());
+  if (options.dashboardDir !== undefined) {
+    const guard = options.browser?.guard;
+    if (!guard) throw new Error('the dashboard is served only with the site guard (browser sign-in)');
+    await registerDashboard(app, { dir: options.dashboardDir, allowsHost: (host) => guard.allowsHost(host) });
+  }
 
   return app;
 }

@@ -26,6 +26,8 @@ export interface ApiServerOptions<M extends MethodTable, T extends TopicTable> {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** See StreamServerOptions. */
   maxBufferedBytes?: number;
+  /** The built dashboard's folder, served at `/` (with `browser`, whose guard checks its Host). */
+  dashboardDir?: string;
 }
 
 export interface ApiServer<T extends TopicTable> {
@@ -44,7 +46,14 @@ export function apiServerService<M extends MethodTable, T extends TopicTable>(op
       options.api.requireComplete();
       options.stream.requireComplete();
       const browser = options.browser ? { browser: options.browser } : {};
-      app = await createHttpServer({ core: options.api, auth: options.auth, log: options.log, ...(options.tls ? { https: options.tls } : {}), ...browser });
+      app = await createHttpServer({
+        core: options.api,
+        auth: options.auth,
+        log: options.log,
+        ...(options.tls ? { https: options.tls } : {}),
+        ...browser,
+        ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir }),
+      });
       const server = new StreamServer({
         core: options.stream,
         auth: options.auth,

@@ -26,6 +26,8 @@ export interface SessionsServiceOptions {
   api: ApiCore<Api>;
   host: string;
   secure: boolean;
+  /** Further names users reach the agent by (`--public-name`), already checked by publicName(). */
+  publicNames?: readonly string[];
 }
 
 const PASSWORD = 'dashboard.password';
@@ -75,7 +77,7 @@ export function sessionsService(options: SessionsServiceOptions): Service<Browse
           return principal?.kind === 'session' ? signedIn() : info(principal, null);
         },
       });
-      return { sessions, guard: new SiteGuard(options.host, secure ? 'https' : 'http') };
+      return { sessions, guard: new SiteGuard(options.host, secure ? 'https' : 'http', options.publicNames ?? []) };
     },
     stop() {},
   };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,9 @@ test('the CLI starts a headless agent that generates, stores and prints where it
   while (!/API token: .*\n/.test(output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const url = /listening on (http:\/\/\S+)/.exec(output())?.[1];
   assert.ok(url, output());
+  // The dashboard's address, on a line of its own; not opened, the output being a pipe.
+  assert.match(output(), new RegExp(`\\n\\n {2}Dashboard: ${url}/( \\(not built yet: run npm run build\\))?\\n`));
+  assert.ok(!output().includes('could not open the browser'), output());
   const tokenFile = join(dataDir, 'agent-token');
   assert.match(output(), new RegExp(`token: stored in ${tokenFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
@@ -91,7 +95,44 @@ test('--provider kite --kite-root starts against the Kite emulator and waits for
   assert.ok(!output().includes(emulator.apiSecret), 'the secret is never printed');
 });
 
+test('--public-name (repeated, or a comma list) is a name the site guard accepts, and the dashboard\'s address; --no-open is taken', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'algodeck-cli-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const args = ['--port', '0', '--data-dir', dataDir, '--workers', '1', '--public-name', 'Agent.Example.net,10.1.2.3', '--public-name', 'other.example.net', '--no-open'];
+  const { child, output, exited } = runCli(args);
+  t.after(() => child.kill('SIGKILL'));
+  const deadline = Date.now() + 20_000;
+  while (!/Dashboard: .*\n/.test(output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const url = /listening on (http:\/\/\S+)/.exec(output())?.[1];
+  assert.ok(url, output());
+  const port = new URL(url).port;
+  assert.match(output(), new RegExp(`Dashboard: http://agent\\.example\\.net:${port}/`));
+  const status = (host: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/', headers: { host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  // 200 once the dashboard is built, 503 before; never the guard's 403.
+  for (const host of [`agent.example.net:${port}`, `10.1.2.3:${port}`, `other.example.net:${port}`]) assert.notEqual(await status(host), 403, host);
+  assert.equal(await status(`evil.example:${port}`), 403);
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, output());
+});
+
 test('the CLI refuses bad flags with a message and a non-zero exit', async () => {
+  for (const [args, message] of [
+    [['--public-name', 'agent.example.net:443'], /--public-name.*port/],
+    [['--public-name', 'https://agent.example.net'], /--public-name.*URL/],
+    [['--public-name', 'good.example,bad_name.example'], /--public-name.*not a host name/],
+  ] as const) {
+    const { output, exited } = runCli([...args]);
+    assert.notEqual(await exited, 0, args.join(' '));
+    assert.match(output(), message, args.join(' '));
+  }
   for (const args of [['--kite-root', 'http://127.0.0.1:9'], ['--provider', 'kite', '--kite-root', 'ftp://x', '--port', '0'], ['--workers', '0'], ['--port', 'http'], ['--provider', 'nasdaq'], ['--sim-instruments', '9001'], ['--log-format', 'xml'], ['--host', '0.0.0.0', '--port', '0', '--token', 'cli-test-token-0123456789']]) {
     const { output, exited } = runCli(args);
     const code = await exited;

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { BrowserSessions, cookieOf } from '../../../agent/server/browser-sessions';
 import { hashPassword, verifyPassword } from '../../../agent/server/password';
 import { SignInAttempts } from '../../../agent/server/sign-in-attempts';
-import { SiteGuard } from '../../../agent/server/site-guard';
+import { publicName, SiteGuard } from '../../../agent/server/site-guard';
 import { AgentDb } from '../../../agent/store/agent-db';
 
 test('a session lives a week unused, moves on with use, and is kept only as a hash', (t) => {
@@ -81,4 +81,40 @@ test('the site guard knows the agent by its names and port only', () => {
   assert.equal(remote.allowsHost('agent.example.net'), true);
   assert.equal(loopback.allowsHost('localhost'), false, 'but not on another port');
   assert.equal(remote.allowsHost('localhost:443'), false, 'a remote agent is not localhost');
+});
+
+test('public names: host names and IP addresses, lower-cased; a URL, a port or a bad label is refused with the reason', () => {
+  assert.equal(publicName('Agent.Example.NET'), 'agent.example.net');
+  assert.equal(publicName(' ec2-3-110-5-7.ap-south-1.compute.amazonaws.com '), 'ec2-3-110-5-7.ap-south-1.compute.amazonaws.com');
+  assert.equal(publicName('localhost'), 'localhost');
+  assert.equal(publicName('3.110.5.7'), '3.110.5.7');
+  assert.equal(publicName('2001:DB8::1'), '[2001:db8::1]');
+  assert.equal(publicName('[2001:db8::1]'), '[2001:db8::1]');
+  const problems: Array<[string, RegExp]> = [
+    ['', /empty/],
+    ['https://agent.example.net', /URL/],
+    ['agent.example.net/path', /URL/],
+    ['agent.example.net:443', /port/],
+    ['[2001:db8::1]:443', /port/],
+    ['-agent.example.net', /not a host name/],
+    ['agent-.example.net', /not a host name/],
+    ['agent..example.net', /not a host name/],
+    ['agent.example.net.', /not a host name/],
+    ['agent_1.example.net', /not a host name/],
+    ['agent example.net', /not a host name/],
+    ['*.example.net', /not a host name/],
+    ['ägent.example.net', /not a host name/],
+    [`${'a'.repeat(64)}.example.net`, /not a host name/],
+    [Array.from({ length: 64 }, () => 'abcd').join('.'), /not a host name/],
+  ];
+  for (const [text, problem] of problems) {
+    const result = publicName(text);
+    assert.equal(typeof result, 'object', text);
+    assert.match((result as { problem: string }).problem, problem, text);
+  }
+  const guard = new SiteGuard('0.0.0.0', 'http', ['agent.example.net', '[2001:db8::1]']);
+  guard.listening(7420);
+  assert.equal(guard.allowsHost('agent.example.net:7420'), true);
+  assert.equal(guard.allowsOrigin('http://[2001:db8::1]:7420'), true);
+  assert.equal(guard.allowsHost('other.example.net:7420'), false);
 });
