@@ -7,6 +7,7 @@ import { builtinModules } from 'node:module';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -66,7 +67,7 @@ const relativeImports = {
 const layerImports = (allow, why) => ['error', { allow, why }];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'release/**', '.bench/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'release/**', '.bench/**', 'test-artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -137,6 +138,11 @@ export default tseslint.config(
     },
   },
   {
+    // React's rules of hooks, for the dashboard.
+    files: ['renderer/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat.recommended,
+  },
+  {
     files: ['renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
@@ -144,6 +150,12 @@ export default tseslint.config(
         'renderer/ runs in Chromium: talk to the agent through the shared contract.',
       ),
     },
+  },
+  {
+    // The dashboard's build configuration runs in Node, not in the page.
+    files: ['renderer/vite.config.ts'],
+    languageOptions: { globals: { ...globals.node } },
+    rules: { '@typescript-eslint/no-restricted-imports': 'off' },
   },
   {
     // Tests read untyped JSON replies and assert on them; `any` there is the honest type.

@@ -145,7 +145,9 @@ export function instrumentsService(options: InstrumentsServiceOptions): Service<
       }
 
       options.api.provide({
-        listInstruments: ({ search, limit }) => ({ instruments: registry.search(search, limit) }),
+        listInstruments: ({ search, ids, limit }) => ({
+          instruments: ids === undefined ? registry.search(search, limit) : ids.flatMap((id) => registry.get(id) ?? []),
+        }),
         refreshInstruments: () => refresh(),
       });
       return {

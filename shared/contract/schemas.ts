@@ -40,6 +40,8 @@ export const anySchema = z.object({});
 
 export const listInstrumentsInput = z.strictObject({
   search: z.string().max(64).optional(),
+  /** Exactly these instruments (the known ones, in this order) instead of a search. */
+  ids: queryInstrumentListSchema.optional(),
   limit: z.coerce.number().int().min(1).max(MAX_INSTRUMENTS_PER_REQUEST).default(50),
 });
 

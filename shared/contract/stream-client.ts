@@ -41,7 +41,8 @@ export type StreamState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 export interface StreamClientOptions {
   /** The agent's base URL (`http://127.0.0.1:7420`); `ws:`/`wss:` is derived from it. */
   url: string;
-  token: string;
+  /** The agent's token; a browser signed in with a session cookie has none (the cookie rides along). */
+  token?: string;
   format?: StreamFormat;
   connect: WebSocketFactory;
   reconnect?: { initialDelayMs: number; maxDelayMs: number };
@@ -204,7 +205,8 @@ export class StreamClient {
     const url = `${base}${STREAM_PATH}${this.options.format === 'binary' ? '?format=binary' : ''}`;
     let socket: WebSocketLike;
     try {
-      socket = this.options.connect(url, [STREAM_PROTOCOL, `${BEARER_PROTOCOL_PREFIX}${this.options.token}`]);
+      const protocols = this.options.token === undefined ? [STREAM_PROTOCOL] : [STREAM_PROTOCOL, `${BEARER_PROTOCOL_PREFIX}${this.options.token}`];
+      socket = this.options.connect(url, protocols);
     } catch (error) {
       this.retry(`cannot connect: ${error instanceof Error ? error.message : String(error)}`);
       return;

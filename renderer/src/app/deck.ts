@@ -1,0 +1,58 @@
+/**
+ * Everything the dashboard holds for one signed-in agent: the connection, the live feed, and
+ * one store slice per page. Fleet, orders and risk add their slices here.
+ */
+import { createContext, useContext } from 'react';
+import { useStore } from 'zustand';
+import type { StoreApi } from 'zustand/vanilla';
+import type { AgentConnection } from '../agent/agent-connection';
+import { LiveFeed } from '../live/live-feed';
+import { createAgentStore } from '../stores/agent-store';
+import { createBrokerStore } from '../stores/broker-store';
+import { createTickerStore } from '../stores/ticker-store';
+import { createWatchlistStore } from '../stores/watchlist-store';
+
+export interface Deck {
+  agent: AgentConnection;
+  feed: LiveFeed;
+  system: ReturnType<typeof createAgentStore>;
+  ticker: ReturnType<typeof createTickerStore>;
+  watchlists: ReturnType<typeof createWatchlistStore>;
+  broker: ReturnType<typeof createBrokerStore>;
+  close(): void;
+}
+
+export function openDeck(agent: AgentConnection): Deck {
+  const feed = new LiveFeed(agent);
+  const ticker = createTickerStore(agent);
+  // Prices go stale after the ticker's own limit, whatever it is configured to.
+  const offStale = ticker.subscribe((state) => {
+    if (state.ticker) feed.prices.setStaleAfter(state.ticker.staleAfterMs);
+  });
+  return {
+    agent,
+    feed,
+    system: createAgentStore(agent),
+    ticker,
+    watchlists: createWatchlistStore(agent),
+    broker: createBrokerStore(agent),
+    close() {
+      offStale();
+      feed.close();
+      agent.close();
+    },
+  };
+}
+
+export const DeckContext = createContext<Deck | null>(null);
+
+export function useDeck(): Deck {
+  const deck = useContext(DeckContext);
+  if (!deck) throw new Error('useDeck outside a signed-in dashboard');
+  return deck;
+}
+
+/** A slice's value, re-rendering only when the selected part changes. */
+export function useSlice<S, T>(store: StoreApi<S>, select: (state: S) => T): T {
+  return useStore(store, select);
+}

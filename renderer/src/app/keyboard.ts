@@ -1,0 +1,45 @@
+/**
+ * Kite's keys where they exist: `/` or Ctrl/Cmd+K focuses instrument search, 1–7 switch
+ * watchlists, ↑/↓ move through the watchlist, C opens the chart, Esc leaves a field; Alt+letter
+ * opens a page. Keys typed into a field are the field's.
+ */
+export interface KeyActions {
+  focusSearch(): void;
+  openWatchlist(n: number): void;
+  step(by: number): void;
+  chart(): void;
+  page(letter: string): boolean;
+}
+
+export function isTyping(target: EventTarget | null): boolean {
+  const element = target as HTMLElement | null;
+  if (!element || typeof element.closest !== 'function') return false;
+  return element.isContentEditable || element.closest('input, textarea, select, [contenteditable="true"], .ant-select-dropdown, .ant-modal') !== null;
+}
+
+/** Handles a key press; true when it was one of ours (the caller prevents the default). */
+export function handleKey(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey' | 'target'>, actions: KeyActions): boolean {
+  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k') {
+    actions.focusSearch();
+    return true;
+  }
+  if (event.altKey && !event.ctrlKey && !event.metaKey && /^[a-z]$/i.test(event.key)) return actions.page(event.key.toLowerCase());
+  if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return false;
+  if (event.key === '/') {
+    actions.focusSearch();
+    return true;
+  }
+  if (/^[1-7]$/.test(event.key)) {
+    actions.openWatchlist(Number(event.key));
+    return true;
+  }
+  if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+    actions.step(event.key === 'ArrowDown' ? 1 : -1);
+    return true;
+  }
+  if (event.key === 'c' || event.key === 'C') {
+    actions.chart();
+    return true;
+  }
+  return false;
+}

@@ -1,0 +1,139 @@
+/**
+ * The signed-in dashboard: a compact top bar (pages, connection, broker session), a banner
+ * while the stream is down, the resizable market watch column, and the page beside it.
+ */
+import { Alert, Layout, Menu, Typography } from 'antd';
+import type { RefSelectProps } from 'antd/es/select';
+import { useEffect, useRef, useState } from 'react';
+import { chartFollows, openChart, WatchlistPanel } from '../pages/market/watchlist-panel';
+import { useStreamState } from '../live/use-live';
+import { WATCH_WIDTH } from '../stores/settings-store';
+import { useDeck } from './deck';
+import { handleKey } from './keyboard';
+import { navigate, useLocation } from './router';
+import { ROUTES, routeOf } from './routes';
+import { settings, useSettings } from './settings';
+import { StatusBar } from './status-bar';
+
+function useWindowHeight(): number {
+  const [height, setHeight] = useState(() => window.innerHeight);
+  useEffect(() => {
+    const onResize = () => setHeight(window.innerHeight);
+    window.addEventListener('resize', onResize);
+    return () => window.removeEventListener('resize', onResize);
+  }, []);
+  return height;
+}
+
+function ConnectionBanner() {
+  const deck = useDeck();
+  const { state, detail } = useStreamState(deck.feed);
+  if (state === 'open') return null;
+  return (
+    <Alert
+      type={state === 'connecting' ? 'info' : 'error'}
+      banner
+      data-testid="connection-banner"
+      message={
+        state === 'connecting'
+          ? 'Connecting to the agent…'
+          : `Disconnected from the agent: prices shown are stale, not live. ${state === 'reconnecting' ? 'Reconnecting…' : ''}`
+      }
+      description={state === 'reconnecting' && detail ? <Typography.Text type="secondary">{detail}</Typography.Text> : undefined}
+    />
+  );
+}
+
+/** Drag (or ←/→ when focused) to resize the market watch column. */
+function Splitter() {
+  const width = useSettings((slice) => slice.watchWidth);
+  const start = (event: React.PointerEvent) => {
+    const from = event.clientX;
+    const initial = width;
+    const move = (next: PointerEvent) => settings.getState().setWatchWidth(initial + next.clientX - from);
+    const up = () => {
+      window.removeEventListener('pointermove', move);
+      window.removeEventListener('pointerup', up);
+    };
+    window.addEventListener('pointermove', move);
+    window.addEventListener('pointerup', up);
+  };
+  return (
+    <div
+      className="splitter"
+      role="separator"
+      aria-orientation="vertical"
+      aria-valuemin={WATCH_WIDTH.min}
+      aria-valuemax={WATCH_WIDTH.max}
+      aria-valuenow={width}
+      aria-label="Resize the market watch"
+      tabIndex={0}
+      onPointerDown={start}
+      onKeyDown={(event) => {
+        if (event.key === 'ArrowLeft' || event.key === 'ArrowRight') settings.getState().setWatchWidth(width + (event.key === 'ArrowLeft' ? -20 : 20));
+      }}
+    />
+  );
+}
+
+export function Shell() {
+  const deck = useDeck();
+  const location = useLocation();
+  const route = routeOf(location.path);
+  const watchWidth = useSettings((slice) => slice.watchWidth);
+  const height = useWindowHeight();
+  const searchRef = useRef<RefSelectProps>(null);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const handled = handleKey(event, {
+        focusSearch: () => searchRef.current?.focus(),
+        openWatchlist: (n) => deck.watchlists.getState().openNumber(n),
+        step: (by) => {
+          deck.watchlists.getState().step(by);
+          const selected = deck.watchlists.getState().selected;
+          if (selected) chartFollows(selected);
+        },
+        chart: () => {
+          const selected = deck.watchlists.getState().selected;
+          if (selected) openChart(selected);
+        },
+        page: (letter) => {
+          const target = ROUTES.find((candidate) => candidate.key === letter);
+          if (target) navigate(target.path);
+          return target !== undefined;
+        },
+      });
+      if (handled) event.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [deck]);
+
+  return (
+    <Layout style={{ height: '100vh' }}>
+      <Layout.Header style={{ display: 'flex', alignItems: 'center', gap: 16, borderBottom: '1px solid var(--ant-color-border-secondary)' }}>
+        <Typography.Text strong style={{ fontSize: 15, letterSpacing: 0.3, whiteSpace: 'nowrap' }}>
+          <span style={{ color: 'var(--ant-color-primary)' }}>◆</span> AlgoDeck
+        </Typography.Text>
+        <Menu
+          mode="horizontal"
+          selectedKeys={[route.path]}
+          style={{ flex: 1, minWidth: 0, borderBottom: 'none', lineHeight: '42px', background: 'transparent' }}
+          items={ROUTES.map((item) => ({ key: item.path, icon: item.icon, label: <a href={`#${item.path}`}>{item.label}</a>, title: `${item.label} (Alt+${item.key.toUpperCase()})` }))}
+        />
+        <StatusBar />
+      </Layout.Header>
+      <ConnectionBanner />
+      <Layout style={{ flexDirection: 'row', minHeight: 0 }}>
+        <Layout.Sider width={watchWidth} theme="light" style={{ borderRight: '1px solid var(--ant-color-border-secondary)', background: 'var(--ant-color-bg-container)' }}>
+          <WatchlistPanel width={watchWidth} height={height - 44} searchRef={searchRef} />
+        </Layout.Sider>
+        <Splitter />
+        <Layout.Content style={{ minWidth: 0, overflow: 'hidden' }} data-testid={`page-${route.path === '/' ? 'home' : route.path.slice(1)}`}>
+          {route.page()}
+        </Layout.Content>
+      </Layout>
+    </Layout>
+  );
+}

@@ -1,0 +1,55 @@
+/**
+ * Times as the exchange keeps them: IST for NSE and BSE, labelled; relative ages for staleness
+ * ("3 s ago"); durations for uptimes.
+ */
+export const EXCHANGE_TIME_ZONE = 'Asia/Kolkata';
+
+const clock = new Intl.DateTimeFormat('en-IN', { timeZone: EXCHANGE_TIME_ZONE, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+const dateTime = new Intl.DateTimeFormat('en-IN', {
+  timeZone: EXCHANGE_TIME_ZONE,
+  day: '2-digit',
+  month: 'short',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** `14:05:09 IST`. */
+export function formatClock(time: string | number | Date | null | undefined): string {
+  if (time === null || time === undefined) return '—';
+  const date = new Date(time);
+  return Number.isNaN(date.getTime()) ? '—' : `${clock.format(date)} IST`;
+}
+
+/** `02 Dec, 06:00 IST`. */
+export function formatDateTime(time: string | number | Date | null | undefined): string {
+  if (time === null || time === undefined) return '—';
+  const date = new Date(time);
+  return Number.isNaN(date.getTime()) ? '—' : `${dateTime.format(date)} IST`;
+}
+
+/** `now`, `3 s ago`, `4 min ago`, `2 h ago`, `3 d ago`. */
+export function formatAge(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  if (ms < 1_000) return 'now';
+  const seconds = Math.floor(ms / 1_000);
+  if (seconds < 60) return `${seconds} s ago`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ago`;
+  return `${Math.floor(hours / 24)} d ago`;
+}
+
+/** `3 d 4 h`, `2 h 5 min`, `4 min 10 s`, `12 s`. */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '—';
+  const s = Math.floor(seconds);
+  const days = Math.floor(s / 86_400);
+  const hours = Math.floor((s % 86_400) / 3_600);
+  const minutes = Math.floor((s % 3_600) / 60);
+  if (days > 0) return `${days} d ${hours} h`;
+  if (hours > 0) return `${hours} h ${minutes} min`;
+  if (minutes > 0) return `${minutes} min ${s % 60} s`;
+  return `${s} s`;
+}

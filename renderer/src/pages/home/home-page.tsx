@@ -1,0 +1,155 @@
+/**
+ * The day at a glance: the ticker (state, rate, stale), the broker session, what is subscribed,
+ * the agent's uptime; and shortcuts for everyday actions. Fleet, orders and risk add their
+ * figures and shortcuts here. A first run says what to do next.
+ */
+import { ApiOutlined, ClockCircleOutlined, LineChartOutlined, PlusOutlined, ThunderboltOutlined, WarningOutlined, ClusterOutlined } from '@ant-design/icons';
+import { Alert, Button, Card, Col, List, Row, Space, Statistic, Tag, Typography } from 'antd';
+import { useEffect, useState } from 'react';
+import { useDeck, useSlice } from '../../app/deck';
+import { navigate } from '../../app/router';
+import { formatDateTime, formatDuration } from '../../format/time';
+
+function Figure(props: { title: string; value: React.ReactNode; icon: React.ReactNode; note?: React.ReactNode; tone?: 'good' | 'bad' | 'warn'; onClick?: () => void; testId?: string }) {
+  const colour = props.tone === 'good' ? 'var(--up)' : props.tone === 'bad' ? 'var(--down)' : props.tone === 'warn' ? 'var(--ant-color-warning)' : undefined;
+  return (
+    <Card size="small" hoverable={props.onClick !== undefined} onClick={props.onClick} data-testid={props.testId}>
+      <Statistic title={<Space size={6}>{props.icon}{props.title}</Space>} value={typeof props.value === 'string' || typeof props.value === 'number' ? props.value : undefined} formatter={typeof props.value === 'object' ? () => props.value : undefined} valueStyle={{ color: colour, fontSize: 22, fontVariantNumeric: 'tabular-nums' }} />
+      <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+        {props.note ?? '\u00a0'}
+      </Typography.Text>
+    </Card>
+  );
+}
+
+export function HomePage() {
+  const deck = useDeck();
+  const ticker = useSlice(deck.ticker, (slice) => slice.ticker);
+  const broker = useSlice(deck.broker, (slice) => slice.broker);
+  const health = useSlice(deck.system, (slice) => slice.health);
+  const healthAt = useSlice(deck.system, (slice) => slice.healthAt);
+  const session = useSlice(deck.system, (slice) => slice.session);
+  const lists = useSlice(deck.watchlists, (slice) => slice.lists);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => deck.ticker.getState().watch(), [deck]);
+  useEffect(() => deck.system.getState().watch(), [deck]);
+  useEffect(() => deck.broker.getState().watch(), [deck]);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, []);
+
+  const uptime = health && healthAt ? health.uptimeSeconds + Math.max(0, now - healthAt) / 1000 : null;
+  const stale = ticker?.stale.length ?? 0;
+  const subscribed = ticker?.subscriptions.length ?? 0;
+  const loggedIn = broker?.session === 'logged-in';
+  const brokerName = broker?.provider === 'kite' ? 'Zerodha Kite' : 'Simulated market';
+
+  return (
+    <div className="page" data-testid="home-page">
+      <Typography.Title level={4} style={{ marginTop: 0 }}>
+        Today
+      </Typography.Title>
+      {ticker && subscribed === 0 ? (
+        <Alert
+          type="info"
+          showIcon
+          style={{ marginBottom: 12 }}
+          message="Nothing is ticking yet"
+          description="Subscribe instruments on the ticker page, or search and add them to a watchlist on the left: prices start at once."
+          action={<Button type="primary" onClick={() => navigate('/ticker?add=1')}>Add instruments</Button>}
+        />
+      ) : null}
+      {broker?.provider === 'kite' && !loggedIn ? (
+        <Alert
+          type="warning"
+          showIcon
+          style={{ marginBottom: 12 }}
+          message={broker.session === 'expired' ? 'The Kite session expired (it does every morning at about 06:00 IST).' : 'Log in to Kite to start market data.'}
+          action={<Button onClick={() => navigate('/broker')}>Broker login</Button>}
+        />
+      ) : null}
+      {session && !session.passwordSet && session.principal === 'session' ? (
+        <Alert type="info" showIcon closable style={{ marginBottom: 12 }} message="Set a dashboard password to sign in without the agent's token." action={<Button onClick={() => navigate('/settings')}>Set password</Button>} />
+      ) : null}
+      <Row gutter={[12, 12]}>
+        <Col xs={12} xl={8} xxl={4}>
+          <Figure
+            testId="figure-ticker"
+            title="Ticker"
+            icon={<ThunderboltOutlined />}
+            value={ticker ? (ticker.state === 'running' ? 'Running' : 'Needs login') : '…'}
+            tone={ticker?.state === 'running' ? 'good' : 'bad'}
+            note={ticker ? `${ticker.workers.length} workers · ${ticker.workers.filter((worker) => worker.state === 'ready').length} ready` : undefined}
+            onClick={() => navigate('/ticker')}
+          />
+        </Col>
+        <Col xs={12} xl={8} xxl={4}>
+          <Figure testId="figure-rate" title="Tick rate" icon={<LineChartOutlined />} value={ticker ? `${Math.round(ticker.ticksPerSecond).toLocaleString('en-IN')}/s` : '…'} note={`${deck.feed.prices.received.toLocaleString('en-IN')} ticks to this page`} />
+        </Col>
+        <Col xs={12} xl={8} xxl={4}>
+          <Figure
+            testId="figure-stale"
+            title="Stale instruments"
+            icon={<WarningOutlined />}
+            value={stale}
+            tone={stale > 0 ? 'warn' : 'good'}
+            note={stale > 0 ? ticker!.stale.slice(0, 3).join(', ') + (stale > 3 ? ` and ${stale - 3} more` : '') : `none silent for ${((ticker?.staleAfterMs ?? 10_000) / 1000).toFixed(0)} s`}
+            onClick={() => navigate('/ticker')}
+          />
+        </Col>
+        <Col xs={12} xl={8} xxl={4}>
+          <Figure testId="figure-subscribed" title="Subscribed" icon={<ClusterOutlined />} value={subscribed.toLocaleString('en-IN')} note={`${lists.length} watchlists`} onClick={() => navigate('/ticker')} />
+        </Col>
+        <Col xs={12} xl={8} xxl={4}>
+          <Figure
+            testId="figure-broker"
+            title="Broker session"
+            icon={<ApiOutlined />}
+            value={broker ? (loggedIn ? 'Logged in' : broker.session === 'expired' ? 'Expired' : 'Login needed') : '…'}
+            tone={loggedIn ? 'good' : 'bad'}
+            note={broker ? (broker.provider === 'sim' ? `${brokerName}: no login needed` : `${brokerName}${broker.expiresAt ? ` · until ${formatDateTime(broker.expiresAt)}` : ''}`) : undefined}
+            onClick={() => navigate('/broker')}
+          />
+        </Col>
+        <Col xs={12} xl={8} xxl={4}>
+          <Figure testId="figure-uptime" title="Agent uptime" icon={<ClockCircleOutlined />} value={formatDuration(uptime)} note={health ? `version ${health.version}` : undefined} />
+        </Col>
+      </Row>
+      <Row gutter={12} style={{ marginTop: 12 }}>
+        <Col xs={24} xl={12}>
+          <Card size="small" title="Shortcuts">
+            <Space wrap>
+              <Button icon={<LineChartOutlined />} onClick={() => navigate('/market')}>Open market watch</Button>
+              <Button icon={<PlusOutlined />} onClick={() => navigate('/ticker?add=1')}>Add instruments to the ticker</Button>
+              <Button icon={<ApiOutlined />} onClick={() => navigate('/broker')} disabled={broker?.provider === 'sim'} title={broker?.provider === 'sim' ? 'The simulated market needs no login' : undefined}>
+                Broker login
+              </Button>
+              <Button icon={<ThunderboltOutlined />} onClick={() => navigate('/ticker')}>Change the worker count</Button>
+            </Space>
+          </Card>
+        </Col>
+        <Col xs={24} xl={12}>
+          <Card size="small" title="Keyboard">
+            <List
+              size="small"
+              split={false}
+              dataSource={[
+                ['/', 'search instruments and add to the watchlist'],
+                ['1 – 7', 'switch watchlists'],
+                ['↑ ↓', 'move through the watchlist'],
+                ['C', 'chart the selected instrument'],
+                ['Alt + H M T B S', 'Home, Market watch, Ticker, Broker, Settings'],
+              ]}
+              renderItem={([keys, what]) => (
+                <List.Item style={{ padding: '2px 0' }}>
+                  <Tag className="mono">{keys}</Tag> {what}
+                </List.Item>
+              )}
+            />
+          </Card>
+        </Col>
+      </Row>
+    </div>
+  );
+}

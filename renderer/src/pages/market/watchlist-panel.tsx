@@ -1,0 +1,270 @@
+/**
+ * The market watch column (Kite's left column): numbered watchlists, instrument search to add,
+ * and the live table. Columns appear as the column widens; past a few hundred rows the table is
+ * virtualised. Every row's figures are live cells subscribed to their own instrument.
+ */
+import { DeleteOutlined, EditOutlined, LineChartOutlined, PlusOutlined } from '@ant-design/icons';
+import { App, Button, Dropdown, Empty, Input, Modal, Space, Table, Tabs, Tooltip, Typography } from 'antd';
+import type { ColumnsType } from 'antd/es/table';
+import type { RefSelectProps } from 'antd/es/select';
+import { useEffect, useMemo, useState } from 'react';
+import type { Instrument } from '../../../../shared/instrument';
+import { LiveCell, type LiveField } from '../../components/live-cells';
+import { InstrumentSearch } from '../../components/instrument-search';
+import { useDeck, useSlice } from '../../app/deck';
+import { navigate, parseHash } from '../../app/router';
+import { decimalsOf } from '../../format/numbers';
+import { useWant } from '../../live/use-live';
+import { shownError } from '../../stores/errors';
+import { activeList, nameProblem, NUMBERED_WATCHLISTS } from '../../stores/watchlist-store';
+
+interface Row {
+  key: string;
+  id: string;
+  instrument: Instrument | undefined;
+}
+
+/** The live columns, in the order they appear as the column widens, with the width each needs. */
+const LIVE_COLUMNS: Array<{ field: LiveField; title: string; width: number; minPanel: number }> = [
+  { field: 'lastPrice', title: 'LTP', width: 84, minPanel: 0 },
+  { field: 'change', title: 'Chg %', width: 70, minPanel: 0 },
+  { field: 'volume', title: 'Volume', width: 78, minPanel: 400 },
+  { field: 'bid', title: 'Bid', width: 78, minPanel: 480 },
+  { field: 'ask', title: 'Ask', width: 78, minPanel: 480 },
+  { field: 'high', title: 'High', width: 78, minPanel: 620 },
+  { field: 'low', title: 'Low', width: 78, minPanel: 620 },
+];
+const VIRTUAL_AFTER = 200;
+
+export function WatchlistPanel({ width, height, searchRef }: { width: number; height: number; searchRef: React.RefObject<RefSelectProps | null> }) {
+  const deck = useDeck();
+  const { message, modal } = App.useApp();
+  const lists = useSlice(deck.watchlists, (state) => state.lists);
+  const activeId = useSlice(deck.watchlists, (state) => state.activeId);
+  const selected = useSlice(deck.watchlists, (state) => state.selected);
+  const known = useSlice(deck.watchlists, (state) => state.instruments);
+  const loaded = useSlice(deck.watchlists, (state) => state.loaded);
+  const carried = useSlice(deck.ticker, (state) => state.ticker?.subscriptions);
+  const list = activeList({ lists, activeId });
+  const ids = useMemo(() => list?.instruments ?? [], [list]);
+  useWant(deck.feed, ids);
+  const [naming, setNaming] = useState<{ id: number | null; name: string } | null>(null);
+  const [nameError, setNameError] = useState<string | null>(null);
+
+  useEffect(() => {
+    void deck.watchlists.getState().load();
+  }, [deck]);
+  useEffect(() => deck.ticker.getState().watch(), [deck]);
+
+  const carriedSet = useMemo(() => new Set(carried?.map((subscription) => subscription.instrument)), [carried]);
+
+  const add = async (id: string) => {
+    try {
+      await deck.watchlists.getState().add(id);
+      deck.watchlists.getState().select(id);
+      // A price needs the ticker to carry the instrument: subscribe it, as Kite's market watch does.
+      if (!carriedSet.has(id)) {
+        await deck.ticker.getState().subscribe([id], 'full');
+        message.success(`${id} added and subscribed on the ticker`);
+      } else message.success(`${id} added to ${list?.name ?? 'the watchlist'}`);
+    } catch (error) {
+      message.error(shownError(error).message);
+    }
+  };
+
+  const remove = async (id: string) => {
+    try {
+      await deck.watchlists.getState().removeInstrument(id);
+    } catch (error) {
+      message.error(shownError(error).message);
+    }
+  };
+
+  const saveName = async () => {
+    if (!naming) return;
+    const name = naming.name.trim();
+    const problem = nameProblem(name, lists, naming.id);
+    if (problem) return setNameError(problem);
+    try {
+      if (naming.id === null) await deck.watchlists.getState().create(name);
+      else await deck.watchlists.getState().rename(naming.id, name);
+      setNaming(null);
+    } catch (error) {
+      setNameError(shownError(error).message);
+    }
+  };
+
+  const confirmDelete = (id: number, name: string, count: number) =>
+    modal.confirm({
+      title: `Delete the watchlist “${name}”?`,
+      content: `Its ${count} instruments stay subscribed on the ticker; only the list goes.`,
+      okText: 'Delete watchlist',
+      okButtonProps: { danger: true },
+      onOk: async () => {
+        try {
+          await deck.watchlists.getState().remove(id);
+        } catch (error) {
+          message.error(shownError(error).message);
+        }
+      },
+    });
+
+  const rows: Row[] = useMemo(() => ids.map((id) => ({ key: id, id, instrument: known[id] })), [ids, known]);
+  const shown = LIVE_COLUMNS.filter((column) => width >= column.minPanel);
+  const columns: ColumnsType<Row> = [
+    {
+      title: 'Instrument',
+      dataIndex: 'id',
+      ellipsis: true,
+      render: (_: unknown, row) => (
+        <Space size={4}>
+          <Typography.Text strong style={{ fontSize: 12.5 }}>
+            {row.instrument?.tradingsymbol ?? row.id.split(':')[1]}
+          </Typography.Text>
+          <Typography.Text type="secondary" style={{ fontSize: 10.5 }}>
+            {row.instrument?.exchange ?? row.id.split(':')[0]}
+          </Typography.Text>
+          {carriedSet.size > 0 && !carriedSet.has(row.id) ? (
+            <Tooltip title="Not subscribed on the ticker: no live price">
+              <Typography.Text type="warning" style={{ fontSize: 10.5 }}>
+                off
+              </Typography.Text>
+            </Tooltip>
+          ) : null}
+        </Space>
+      ),
+    },
+    ...shown.map((column) => ({
+      title: column.title,
+      key: column.field,
+      width: column.width,
+      align: 'right' as const,
+      render: (_: unknown, row: Row) => (
+        <LiveCell
+          feed={deck.feed}
+          id={row.id}
+          field={column.field}
+          decimals={decimalsOf(row.instrument?.tickSize)}
+          flash={column.field === 'lastPrice'}
+          colour={column.field === 'lastPrice' || column.field === 'change'}
+        />
+      ),
+    })),
+    {
+      key: 'actions',
+      width: 54,
+      render: (_: unknown, row) => (
+        <Space size={0} className="row-actions">
+          <Tooltip title="Chart (C)">
+            <Button size="small" type="text" icon={<LineChartOutlined />} aria-label={`Chart ${row.id}`} onClick={(event) => (event.stopPropagation(), openChart(row.id))} />
+          </Tooltip>
+          <Tooltip title="Remove from this watchlist">
+            <Button size="small" type="text" icon={<DeleteOutlined />} aria-label={`Remove ${row.id}`} onClick={(event) => (event.stopPropagation(), void remove(row.id))} />
+          </Tooltip>
+        </Space>
+      ),
+    },
+  ];
+
+  const tableHeight = Math.max(120, height - 118);
+  return (
+    <div style={{ display: 'flex', flexDirection: 'column', height: '100%', minWidth: 0 }} data-testid="watchlist">
+      <div style={{ padding: '8px 8px 4px' }}>
+        <InstrumentSearch ref={searchRef} agent={deck.agent} placeholder="Search & add   ( / )" onPick={(id) => void add(id)} style={{ width: '100%' }} />
+      </div>
+      <Tabs
+        size="small"
+        activeKey={list ? String(list.id) : undefined}
+        onChange={(key) => deck.watchlists.getState().open(Number(key))}
+        style={{ paddingInline: 8, marginBottom: 0 }}
+        tabBarStyle={{ marginBottom: 4 }}
+        tabBarExtraContent={
+          <Tooltip title="New watchlist">
+            <Button size="small" type="text" icon={<PlusOutlined />} aria-label="New watchlist" onClick={() => (setNameError(null), setNaming({ id: null, name: '' }))} />
+          </Tooltip>
+        }
+        items={lists.map((item, index) => ({
+          key: String(item.id),
+          label: (
+            <Dropdown
+              trigger={['contextMenu']}
+              menu={{
+                items: [
+                  { key: 'rename', icon: <EditOutlined />, label: 'Rename', onClick: () => (setNameError(null), setNaming({ id: item.id, name: item.name })) },
+                  { key: 'delete', icon: <DeleteOutlined />, danger: true, label: 'Delete', onClick: () => confirmDelete(item.id, item.name, item.instruments.length) },
+                ],
+              }}
+            >
+              <span title={index < NUMBERED_WATCHLISTS ? `${item.name} (key ${index + 1}; right-click to rename or delete)` : item.name}>
+                {index < NUMBERED_WATCHLISTS ? <Typography.Text type="secondary">{index + 1} </Typography.Text> : null}
+                {item.name} <Typography.Text type="secondary">({item.instruments.length})</Typography.Text>
+              </span>
+            </Dropdown>
+          ),
+        }))}
+      />
+      <div style={{ flex: 1, minHeight: 0, paddingInline: 4 }}>
+        {loaded && !list ? (
+          <Empty style={{ marginTop: 48 }} description="No watchlist yet">
+            <Button type="primary" onClick={() => setNaming({ id: null, name: 'My watchlist' })}>
+              Create a watchlist
+            </Button>
+          </Empty>
+        ) : (
+          <Table<Row>
+            className="watch-table"
+            size="small"
+            rowKey="key"
+            columns={columns}
+            dataSource={rows}
+            pagination={false}
+            virtual={rows.length > VIRTUAL_AFTER}
+            scroll={{ y: tableHeight }}
+            locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description="Search above to add instruments (press / )" /> }}
+            rowClassName={(row) => (row.id === selected ? 'row-selected' : '')}
+            onRow={(row) => ({
+              onClick: () => {
+                deck.watchlists.getState().select(row.id);
+                chartFollows(row.id);
+              },
+              onDoubleClick: () => openChart(row.id),
+              'data-instrument': row.id,
+            } as React.HTMLAttributes<HTMLElement>)}
+          />
+        )}
+      </div>
+      <Modal
+        open={naming !== null}
+        title={naming?.id === null ? 'New watchlist' : 'Rename watchlist'}
+        okText={naming?.id === null ? 'Create' : 'Rename'}
+        onOk={() => void saveName()}
+        onCancel={() => setNaming(null)}
+        destroyOnHidden
+      >
+        <Input
+          autoFocus
+          value={naming?.name ?? ''}
+          maxLength={40}
+          status={nameError ? 'error' : undefined}
+          placeholder="Banks, F&O, Swing…"
+          onChange={(event) => {
+            setNaming((old) => old && { ...old, name: event.target.value });
+            setNameError(nameProblem(event.target.value.trim(), lists, naming?.id ?? null));
+          }}
+          onPressEnter={() => void saveName()}
+        />
+        {nameError ? <Typography.Text type="danger">{nameError}</Typography.Text> : null}
+      </Modal>
+    </div>
+  );
+}
+
+/** On the market watch page, the chart follows the watchlist's selection. */
+export function chartFollows(id: string): void {
+  if (parseHash(window.location.hash).path === '/market') openChart(id);
+}
+
+export function openChart(id: string): void {
+  navigate(`/market?i=${encodeURIComponent(id)}`);
+}
+
