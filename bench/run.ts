@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   hub: () => import('./hub').then((m) => m.runHubBench()),
   candles: () => import('./candles').then((m) => m.runCandlesBench()),
   'kite-parse': () => import('./kite-parse').then((m) => m.runKiteParseBench()),
+  ui: () => import('./ui').then((m) => m.runUiBench()),
 };
 
 const names = process.argv.slice(2);

@@ -10,6 +10,7 @@ import { useSettings } from './app/settings';
 import { Shell } from './app/shell';
 import { antdTheme, resolveTheme, useOsDark } from './app/theme';
 import { SignInPage } from './pages/sign-in/sign-in-page';
+import 'antd/dist/antd.css';
 import './styles.css';
 
 function SignedIn() {

@@ -18,12 +18,19 @@ export function isTyping(target: EventTarget | null): boolean {
 }
 
 /** Handles a key press; true when it was one of ours (the caller prevents the default). */
-export function handleKey(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey' | 'target'>, actions: KeyActions): boolean {
+export function handleKey(
+  event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey' | 'target'> & { code?: string },
+  actions: KeyActions,
+): boolean {
   if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'k') {
     actions.focusSearch();
     return true;
   }
-  if (event.altKey && !event.ctrlKey && !event.metaKey && /^[a-z]$/i.test(event.key)) return actions.page(event.key.toLowerCase());
+  if (event.altKey && !event.ctrlKey && !event.metaKey) {
+    // On macOS Alt+T types "†": the physical key (`KeyT`) names the letter.
+    const letter = event.code?.startsWith('Key') ? event.code.slice(3).toLowerCase() : event.key.toLowerCase();
+    if (/^[a-z]$/.test(letter)) return actions.page(letter);
+  }
   if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return false;
   if (event.key === '/') {
     actions.focusSearch();

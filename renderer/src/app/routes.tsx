@@ -1,11 +1,14 @@
 /** The dashboard's pages: one route each. Fleet, orders and risk add theirs here. */
 import { ApiOutlined, DashboardOutlined, LineChartOutlined, SettingOutlined, ThunderboltOutlined } from '@ant-design/icons';
-import type { ReactNode } from 'react';
-import { BrokerPage } from '../pages/broker/broker-page';
-import { HomePage } from '../pages/home/home-page';
-import { MarketPage } from '../pages/market/market-page';
-import { SettingsPage } from '../pages/settings/settings-page';
-import { TickerPage } from '../pages/ticker/ticker-page';
+import { lazy, type ReactNode } from 'react';
+
+// Each page is its own chunk, loaded when first opened: a cold start parses only the shell and
+// the page it lands on (the chart library, for one, only with market watch).
+const HomePage = lazy(() => import('../pages/home/home-page').then((m) => ({ default: m.HomePage })));
+const MarketPage = lazy(() => import('../pages/market/market-page').then((m) => ({ default: m.MarketPage })));
+const TickerPage = lazy(() => import('../pages/ticker/ticker-page').then((m) => ({ default: m.TickerPage })));
+const BrokerPage = lazy(() => import('../pages/broker/broker-page').then((m) => ({ default: m.BrokerPage })));
+const SettingsPage = lazy(() => import('../pages/settings/settings-page').then((m) => ({ default: m.SettingsPage })));
 
 export interface Route {
   path: string;

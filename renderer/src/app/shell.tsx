@@ -2,9 +2,9 @@
  * The signed-in dashboard: a compact top bar (pages, connection, broker session), a banner
  * while the stream is down, the resizable market watch column, and the page beside it.
  */
-import { Alert, Layout, Menu, Typography } from 'antd';
+import { Alert, Layout, Menu, Spin, Typography } from 'antd';
 import type { RefSelectProps } from 'antd/es/select';
-import { useEffect, useRef, useState } from 'react';
+import { Suspense, useEffect, useRef, useState } from 'react';
 import { chartFollows, openChart, WatchlistPanel } from '../pages/market/watchlist-panel';
 import { useStreamState } from '../live/use-live';
 import { WATCH_WIDTH } from '../stores/settings-store';
@@ -131,7 +131,7 @@ export function Shell() {
         </Layout.Sider>
         <Splitter />
         <Layout.Content style={{ minWidth: 0, overflow: 'hidden' }} data-testid={`page-${route.path === '/' ? 'home' : route.path.slice(1)}`}>
-          {route.page()}
+          <Suspense fallback={<Spin style={{ margin: 48 }} />}>{route.page()}</Suspense>
         </Layout.Content>
       </Layout>
     </Layout>

@@ -5,7 +5,8 @@
  */
 const formats = new Map<string, Intl.NumberFormat>();
 
-function formatOf(minimumFractionDigits: number, maximumFractionDigits = minimumFractionDigits, signDisplay: 'auto' | 'exceptZero' = 'auto'): Intl.NumberFormat {
+/** `negative`: a minus only for what is below zero once rounded (never "-0.00" from float noise). */
+function formatOf(minimumFractionDigits: number, maximumFractionDigits = minimumFractionDigits, signDisplay: 'negative' | 'exceptZero' = 'negative'): Intl.NumberFormat {
   const key = `${minimumFractionDigits}:${maximumFractionDigits}:${signDisplay}`;
   let format = formats.get(key);
   if (!format) formats.set(key, (format = new Intl.NumberFormat('en-IN', { minimumFractionDigits, maximumFractionDigits, signDisplay })));
@@ -37,21 +38,22 @@ export function formatChange(percent: number | undefined): string {
 
 export function formatQuantity(value: number | undefined): string {
   if (value === undefined || !Number.isFinite(value)) return DASH;
-  return formatOf(0).format(Math.round(value));
+  return formatOf(0).format(value);
 }
 
 /** Large figures for summaries: 12,345 · 1.23 L · 4.56 Cr. */
 export function formatCompact(value: number | undefined): string {
   if (value === undefined || !Number.isFinite(value)) return DASH;
-  const size = Math.abs(value);
-  if (size >= 1e7) return `${formatOf(2).format(value / 1e7)} Cr`;
-  if (size >= 1e5) return `${formatOf(2).format(value / 1e5)} L`;
-  return formatOf(0).format(Math.round(value));
+  // The unit is chosen after rounding: 99,99,999 is 1.00 Cr, not 100.00 L.
+  if (Math.abs(Math.round(value / 1e3) / 100) >= 100) return `${formatOf(2).format(value / 1e7)} Cr`;
+  if (Math.abs(Math.round(value)) >= 1e5) return `${formatOf(2).format(value / 1e5)} L`;
+  return formatOf(0).format(value);
 }
 
 export function formatRupees(value: number | undefined, decimals = 2): string {
   if (value === undefined || !Number.isFinite(value)) return DASH;
-  return `${value < 0 ? '-' : ''}₹${formatOf(decimals).format(Math.abs(value))}`;
+  const negative = Number(value.toFixed(decimals)) < 0;
+  return `${negative ? '-' : ''}₹${formatOf(decimals).format(Math.abs(value))}`;
 }
 
 export type Direction = 'up' | 'down' | 'flat';

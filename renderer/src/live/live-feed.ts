@@ -6,6 +6,7 @@
  * messages, not 500.
  */
 import type { StreamState } from '../../../shared/contract/stream-client';
+import { ApiError } from '../../../shared/errors';
 import type { AgentConnection } from '../agent/agent-connection';
 import { LivePrices } from './live-prices';
 
@@ -19,6 +20,8 @@ export class LiveFeed {
   readonly prices: LivePrices;
   private readonly wanted = new Map<string, number>();
   private readonly subscribed = new Set<string>();
+  /** Wanted instruments the agent does not list (an expired contract): not asked for again while wanted. */
+  private readonly refused = new Set<string>();
   private syncQueued = false;
   private syncing: Promise<void> = Promise.resolve();
   private readonly offs: Array<() => void> = [];
@@ -96,7 +99,8 @@ export class LiveFeed {
   }
 
   private async sync(): Promise<void> {
-    const added = [...this.wanted.keys()].filter((id) => !this.subscribed.has(id));
+    for (const id of this.refused) if (!this.wanted.has(id)) this.refused.delete(id);
+    const added = [...this.wanted.keys()].filter((id) => !this.subscribed.has(id) && !this.refused.has(id));
     const removed = [...this.subscribed].filter((id) => !this.wanted.has(id));
     try {
       if (removed.length > 0) {
@@ -104,15 +108,31 @@ export class LiveFeed {
         await this.agent.stream.unsubscribe('ticks', { instruments: removed });
         this.prices.forget(removed);
       }
-      if (added.length > 0) {
-        for (const id of added) this.subscribed.add(id);
-        await Promise.all([this.agent.stream.subscribe('ticks', { instruments: added }), this.snapshot(added)]);
-      }
-      this.lastError = null;
+      if (added.length > 0) await this.subscribeKnown(added);
+      if (this.refused.size === 0) this.lastError = null;
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
       // What failed is tried again with the next change.
       for (const id of added) this.subscribed.delete(id);
+    }
+  }
+
+  /** Subscribes; instruments the agent does not list are set aside (and named) and the rest subscribed. */
+  private async subscribeKnown(ids: string[]): Promise<void> {
+    for (const id of ids) this.subscribed.add(id);
+    try {
+      await Promise.all([this.agent.stream.subscribe('ticks', { instruments: ids }), this.snapshot(ids)]);
+    } catch (error) {
+      const unknown = error instanceof ApiError && error.code === 'unknown_instrument' ? (error.details as { unknown?: unknown } | undefined)?.unknown : undefined;
+      if (!Array.isArray(unknown) || unknown.length === 0) throw error;
+      const refused = new Set(unknown.map(String));
+      for (const id of refused) {
+        this.refused.add(id);
+        this.subscribed.delete(id);
+      }
+      this.lastError = (error as Error).message;
+      const rest = ids.filter((id) => !refused.has(id));
+      if (rest.length > 0) await this.agent.stream.subscribe('ticks', { instruments: rest });
     }
   }
 

@@ -29,8 +29,8 @@ const defaultSchedule: Schedule = (flush) => {
 
 export class LivePrices {
   private readonly ticks = new Map<string, Tick>();
-  /** Local time (ms) until which an instrument's price counts as fresh. */
-  private readonly freshUntil = new Map<string, number>();
+  /** Instruments a snapshot said were stale: stale until their next tick. */
+  private readonly staleSnapshot = new Set<string>();
   private readonly versions = new Map<string, number>();
   private readonly shownStale = new Map<string, boolean>();
   private readonly listeners = new Map<string, Set<Listener>>();
@@ -61,26 +61,25 @@ export class LivePrices {
     }
     for (const tick of ticks) {
       this.ticks.set(tick.instrument, tick);
-      this.freshUntil.set(tick.instrument, tick.receivedAt + this.skew + this.staleAfterMs);
+      this.staleSnapshot.delete(tick.instrument);
       this.mark(tick.instrument);
     }
     this.received += ticks.length;
   }
 
-  /** A snapshot from `POST /api/v1/quotes`: replaces only what is older than it. */
+  /**
+   * A snapshot from `POST /api/v1/quotes`: replaces only what is older than it. A quote's
+   * `receivedAt` is its last tick, not its delivery, so snapshots never feed the clocks' offset;
+   * the agent's own `stale` holds until the next tick.
+   */
   seed(quotes: Record<string, Quote>): void {
-    const now = this.now();
-    const entries = Object.entries(quotes);
-    for (const [, quote] of entries) {
-      const delay = now - quote.receivedAt;
-      if (delay < this.skew) this.skew = delay;
-    }
-    for (const [id, quote] of entries) {
+    for (const [id, quote] of Object.entries(quotes)) {
       const known = this.ticks.get(id);
       if (known && known.receivedAt >= quote.receivedAt) continue;
       const { stale, ...tick } = quote;
       this.ticks.set(id, tick);
-      this.freshUntil.set(id, stale ? 0 : quote.receivedAt + this.skew + this.staleAfterMs);
+      if (stale) this.staleSnapshot.add(id);
+      else this.staleSnapshot.delete(id);
       this.mark(id);
     }
   }
@@ -104,11 +103,15 @@ export class LivePrices {
   }
 
   isStale(id: string): boolean {
-    if (!this.connected) return true;
-    return (this.freshUntil.get(id) ?? 0) <= this.now();
+    if (!this.connected || this.staleSnapshot.has(id)) return true;
+    const age = this.ageMs(id);
+    return age === null || age >= this.staleAfterMs;
   }
 
-  /** How old the price is, in ms of the agent's clock (null when there is none). */
+  /**
+   * How old the price is, in ms of the agent's clock (null when there is none). Before the first
+   * live tick has measured the clocks' offset, they are taken to agree.
+   */
   ageMs(id: string): number | null {
     const tick = this.ticks.get(id);
     if (!tick) return null;
@@ -149,9 +152,10 @@ export class LivePrices {
     for (const id of ids) {
       if (this.listeners.has(id)) continue;
       this.ticks.delete(id);
-      this.freshUntil.delete(id);
+      this.staleSnapshot.delete(id);
       this.shownStale.delete(id);
       this.versions.delete(id);
+      this.pending.delete(id);
     }
   }
 
@@ -162,6 +166,7 @@ export class LivePrices {
     if (changed.size === 0) return;
     this.pending = new Set();
     for (const id of changed) {
+      if (!this.ticks.has(id)) continue;
       this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
       this.shownStale.set(id, this.isStale(id));
     }

@@ -1,31 +1,28 @@
 /**
  * Refreshes something on an interval while at least one view watches it, and once at once when
  * the first starts watching. Hidden tabs keep polling slower: a trader's second screen still
- * shows the truth when they look at it.
+ * shows the truth when they look at it. One loop at most runs, however watches come and go.
  */
 export class Polling {
-  private watchers = 0;
+  private readonly watchers = new Set<symbol>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private running: Promise<void> | null = null;
+  /** Whether the loop is between a refresh and its next timer. */
+  private looping = false;
 
   constructor(
     private readonly refresh: () => Promise<void>,
     private readonly intervalMs: number,
   ) {}
 
-  /** Starts polling for one more watcher; the returned function stops it. */
+  /** Starts polling for one more watcher; the returned function stops it (once). */
   watch(): () => void {
-    this.watchers++;
-    if (this.watchers === 1) void this.tick();
-    let done = false;
+    const watcher = Symbol('watcher');
+    this.watchers.add(watcher);
+    if (this.watchers.size === 1 && !this.looping && this.timer === null) void this.loop();
     return () => {
-      if (done) return;
-      done = true;
-      this.watchers--;
-      if (this.watchers === 0 && this.timer) {
-        clearTimeout(this.timer);
-        this.timer = null;
-      }
+      this.watchers.delete(watcher);
+      if (this.watchers.size === 0) this.cancelTimer();
     };
   }
 
@@ -35,18 +32,27 @@ export class Polling {
     return this.running;
   }
 
+  /** Stops polling for everyone; release functions handed out before do nothing after it. */
   stop(): void {
-    this.watchers = 0;
+    this.watchers.clear();
+    this.cancelTimer();
+  }
+
+  private cancelTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
 
-  private async tick(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
+  private async loop(): Promise<void> {
     this.timer = null;
-    await this.now().catch(() => undefined);
-    if (this.watchers === 0) return;
+    this.looping = true;
+    try {
+      await this.now().catch(() => undefined);
+    } finally {
+      this.looping = false;
+    }
+    if (this.watchers.size === 0 || this.timer !== null) return;
     const hidden = typeof document !== 'undefined' && document.visibilityState === 'hidden';
-    this.timer = setTimeout(() => void this.tick(), hidden ? this.intervalMs * 5 : this.intervalMs);
+    this.timer = setTimeout(() => void this.loop(), hidden ? this.intervalMs * 5 : this.intervalMs);
   }
 }

@@ -62,6 +62,7 @@ const TOKEN = /^[A-Za-z0-9._~+-]{16,512}$/;
 export function tokenProblem(token: string): string | null {
   if (token.length === 0) return null;
   if (token.length < 16) return 'An agent token has at least 16 characters.';
+  if (token.length > 512) return 'An agent token has at most 512 characters.';
   if (!TOKEN.test(token)) return 'A token has only letters, digits and . _ ~ + -';
   return null;
 }

@@ -118,6 +118,14 @@ export type WatchlistStore = ReturnType<typeof createWatchlistStore>;
 export function nameProblem(name: string, lists: ReadonlyArray<{ id: number; name: string }>, except: number | null): string | null {
   if (name.length === 0) return 'Give the watchlist a name.';
   if (name.length > 40) return 'At most 40 characters.';
-  if (lists.some((list) => list.id !== except && list.name.toLowerCase() === name.toLowerCase())) return `A watchlist is already called “${name}”.`;
+  // eslint-disable-next-line no-control-regex -- control characters are what it refuses
+  if (/[\x00-\x1f\x7f]/.test(name)) return 'No control characters (tabs, line breaks).';
+  // The agent compares names as SQLite's NOCASE does: A–Z only.
+  const folded = asciiLower(name);
+  if (lists.some((list) => list.id !== except && asciiLower(list.name) === folded)) return `A watchlist is already called “${name}”.`;
   return null;
+}
+
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
 }

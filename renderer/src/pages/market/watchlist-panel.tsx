@@ -44,7 +44,9 @@ export function WatchlistPanel({ width, height, searchRef }: { width: number; he
   const selected = useSlice(deck.watchlists, (state) => state.selected);
   const known = useSlice(deck.watchlists, (state) => state.instruments);
   const loaded = useSlice(deck.watchlists, (state) => state.loaded);
-  const carried = useSlice(deck.ticker, (state) => state.ticker?.subscriptions);
+  // A key that changes only when the set of carried instruments does: the ticker's state is
+  // polled every 2 s, and a new array each time would re-render every row.
+  const carriedKey = useSlice(deck.ticker, (state) => state.ticker?.subscriptions.map((subscription) => subscription.instrument).join('\n') ?? null);
   const list = activeList({ lists, activeId });
   const ids = useMemo(() => list?.instruments ?? [], [list]);
   useWant(deck.feed, ids);
@@ -56,7 +58,7 @@ export function WatchlistPanel({ width, height, searchRef }: { width: number; he
   }, [deck]);
   useEffect(() => deck.ticker.getState().watch(), [deck]);
 
-  const carriedSet = useMemo(() => new Set(carried?.map((subscription) => subscription.instrument)), [carried]);
+  const carriedSet = useMemo(() => new Set(carriedKey ? carriedKey.split('\n') : []), [carriedKey]);
 
   const add = async (id: string) => {
     try {
@@ -67,14 +69,6 @@ export function WatchlistPanel({ width, height, searchRef }: { width: number; he
         await deck.ticker.getState().subscribe([id], 'full');
         message.success(`${id} added and subscribed on the ticker`);
       } else message.success(`${id} added to ${list?.name ?? 'the watchlist'}`);
-    } catch (error) {
-      message.error(shownError(error).message);
-    }
-  };
-
-  const remove = async (id: string) => {
-    try {
-      await deck.watchlists.getState().removeInstrument(id);
     } catch (error) {
       message.error(shownError(error).message);
     }
@@ -110,61 +104,72 @@ export function WatchlistPanel({ width, height, searchRef }: { width: number; he
     });
 
   const rows: Row[] = useMemo(() => ids.map((id) => ({ key: id, id, instrument: known[id] })), [ids, known]);
-  const shown = LIVE_COLUMNS.filter((column) => width >= column.minPanel);
-  const columns: ColumnsType<Row> = [
-    {
-      title: 'Instrument',
-      dataIndex: 'id',
-      ellipsis: true,
-      render: (_: unknown, row) => (
-        <Space size={4}>
-          <Typography.Text strong style={{ fontSize: 12.5 }}>
-            {row.instrument?.tradingsymbol ?? row.id.split(':')[1]}
-          </Typography.Text>
-          <Typography.Text type="secondary" style={{ fontSize: 10.5 }}>
-            {row.instrument?.exchange ?? row.id.split(':')[0]}
-          </Typography.Text>
-          {carriedSet.size > 0 && !carriedSet.has(row.id) ? (
-            <Tooltip title="Not subscribed on the ticker: no live price">
-              <Typography.Text type="warning" style={{ fontSize: 10.5 }}>
-                off
-              </Typography.Text>
+  const shownCount = LIVE_COLUMNS.filter((column) => width >= column.minPanel).length;
+  // Made again only when what they show changes: new columns re-render every row.
+  const columns = useMemo((): ColumnsType<Row> => {
+    const shown = LIVE_COLUMNS.slice(0, shownCount);
+    const remove = async (id: string) => {
+      try {
+        await deck.watchlists.getState().removeInstrument(id);
+      } catch (error) {
+        message.error(shownError(error).message);
+      }
+    };
+    return [
+      {
+        title: 'Instrument',
+        dataIndex: 'id',
+        ellipsis: true,
+        render: (_: unknown, row) => (
+          <Space size={4}>
+            <Typography.Text strong style={{ fontSize: 12.5 }}>
+              {row.instrument?.tradingsymbol ?? row.id.split(':')[1]}
+            </Typography.Text>
+            <Typography.Text type="secondary" style={{ fontSize: 10.5 }}>
+              {row.instrument?.exchange ?? row.id.split(':')[0]}
+            </Typography.Text>
+            {carriedSet.size > 0 && !carriedSet.has(row.id) ? (
+              <Tooltip title="Not subscribed on the ticker: no live price">
+                <Typography.Text type="warning" style={{ fontSize: 10.5 }}>
+                  off
+                </Typography.Text>
+              </Tooltip>
+            ) : null}
+          </Space>
+        ),
+      },
+      ...shown.map((column) => ({
+        title: column.title,
+        key: column.field,
+        width: column.width,
+        align: 'right' as const,
+        render: (_: unknown, row: Row) => (
+          <LiveCell
+            feed={deck.feed}
+            id={row.id}
+            field={column.field}
+            decimals={decimalsOf(row.instrument?.tickSize)}
+            flash={column.field === 'lastPrice'}
+            colour={column.field === 'lastPrice' || column.field === 'change'}
+          />
+        ),
+      })),
+      {
+        key: 'actions',
+        width: 54,
+        render: (_: unknown, row) => (
+          <Space size={0} className="row-actions">
+            <Tooltip title="Chart (C)">
+              <Button size="small" type="text" icon={<LineChartOutlined />} aria-label={`Chart ${row.id}`} onClick={(event) => (event.stopPropagation(), openChart(row.id))} />
             </Tooltip>
-          ) : null}
-        </Space>
-      ),
-    },
-    ...shown.map((column) => ({
-      title: column.title,
-      key: column.field,
-      width: column.width,
-      align: 'right' as const,
-      render: (_: unknown, row: Row) => (
-        <LiveCell
-          feed={deck.feed}
-          id={row.id}
-          field={column.field}
-          decimals={decimalsOf(row.instrument?.tickSize)}
-          flash={column.field === 'lastPrice'}
-          colour={column.field === 'lastPrice' || column.field === 'change'}
-        />
-      ),
-    })),
-    {
-      key: 'actions',
-      width: 54,
-      render: (_: unknown, row) => (
-        <Space size={0} className="row-actions">
-          <Tooltip title="Chart (C)">
-            <Button size="small" type="text" icon={<LineChartOutlined />} aria-label={`Chart ${row.id}`} onClick={(event) => (event.stopPropagation(), openChart(row.id))} />
-          </Tooltip>
-          <Tooltip title="Remove from this watchlist">
-            <Button size="small" type="text" icon={<DeleteOutlined />} aria-label={`Remove ${row.id}`} onClick={(event) => (event.stopPropagation(), void remove(row.id))} />
-          </Tooltip>
-        </Space>
-      ),
-    },
-  ];
+            <Tooltip title="Remove from this watchlist">
+              <Button size="small" type="text" icon={<DeleteOutlined />} aria-label={`Remove ${row.id}`} onClick={(event) => (event.stopPropagation(), void remove(row.id))} />
+            </Tooltip>
+          </Space>
+        ),
+      },
+    ];
+  }, [shownCount, carriedSet, deck, message]);
 
   const tableHeight = Math.max(120, height - 118);
   return (

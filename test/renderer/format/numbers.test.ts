@@ -1,0 +1,145 @@
+/** Numbers as Indian traders read them: en-IN grouping, tick-size decimals, signed changes, lakh and crore. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DASH, decimalsOf, directionOf, formatChange, formatCompact, formatPrice, formatQuantity, formatRupees } from '../../../renderer/src/format/numbers';
+
+const notNumbers = [undefined, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+
+test('prices are grouped the Indian way (lakh, crore), with the decimals asked for', () => {
+  const cases: Array<[number, number | undefined, string]> = [
+    [12345678.5, undefined, '1,23,45,678.50'],
+    [1234567.891, undefined, '12,34,567.89'],
+    [123456.5, undefined, '1,23,456.50'],
+    [12345.5, undefined, '12,345.50'],
+    [999.999, undefined, '1,000.00'],
+    [0, undefined, '0.00'],
+    [0.05, 2, '0.05'],
+    [1.0025, 4, '1.0025'],
+    [-1234.5, 2, '-1,234.50'],
+    [-12345678.5, 2, '-1,23,45,678.50'],
+    [1234.5, 0, '1,235'],
+    [2500.125, 3, '2,500.125'],
+    [100000000000, 2, '1,00,00,00,00,000.00'],
+  ];
+  for (const [value, decimals, expected] of cases) {
+    assert.equal(decimals === undefined ? formatPrice(value) : formatPrice(value, decimals), expected, `formatPrice(${value}, ${decimals})`);
+  }
+});
+
+test('decimalsOf: the decimals a tick size needs, at least 2, at most 6', () => {
+  const cases: Array<[number | undefined, number]> = [
+    [0.05, 2],
+    [0.01, 2],
+    [0.1, 2],
+    [1, 2],
+    [5, 2],
+    [0.0025, 4],
+    [0.0001, 4],
+    [0.005, 3],
+    [0.25, 2],
+    [0.000001, 6],
+    [1e-7, 6], // finer than six decimals: capped
+    [0.00000123, 6],
+    [undefined, 2],
+    [0, 2],
+    [-0.05, 2],
+    [Number.NaN, 2],
+  ];
+  for (const [tickSize, expected] of cases) assert.equal(decimalsOf(tickSize), expected, `decimalsOf(${tickSize})`);
+  // Sums that float arithmetic makes inexact still read as their tick size.
+  assert.equal(decimalsOf(0.1 + 0.2 - 0.25), 2, '0.05 computed as 0.05000000000000002');
+  assert.equal(decimalsOf(0.0025 * 3), 4, '0.0075 computed inexactly');
+});
+
+test('a price drawn with decimalsOf its tick size shows every tick', () => {
+  assert.equal(formatPrice(1523.05, decimalsOf(0.05)), '1,523.05');
+  assert.equal(formatPrice(83.1225, decimalsOf(0.0025)), '83.1225');
+  assert.equal(formatPrice(83.12, decimalsOf(0.0025)), '83.1200');
+  assert.equal(formatPrice(1523, decimalsOf(1)), '1,523.00');
+});
+
+test('changes are signed: +1.25%, -0.40%, and zero has no sign', () => {
+  const cases: Array<[number, string]> = [
+    [1.25, '+1.25%'],
+    [-0.4, '-0.40%'],
+    [0, '0.00%'],
+    [-0, '0.00%'],
+    [0.004, '0.00%'], // rounds to zero: no sign either way
+    [-0.004, '0.00%'],
+    [0.006, '+0.01%'],
+    [-0.006, '-0.01%'],
+    [1234.5, '+1,234.50%'],
+    [-100, '-100.00%'],
+  ];
+  for (const [percent, expected] of cases) assert.equal(formatChange(percent), expected, `formatChange(${percent})`);
+});
+
+test('quantities are whole and grouped', () => {
+  assert.equal(formatQuantity(1234567), '12,34,567');
+  assert.equal(formatQuantity(1234567.5), '12,34,568');
+  assert.equal(formatQuantity(0), '0');
+  assert.equal(formatQuantity(-2500), '-2,500');
+});
+
+test('compact figures: grouped below a lakh, then L, then Cr, negatives alike', () => {
+  const cases: Array<[number, string]> = [
+    [0, '0'],
+    [12345, '12,345'],
+    [99999.4, '99,999'],
+    [100000, '1.00 L'],
+    [123456, '1.23 L'],
+    [9999000, '99.99 L'],
+    [10000000, '1.00 Cr'],
+    [12345678, '1.23 Cr'],
+    [45600000, '4.56 Cr'],
+    [123456789012, '12,345.68 Cr'],
+    [-12345, '-12,345'],
+    [-123456, '-1.23 L'],
+    [-45600000, '-4.56 Cr'],
+  ];
+  for (const [value, expected] of cases) assert.equal(formatCompact(value), expected, `formatCompact(${value})`);
+});
+
+test('rupees: the sign before the symbol, grouped', () => {
+  assert.equal(formatRupees(1234567.891), '₹12,34,567.89');
+  assert.equal(formatRupees(-1234.5), '-₹1,234.50');
+  assert.equal(formatRupees(0), '₹0.00');
+  assert.equal(formatRupees(-0), '₹0.00');
+  assert.equal(formatRupees(-12345678.9, 0), '-₹1,23,45,679');
+  assert.equal(formatRupees(5, 4), '₹5.0000');
+});
+
+test('no number, not a number and infinities are a dash in every formatter', () => {
+  for (const value of notNumbers) {
+    assert.equal(formatPrice(value), DASH, `formatPrice(${value})`);
+    assert.equal(formatPrice(value, 4), DASH);
+    assert.equal(formatChange(value), DASH, `formatChange(${value})`);
+    assert.equal(formatQuantity(value), DASH, `formatQuantity(${value})`);
+    assert.equal(formatCompact(value), DASH, `formatCompact(${value})`);
+    assert.equal(formatRupees(value), DASH, `formatRupees(${value})`);
+    assert.equal(directionOf(value), 'flat');
+  }
+  assert.equal(DASH, '—');
+});
+
+test('direction of a change', () => {
+  assert.equal(directionOf(0.01), 'up');
+  assert.equal(directionOf(-0.01), 'down');
+  assert.equal(directionOf(0), 'flat');
+  assert.equal(directionOf(-0), 'flat');
+});
+
+test('a tiny negative that rounds to zero is shown without a minus sign', () => {
+  assert.equal(formatRupees(-0.001), '₹0.00');
+  assert.equal(formatRupees(0.1 - 0.2 + 0.1 - 1e-12), '₹0.00');
+  assert.equal(formatQuantity(-0.4), '0');
+  assert.equal(formatCompact(-0.4), '0');
+  assert.equal(formatPrice(-0.001), '0.00');
+});
+
+test('a figure that rounds up to the next unit is shown in that unit', () => {
+  assert.equal(formatCompact(99999.6), '1.00 L');
+  assert.equal(formatCompact(9999999), '1.00 Cr');
+  assert.equal(formatCompact(9999999.999), '1.00 Cr');
+  assert.equal(formatCompact(-9999999.999), '-1.00 Cr');
+});
