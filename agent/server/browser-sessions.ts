@@ -44,6 +44,13 @@ export class BrowserSessions {
     return { kind: 'session', sessionId: hash.slice(0, 16) };
   }
 
+  /** When a good session ends if unused from now on (null when the cookie names none). */
+  expiresAt(value: string | undefined): number | null {
+    if (this.resolve(value) === undefined) return null;
+    const row = this.db.prepare(`SELECT expires FROM browser_sessions WHERE hash = ?`).get(digest(value!)) as { expires: number } | undefined;
+    return row?.expires ?? null;
+  }
+
   end(value: string | undefined): void {
     if (value !== undefined) this.db.prepare(`DELETE FROM browser_sessions WHERE hash = ?`).run(digest(value));
   }

@@ -65,7 +65,14 @@ export function sessionsService(options: SessionsServiceOptions): Service<Browse
           attempts.succeeded(address);
           return signedIn();
         },
-        getSession: (_input, { principal }) => info(principal, null),
+        getSession: (_input, { principal, http }) => {
+          if (principal?.kind !== 'session') return info(principal, null);
+          // The expiry slides with use; the cookie is given the same new lifetime, so a browser
+          // in daily use is not signed out a week after it signed in.
+          const expiresAt = sessions.expiresAt(http?.sessionCookie);
+          if (expiresAt === null || http?.sessionCookie === undefined) return info(principal, null);
+          return new WithCookies(info(principal, expiresAt), [sessionCookie(http.sessionCookie, expiresAt, secure)]);
+        },
         signOut: (_input, { http }) => {
           sessions.end(http?.sessionCookie);
           return new WithCookies({ signedOut: true }, [clearedCookie(secure)]);

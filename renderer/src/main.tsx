@@ -1,6 +1,6 @@
 /** The dashboard's entry: theme, sign-in gate, and the signed-in shell for the agent that served it. */
 import { App as AntApp, Button, ConfigProvider, Result, Spin } from 'antd';
-import { StrictMode, useEffect, useState } from 'react';
+import { lazy, StrictMode, Suspense, useEffect, useSyncExternalStore } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useStore } from 'zustand';
 import { browserFetch, connectAgent } from './agent/agent-connection';
@@ -9,25 +9,42 @@ import { agentUrl, session } from './app/session';
 import { useSettings } from './app/settings';
 import { Shell } from './app/shell';
 import { antdTheme, resolveTheme, useOsDark } from './app/theme';
-import { SignInPage } from './pages/sign-in/sign-in-page';
 import 'antd/dist/antd.css';
 import './styles.css';
 
-function SignedIn() {
-  const [deck, setDeck] = useState<Deck | null>(null);
-  useEffect(() => {
+// Only a signed-out browser needs the sign-in form (and antd's Form with it).
+const SignInPage = lazy(() => import('./pages/sign-in/sign-in-page').then((m) => ({ default: m.SignInPage })));
+
+/**
+ * The deck of the signed-in session, opened the moment the agent says the session is good (not
+ * after a render), and closed when it ends.
+ */
+let current: Deck | null = null;
+const deckListeners = new Set<() => void>();
+session.subscribe((state) => {
+  const wanted = state.status === 'signed-in';
+  if (wanted === (current !== null)) return;
+  if (wanted) {
     // A 401 from any call means the cookie ended (expired, or signed out in another tab).
     const fetchWatching: typeof browserFetch = async (url, init) => {
       const response = await browserFetch(url, init);
       if (response.status === 401) session.getState().ended();
       return response;
     };
-    const opened = openDeck(connectAgent({ url: agentUrl, fetch: fetchWatching }));
-    // The deck is an outside resource (a socket, timers): made once per mount, closed with it.
-    // eslint-disable-next-line react-hooks/set-state-in-effect
-    setDeck(opened);
-    return () => opened.close();
-  }, []);
+    current = openDeck(connectAgent({ url: agentUrl, fetch: fetchWatching }));
+  } else {
+    current?.close();
+    current = null;
+  }
+  for (const listener of deckListeners) listener();
+});
+void session.getState().check();
+
+function SignedIn() {
+  const deck = useSyncExternalStore(
+    (listener) => (deckListeners.add(listener), () => deckListeners.delete(listener)),
+    () => current,
+  );
   if (!deck) return null;
   return (
     <DeckContext.Provider value={deck}>
@@ -39,7 +56,6 @@ function SignedIn() {
 function Root() {
   const status = useStore(session, (slice) => slice.status);
   const error = useStore(session, (slice) => slice.error);
-  useEffect(() => void session.getState().check(), []);
   if (status === 'checking') return <Spin fullscreen tip="Connecting to the agent…" />;
   if (status === 'unreachable') {
     return (
@@ -51,7 +67,13 @@ function Root() {
       />
     );
   }
-  if (status === 'signed-out') return <SignInPage session={session} agentUrl={agentUrl} />;
+  if (status === 'signed-out') {
+    return (
+      <Suspense fallback={<Spin fullscreen />}>
+        <SignInPage session={session} agentUrl={agentUrl} />
+      </Suspense>
+    );
+  }
   return <SignedIn />;
 }
 

@@ -10,7 +10,7 @@ import { LiveFeed } from '../live/live-feed';
 import { createAgentStore } from '../stores/agent-store';
 import { createBrokerStore } from '../stores/broker-store';
 import { createTickerStore } from '../stores/ticker-store';
-import { createWatchlistStore } from '../stores/watchlist-store';
+import { activeList, createWatchlistStore } from '../stores/watchlist-store';
 
 export interface Deck {
   agent: AgentConnection;
@@ -29,12 +29,23 @@ export function openDeck(agent: AgentConnection): Deck {
   const offStale = ticker.subscribe((state) => {
     if (state.ticker) feed.prices.setStaleAfter(state.ticker.staleAfterMs);
   });
+  const watchlists = createWatchlistStore(agent);
+  // What the first screen shows is asked for at once, before React has rendered anything:
+  // the watchlists, then the open list's prices, and the ticker's state.
+  void watchlists
+    .getState()
+    .load()
+    .then(() => {
+      const list = activeList(watchlists.getState());
+      if (list) return feed.prefetch(list.instruments);
+    });
+  void ticker.getState().refresh();
   return {
     agent,
     feed,
     system: createAgentStore(agent),
     ticker,
-    watchlists: createWatchlistStore(agent),
+    watchlists,
     broker: createBrokerStore(agent),
     close() {
       offStale();

@@ -9,7 +9,7 @@ import type { CandleInterval, Candle } from '../../../shared/candle';
 import type { CandleUpdate } from '../../../shared/contract/stream';
 import type { AgentConnection } from '../agent/agent-connection';
 import { chartTime, zoneOffsetSeconds } from '../format/chart-time';
-import { formatPrice } from '../format/numbers';
+import { formatCompact, formatPrice } from '../format/numbers';
 import { shownError, type ShownError } from '../stores/errors';
 
 export interface ChartColours {
@@ -45,9 +45,10 @@ export function CandleChart(props: { agent: AgentConnection; instrument: string;
     const element = container.current!;
     const chart = createChart(element, {
       autoSize: true,
-      localization: { locale: 'en-IN', priceFormatter: (price: number) => formatPrice(price) }, timeScale: { timeVisible: true, secondsVisible: false, rightOffset: 4 }, rightPriceScale: { borderVisible: false } });
-    const candles = chart.addSeries(CandlestickSeries, { borderVisible: false });
-    const volume = chart.addSeries(HistogramSeries, { priceScaleId: '', priceFormat: { type: 'volume' } });
+      localization: { locale: 'en-IN' }, timeScale: { timeVisible: true, secondsVisible: false, rightOffset: 4 }, rightPriceScale: { borderVisible: false } });
+    // Prices with Indian grouping; volumes in lakh and crore.
+    const candles = chart.addSeries(CandlestickSeries, { borderVisible: false, priceFormat: { type: 'custom', formatter: (price: number) => formatPrice(price), minMove: 0.01 } });
+    const volume = chart.addSeries(HistogramSeries, { priceScaleId: '', priceFormat: { type: 'custom', formatter: (value: number) => formatCompact(value), minMove: 1 } });
     volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
     candles.priceScale().applyOptions({ scaleMargins: { top: 0.08, bottom: 0.24 } });
     chartRef.current = chart;
@@ -89,7 +90,8 @@ export function CandleChart(props: { agent: AgentConnection; instrument: string;
         if (!loaded) buffered.push(update);
         else {
           draw(update.candle);
-          setState((old) => ({ ...old, last: update.candle, bars: update.closed ? old.bars + 1 : old.bars }));
+          // The page shows the bar count, not each update: only a closed bar changes what it shows.
+          if (update.closed) setState((old) => ({ ...old, last: update.candle, bars: old.bars + 1 }));
         }
       }
     };

@@ -46,18 +46,25 @@ function formatField(field: LiveField, value: number | undefined, decimals: numb
   return formatPrice(value, decimals);
 }
 
-/** Restarts the flash animation on the element when `value` moves. */
+const FLASHES = ['flash-up', 'flash-up-again', 'flash-down', 'flash-down-again'];
+
+/**
+ * Restarts the flash animation on the element when `value` moves. Two class names per direction
+ * with the same keyframes: switching between them restarts the animation without forcing a
+ * layout (the usual `offsetWidth` trick costs one layout per flashing cell per frame).
+ */
 function useFlash(value: number | undefined, enabled: boolean) {
   const ref = useRef<HTMLSpanElement>(null);
   const previous = useRef(value);
+  const again = useRef(false);
   useEffect(() => {
     const before = previous.current;
     previous.current = value;
     const element = ref.current;
     if (!element || !enabled || before === undefined || value === undefined || before === value) return;
-    element.classList.remove('flash-up', 'flash-down');
-    void element.offsetWidth; // restarts the animation
-    element.classList.add(value > before ? 'flash-up' : 'flash-down');
+    again.current = !again.current;
+    element.classList.remove(...FLASHES);
+    element.classList.add(`${value > before ? 'flash-up' : 'flash-down'}${again.current ? '-again' : ''}`);
   }, [value, enabled]);
   return ref;
 }

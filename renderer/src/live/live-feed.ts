@@ -136,6 +136,11 @@ export class LiveFeed {
     }
   }
 
+  /** Fetches current prices now (a page about to show these instruments), without subscribing. */
+  prefetch(ids: string[]): Promise<void> {
+    return this.snapshot(ids);
+  }
+
   private async snapshot(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     try {

@@ -63,7 +63,12 @@ test('sign in with the token: an HttpOnly, SameSite=Strict session cookie that r
   assert.match(answer.cookies[0]!, /^algodeck_session=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict$/);
   const cookie = cookieOf(answer);
   assert.equal((await call('GET', '/api/v1/ticker', { cookie })).status, 200);
-  assert.equal((await call('GET', '/api/v1/session', { cookie })).body.principal, 'session');
+  const session = await call('GET', '/api/v1/session', { cookie });
+  assert.equal(session.body.principal, 'session');
+  assert.ok(Date.parse(session.body.expiresAt) > Date.now() + 6 * 86_400_000, 'the session says when it ends if unused');
+  // The cookie's lifetime follows the sliding expiry, with the same value.
+  assert.equal(cookieOf(session), cookie);
+  assert.match(session.cookies[0]!, /; Max-Age=(60479\d|604800); HttpOnly; SameSite=Strict$/);
   const subscribed = await call('POST', '/api/v1/ticker/subscriptions', { cookie, origin }, { instruments: ['NSE:INFY'] });
   assert.equal(subscribed.status, 200, JSON.stringify(subscribed.body));
   // What only the owner's token may do stays the owner's.

@@ -43,7 +43,7 @@ after(async () => {
 
 /** The text of a live cell of a watchlist row. */
 function cell(instrument: string, field: string) {
-  return page.locator(`[data-testid="watchlist"] tr[data-instrument="${instrument}"] [data-field="${field}"]`);
+  return page.locator(`[data-testid="watchlist"] [data-instrument="${instrument}"] [data-field="${field}"]`);
 }
 
 /** An option of the open instrument dropdown. */
@@ -62,7 +62,9 @@ async function show(path: string, testId: string) {
 }
 
 async function shoot(name: string) {
-  // Let the last frame of prices and any flash settle, so the picture is of a steady page.
+  // Let the last frame of prices and any flash settle, and earlier actions' toasts go, so the
+  // picture is of a steady page.
+  await page.waitForFunction(() => document.querySelector('.ant-message-notice') === null, undefined, { timeout: 8_000 }).catch(() => undefined);
   await page.waitForTimeout(700);
   await page.screenshot({ path: screenshotPath(name) });
 }
@@ -87,7 +89,7 @@ test('a wrong token is refused with the agent\'s message; the right one signs in
 test('the first run\'s NIFTY 50 watchlist ticks in market watch, with a chart that switches intervals', async () => {
   await show('/market?i=NSE%3AINFY', 'page-market');
   await page.waitForFunction(() => {
-    const text = document.querySelector('[data-testid="watchlist"] tr[data-instrument="NSE:INFY"] [data-field="lastPrice"]')?.textContent ?? '—';
+    const text = document.querySelector('[data-testid="watchlist"] [data-instrument="NSE:INFY"] [data-field="lastPrice"]')?.textContent ?? '—';
     return text !== '—';
   });
   const first = await cell('NSE:INFY', 'lastPrice').textContent();
@@ -127,12 +129,12 @@ test('an instrument added on the ticker page ticks in market watch', async () =>
   await page.keyboard.type('SIM0007');
   await option(ADDED).click();
   await page.waitForFunction((id) => {
-    const text = document.querySelector(`[data-testid="watchlist"] tr[data-instrument="${id}"] [data-field="lastPrice"]`)?.textContent ?? '—';
+    const text = document.querySelector(`[data-testid="watchlist"] [data-instrument="${id}"] [data-field="lastPrice"]`)?.textContent ?? '—';
     return text !== '—';
   }, ADDED);
   const seen = await cell(ADDED, 'lastPrice').textContent();
   await page.waitForFunction(
-    ({ id, before }) => document.querySelector(`[data-testid="watchlist"] tr[data-instrument="${id}"] [data-field="lastPrice"]`)?.textContent !== before,
+    ({ id, before }) => document.querySelector(`[data-testid="watchlist"] [data-instrument="${id}"] [data-field="lastPrice"]`)?.textContent !== before,
     { id: ADDED, before: seen },
     { timeout: 20_000 },
   );
@@ -191,7 +193,7 @@ test('an agent restart: prices are shown stale while it is down, and live again 
   await show('/market?i=NSE%3AINFY', 'page-market');
   await agent.stop();
   await page.getByTestId('connection-banner').waitFor();
-  await page.waitForFunction(() => document.querySelector('[data-testid="watchlist"] tr[data-instrument="NSE:INFY"] [data-field="lastPrice"]')?.hasAttribute('data-stale'));
+  await page.waitForFunction(() => document.querySelector('[data-testid="watchlist"] [data-instrument="NSE:INFY"] [data-field="lastPrice"]')?.hasAttribute('data-stale'));
   await shoot('market-watch-disconnected-light');
   agent = await startAgent();
   await page.locator('[data-testid="stream-state"][data-state="open"]').waitFor({ timeout: 30_000 });
@@ -199,7 +201,7 @@ test('an agent restart: prices are shown stale while it is down, and live again 
   const before = await cell('NSE:INFY', 'lastPrice').textContent();
   await page.waitForFunction(
     (text) => {
-      const element = document.querySelector('[data-testid="watchlist"] tr[data-instrument="NSE:INFY"] [data-field="lastPrice"]');
+      const element = document.querySelector('[data-testid="watchlist"] [data-instrument="NSE:INFY"] [data-field="lastPrice"]');
       return element && !element.hasAttribute('data-stale') && element.textContent !== text;
     },
     before,
@@ -209,8 +211,10 @@ test('an agent restart: prices are shown stale while it is down, and live again 
 
 test('sign-out ends the session: the sign-in page comes back, and stays after a reload', async () => {
   await show('/settings', 'settings-page');
+  await page.getByTestId('theme').getByText('Dark', { exact: true }).click();
   await page.getByTestId('sign-out').click();
   await page.getByTestId('sign-in').waitFor();
+  await shoot('sign-in-dark');
   await page.reload();
   await page.getByTestId('sign-in').waitFor();
   const response = await page.evaluate(async () => (await fetch('/api/v1/ticker')).status);

@@ -9,6 +9,7 @@ import { useEffect, useState } from 'react';
 import { useDeck, useSlice } from '../../app/deck';
 import { navigate } from '../../app/router';
 import { formatDateTime, formatDuration } from '../../format/time';
+import { Movers } from './movers';
 
 function Figure(props: { title: string; value: React.ReactNode; icon: React.ReactNode; note?: React.ReactNode; tone?: 'good' | 'bad' | 'warn'; onClick?: () => void; testId?: string }) {
   const colour = props.tone === 'good' ? 'var(--up)' : props.tone === 'bad' ? 'var(--down)' : props.tone === 'warn' ? 'var(--ant-color-warning)' : undefined;
@@ -118,7 +119,10 @@ export function HomePage() {
       </Row>
       <Row gutter={12} style={{ marginTop: 12 }}>
         <Col xs={24} xl={12}>
-          <Card size="small" title="Shortcuts">
+          <Movers />
+        </Col>
+        <Col xs={24} xl={12}>
+          <Card size="small" title="Shortcuts" style={{ marginBottom: 12 }}>
             <Space wrap>
               <Button icon={<LineChartOutlined />} onClick={() => navigate('/market')}>Open market watch</Button>
               <Button icon={<PlusOutlined />} onClick={() => navigate('/ticker?add=1')}>Add instruments to the ticker</Button>
@@ -128,8 +132,6 @@ export function HomePage() {
               <Button icon={<ThunderboltOutlined />} onClick={() => navigate('/ticker')}>Change the worker count</Button>
             </Space>
           </Card>
-        </Col>
-        <Col xs={24} xl={12}>
           <Card size="small" title="Keyboard">
             <List
               size="small"

@@ -3,29 +3,21 @@
  * and the live table. Columns appear as the column widens; past a few hundred rows the table is
  * virtualised. Every row's figures are live cells subscribed to their own instrument.
  */
-import { DeleteOutlined, EditOutlined, LineChartOutlined, PlusOutlined } from '@ant-design/icons';
-import { App, Button, Dropdown, Empty, Input, Modal, Space, Table, Tabs, Tooltip, Typography } from 'antd';
-import type { ColumnsType } from 'antd/es/table';
+import { DeleteOutlined, EditOutlined, PlusOutlined } from '@ant-design/icons';
+import { App, Button, Dropdown, Empty, Input, Modal, Tabs, Tooltip, Typography } from 'antd';
 import type { RefSelectProps } from 'antd/es/select';
-import { useEffect, useMemo, useState } from 'react';
-import type { Instrument } from '../../../../shared/instrument';
-import { LiveCell, type LiveField } from '../../components/live-cells';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { InstrumentSearch } from '../../components/instrument-search';
+import { type WatchColumn, WatchGrid } from './watch-grid';
 import { useDeck, useSlice } from '../../app/deck';
 import { navigate, parseHash } from '../../app/router';
-import { decimalsOf } from '../../format/numbers';
 import { useWant } from '../../live/use-live';
 import { shownError } from '../../stores/errors';
 import { activeList, nameProblem, NUMBERED_WATCHLISTS } from '../../stores/watchlist-store';
 
-interface Row {
-  key: string;
-  id: string;
-  instrument: Instrument | undefined;
-}
 
 /** The live columns, in the order they appear as the column widens, with the width each needs. */
-const LIVE_COLUMNS: Array<{ field: LiveField; title: string; width: number; minPanel: number }> = [
+const LIVE_COLUMNS: Array<WatchColumn & { minPanel: number }> = [
   { field: 'lastPrice', title: 'LTP', width: 84, minPanel: 0 },
   { field: 'change', title: 'Chg %', width: 70, minPanel: 0 },
   { field: 'volume', title: 'Volume', width: 78, minPanel: 400 },
@@ -34,7 +26,6 @@ const LIVE_COLUMNS: Array<{ field: LiveField; title: string; width: number; minP
   { field: 'high', title: 'High', width: 78, minPanel: 620 },
   { field: 'low', title: 'Low', width: 78, minPanel: 620 },
 ];
-const VIRTUAL_AFTER = 200;
 
 export function WatchlistPanel({ width, height, searchRef }: { width: number; height: number; searchRef: React.RefObject<RefSelectProps | null> }) {
   const deck = useDeck();
@@ -53,9 +44,6 @@ export function WatchlistPanel({ width, height, searchRef }: { width: number; he
   const [naming, setNaming] = useState<{ id: number | null; name: string } | null>(null);
   const [nameError, setNameError] = useState<string | null>(null);
 
-  useEffect(() => {
-    void deck.watchlists.getState().load();
-  }, [deck]);
   useEffect(() => deck.ticker.getState().watch(), [deck]);
 
   const carriedSet = useMemo(() => new Set(carriedKey ? carriedKey.split('\n') : []), [carriedKey]);
@@ -103,75 +91,26 @@ export function WatchlistPanel({ width, height, searchRef }: { width: number; he
       },
     });
 
-  const rows: Row[] = useMemo(() => ids.map((id) => ({ key: id, id, instrument: known[id] })), [ids, known]);
-  const shownCount = LIVE_COLUMNS.filter((column) => width >= column.minPanel).length;
-  // Made again only when what they show changes: new columns re-render every row.
-  const columns = useMemo((): ColumnsType<Row> => {
-    const shown = LIVE_COLUMNS.slice(0, shownCount);
-    const remove = async (id: string) => {
+  const columns = useMemo(() => LIVE_COLUMNS.filter((column) => width >= column.minPanel), [width]);
+  const onSelect = useCallback(
+    (id: string) => {
+      deck.watchlists.getState().select(id);
+      chartFollows(id);
+    },
+    [deck],
+  );
+  const onRemove = useCallback(
+    async (id: string) => {
       try {
         await deck.watchlists.getState().removeInstrument(id);
       } catch (error) {
         message.error(shownError(error).message);
       }
-    };
-    return [
-      {
-        title: 'Instrument',
-        dataIndex: 'id',
-        ellipsis: true,
-        render: (_: unknown, row) => (
-          <Space size={4}>
-            <Typography.Text strong style={{ fontSize: 12.5 }}>
-              {row.instrument?.tradingsymbol ?? row.id.split(':')[1]}
-            </Typography.Text>
-            <Typography.Text type="secondary" style={{ fontSize: 10.5 }}>
-              {row.instrument?.exchange ?? row.id.split(':')[0]}
-            </Typography.Text>
-            {carriedSet.size > 0 && !carriedSet.has(row.id) ? (
-              <Tooltip title="Not subscribed on the ticker: no live price">
-                <Typography.Text type="warning" style={{ fontSize: 10.5 }}>
-                  off
-                </Typography.Text>
-              </Tooltip>
-            ) : null}
-          </Space>
-        ),
-      },
-      ...shown.map((column) => ({
-        title: column.title,
-        key: column.field,
-        width: column.width,
-        align: 'right' as const,
-        render: (_: unknown, row: Row) => (
-          <LiveCell
-            feed={deck.feed}
-            id={row.id}
-            field={column.field}
-            decimals={decimalsOf(row.instrument?.tickSize)}
-            flash={column.field === 'lastPrice'}
-            colour={column.field === 'lastPrice' || column.field === 'change'}
-          />
-        ),
-      })),
-      {
-        key: 'actions',
-        width: 54,
-        render: (_: unknown, row) => (
-          <Space size={0} className="row-actions">
-            <Tooltip title="Chart (C)">
-              <Button size="small" type="text" icon={<LineChartOutlined />} aria-label={`Chart ${row.id}`} onClick={(event) => (event.stopPropagation(), openChart(row.id))} />
-            </Tooltip>
-            <Tooltip title="Remove from this watchlist">
-              <Button size="small" type="text" icon={<DeleteOutlined />} aria-label={`Remove ${row.id}`} onClick={(event) => (event.stopPropagation(), void remove(row.id))} />
-            </Tooltip>
-          </Space>
-        ),
-      },
-    ];
-  }, [shownCount, carriedSet, deck, message]);
+    },
+    [deck, message],
+  );
 
-  const tableHeight = Math.max(120, height - 118);
+  const tableHeight = Math.max(120, height - 116);
   return (
     <div style={{ display: 'flex', flexDirection: 'column', height: '100%', minWidth: 0 }} data-testid="watchlist">
       <div style={{ padding: '8px 8px 4px' }}>
@@ -216,26 +155,21 @@ export function WatchlistPanel({ width, height, searchRef }: { width: number; he
             </Button>
           </Empty>
         ) : (
-          <Table<Row>
-            className="watch-table"
-            size="small"
-            rowKey="key"
+          <>
+            <WatchGrid
+            feed={deck.feed}
+            ids={ids}
+            instruments={known}
             columns={columns}
-            dataSource={rows}
-            pagination={false}
-            virtual={rows.length > VIRTUAL_AFTER}
-            scroll={{ y: tableHeight }}
-            locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description="Search above to add instruments (press / )" /> }}
-            rowClassName={(row) => (row.id === selected ? 'row-selected' : '')}
-            onRow={(row) => ({
-              onClick: () => {
-                deck.watchlists.getState().select(row.id);
-                chartFollows(row.id);
-              },
-              onDoubleClick: () => openChart(row.id),
-              'data-instrument': row.id,
-            } as React.HTMLAttributes<HTMLElement>)}
-          />
+            selected={selected}
+            carried={carriedKey === null ? null : carriedSet}
+            height={tableHeight}
+            onSelect={onSelect}
+            onOpen={openChart}
+            onRemove={(id) => void onRemove(id)}
+            />
+            {ids.length === 0 ? <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description="Search above to add instruments (press / )" /> : null}
+          </>
         )}
       </div>
       <Modal
