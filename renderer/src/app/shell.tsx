@@ -2,7 +2,7 @@
  * The signed-in dashboard: a compact top bar (pages, connection, broker session), a banner
  * while the stream is down, the resizable market watch column, and the page beside it.
  */
-import { Alert, Layout, Menu, Spin, Typography } from 'antd';
+import { Alert, Layout, Spin, Typography } from 'antd';
 import type { RefSelectProps } from 'antd/es/select';
 import { Suspense, useEffect, useRef, useState } from 'react';
 import { chartFollows, openChart, WatchlistPanel } from '../pages/market/watchlist-panel';
@@ -116,12 +116,15 @@ export function Shell() {
         <Typography.Text strong style={{ fontSize: 15, letterSpacing: 0.3, whiteSpace: 'nowrap' }}>
           <span style={{ color: 'var(--ant-color-primary)' }}>◆</span> AlgoDeck
         </Typography.Text>
-        <Menu
-          mode="horizontal"
-          selectedKeys={[route.path]}
-          style={{ flex: 1, minWidth: 0, borderBottom: 'none', lineHeight: '42px', background: 'transparent' }}
-          items={ROUTES.map((item) => ({ key: item.path, icon: item.icon, label: <a href={`#${item.path}`}>{item.label}</a>, title: `${item.label} (Alt+${item.key.toUpperCase()})` }))}
-        />
+        {/* A plain nav: the pages fit the bar, and antd's Menu measures itself for overflow on every render. */}
+        <nav className="top-nav" aria-label="Pages">
+          {ROUTES.map((item) => (
+            <a key={item.path} href={`#${item.path}`} className={item.path === route.path ? 'active' : undefined} aria-current={item.path === route.path ? 'page' : undefined} title={`${item.label} (Alt+${item.key.toUpperCase()})`}>
+              {item.icon}
+              <span>{item.label}</span>
+            </a>
+          ))}
+        </nav>
         <StatusBar />
       </Layout.Header>
       <ConnectionBanner />
