@@ -1,12 +1,9 @@
 /** The top bar's right side: the stream's state, the tick rate, the broker session, the IST clock. */
-import { Badge, Space, Tag, Tooltip, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { formatClock } from '../format/time';
 import { useStreamState } from '../live/use-live';
 import { useDeck, useSlice } from './deck';
-import { navigate } from './router';
 
-const STREAM_BADGE = { open: 'success', connecting: 'processing', reconnecting: 'warning', closed: 'error' } as const;
 const STREAM_TEXT = { open: 'Live', connecting: 'Connecting', reconnecting: 'Reconnecting', closed: 'Offline' } as const;
 
 export function StatusBar() {
@@ -23,36 +20,28 @@ export function StatusBar() {
     return () => clearInterval(timer);
   }, []);
   const session = broker?.session;
+  // Plain elements with titles: the bar is drawn on every page from the first frame, and antd's
+  // Tooltip, Badge and Tag cost more there than they add.
   return (
-    <Space size={14} style={{ whiteSpace: 'nowrap' }} data-testid="status-bar">
-      <Tooltip title={detail ?? 'The live stream from the agent'}>
-        <span data-testid="stream-state" data-state={state}>
-          <Badge status={STREAM_BADGE[state]} text={STREAM_TEXT[state]} />
-        </span>
-      </Tooltip>
-      <Tooltip title="Ticks per second across the ticker's workers">
-        <Typography.Text className="num" type="secondary">
-          {tickerState === 'needs-login' ? 'waiting for login' : state !== 'open' || rate === undefined ? '— ticks/s' : `${Math.round(rate).toLocaleString('en-IN')} ticks/s`}
-        </Typography.Text>
-      </Tooltip>
+    <div className="status-bar" data-testid="status-bar">
+      <span className={`stream-state ${state}`} title={detail ?? 'The live stream from the agent'} data-testid="stream-state" data-state={state}>
+        <i />
+        {STREAM_TEXT[state]}
+      </span>
+      <span className="num muted" title="Ticks per second across the ticker's workers">
+        {tickerState === 'needs-login' ? 'waiting for login' : state !== 'open' || rate === undefined ? '— ticks/s' : `${Math.round(rate).toLocaleString('en-IN')} ticks/s`}
+      </span>
       {stale > 0 ? (
-        <Tag color="warning" style={{ cursor: 'pointer' }} onClick={() => navigate('/ticker')}>
+        <a className="chip warning" href="#/ticker">
           {stale} stale
-        </Tag>
+        </a>
       ) : null}
       {broker ? (
-        <Tag
-          color={session === 'logged-in' ? 'success' : 'error'}
-          style={{ cursor: 'pointer', marginInlineEnd: 0 }}
-          onClick={() => navigate('/broker')}
-          data-testid="broker-tag"
-        >
+        <a className={`chip ${session === 'logged-in' ? 'success' : 'error'}`} href="#/broker" data-testid="broker-tag">
           {broker.provider === 'sim' ? 'Simulated market' : session === 'logged-in' ? `Kite · ${broker.userId ?? ''}` : 'Kite · login needed'}
-        </Tag>
+        </a>
       ) : null}
-      <Typography.Text className="num" type="secondary">
-        {formatClock(now)}
-      </Typography.Text>
-    </Space>
+      <span className="num muted">{formatClock(now)}</span>
+    </div>
   );
 }

@@ -4,7 +4,7 @@
  * virtualised. Every row's figures are live cells subscribed to their own instrument.
  */
 import { DeleteOutlined, EditOutlined, PlusOutlined } from '@ant-design/icons';
-import { App, Button, Dropdown, Empty, Input, Modal, Tabs, Tooltip, Typography } from 'antd';
+import { App, Button, Dropdown, Empty, Input, Modal, Typography } from 'antd';
 import type { RefSelectProps } from 'antd/es/select';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { InstrumentSearch } from '../../components/instrument-search';
@@ -116,37 +116,37 @@ export function WatchlistPanel({ width, height, searchRef }: { width: number; he
       <div style={{ padding: '8px 8px 4px' }}>
         <InstrumentSearch ref={searchRef} agent={deck.agent} placeholder="Search & add   ( / )" onPick={(id) => void add(id)} style={{ width: '100%' }} />
       </div>
-      <Tabs
-        size="small"
-        activeKey={list ? String(list.id) : undefined}
-        onChange={(key) => deck.watchlists.getState().open(Number(key))}
-        style={{ paddingInline: 8, marginBottom: 0 }}
-        tabBarStyle={{ marginBottom: 4 }}
-        tabBarExtraContent={
-          <Tooltip title="New watchlist">
-            <Button size="small" type="text" icon={<PlusOutlined />} aria-label="New watchlist" onClick={() => (setNameError(null), setNaming({ id: null, name: '' }))} />
-          </Tooltip>
-        }
-        items={lists.map((item, index) => ({
-          key: String(item.id),
-          label: (
-            <Dropdown
-              trigger={['contextMenu']}
-              menu={{
-                items: [
-                  { key: 'rename', icon: <EditOutlined />, label: 'Rename', onClick: () => (setNameError(null), setNaming({ id: item.id, name: item.name })) },
-                  { key: 'delete', icon: <DeleteOutlined />, danger: true, label: 'Delete', onClick: () => confirmDelete(item.id, item.name, item.instruments.length) },
-                ],
-              }}
+      {/* A plain strip of tabs: antd's Tabs measures itself on every render, and this one is on every page. */}
+      <div className="watch-tabs" role="tablist" aria-label="Watchlists">
+        {lists.map((item, index) => (
+          <Dropdown
+            key={item.id}
+            trigger={['contextMenu']}
+            menu={{
+              items: [
+                { key: 'rename', icon: <EditOutlined />, label: 'Rename', onClick: () => (setNameError(null), setNaming({ id: item.id, name: item.name })) },
+                { key: 'delete', icon: <DeleteOutlined />, danger: true, label: 'Delete', onClick: () => confirmDelete(item.id, item.name, item.instruments.length) },
+              ],
+            }}
+          >
+            <button
+              type="button"
+              role="tab"
+              aria-selected={item.id === list?.id}
+              className={item.id === list?.id ? 'active' : undefined}
+              onClick={() => deck.watchlists.getState().open(item.id)}
+              title={index < NUMBERED_WATCHLISTS ? `${item.name} (key ${index + 1}; right-click to rename or delete)` : `${item.name} (right-click to rename or delete)`}
             >
-              <span title={index < NUMBERED_WATCHLISTS ? `${item.name} (key ${index + 1}; right-click to rename or delete)` : item.name}>
-                {index < NUMBERED_WATCHLISTS ? <Typography.Text type="secondary">{index + 1} </Typography.Text> : null}
-                {item.name} <Typography.Text type="secondary">({item.instruments.length})</Typography.Text>
-              </span>
-            </Dropdown>
-          ),
-        }))}
-      />
+              {index < NUMBERED_WATCHLISTS ? <span className="muted">{index + 1}</span> : null}
+              {item.name}
+              <span className="muted">({item.instruments.length})</span>
+            </button>
+          </Dropdown>
+        ))}
+        <button type="button" className="watch-tab-add" aria-label="New watchlist" title="New watchlist" onClick={() => (setNameError(null), setNaming({ id: null, name: '' }))}>
+          <PlusOutlined />
+        </button>
+      </div>
       <div style={{ flex: 1, minHeight: 0, paddingInline: 4 }}>
         {loaded && !list ? (
           <Empty style={{ marginTop: 48 }} description="No watchlist yet">
