@@ -1,5 +1,5 @@
 /** Market depth as Kite shows it: best five bids and offers (price, orders, quantity) and the day's figures. */
-import { Card, Descriptions, Table, Typography } from 'antd';
+import { Card, Descriptions, Typography } from 'antd';
 import type { DepthLevel } from '../../../../shared/tick';
 import { useDeck, useSlice } from '../../app/deck';
 import { decimalsOf, formatCompact, formatPrice, formatQuantity } from '../../format/numbers';
@@ -21,21 +21,16 @@ export function DepthPanel(props: { instrument: string }) {
   const { tick, stale } = useQuote(deck.feed, props.instrument);
   const meta = useSlice(deck.watchlists, (slice) => slice.instruments[props.instrument]);
   const decimals = decimalsOf(meta?.tickSize);
-  const columns = (kind: 'bid' | 'offer') => [
-    { title: kind === 'bid' ? 'Bid' : 'Offer', dataIndex: 'price', align: 'right' as const, render: (price: number) => <span className={`num ${kind === 'bid' ? 'up' : 'down'}`}>{price > 0 ? formatPrice(price, decimals) : '—'}</span> },
-    { title: 'Orders', dataIndex: 'orders', align: 'right' as const, render: (orders: number) => <span className="num">{orders > 0 ? orders : '—'}</span> },
-    { title: 'Qty.', dataIndex: 'quantity', align: 'right' as const, render: (quantity: number) => <span className="num">{quantity > 0 ? formatQuantity(quantity) : '—'}</span> },
-  ];
   const total = (key: 'totalBuyQuantity' | 'totalSellQuantity') => formatQuantity(tick?.[key]);
   return (
     <Card size="small" title="Market depth" style={{ width: 300, flex: 'none', opacity: stale ? 0.6 : 1 }} styles={{ body: { padding: 8 } }} data-testid="depth">
       {tick?.depth ? (
         <>
-          <Table<Level> size="small" pagination={false} dataSource={side(tick.depth.buy)} columns={columns('bid')} rowKey="key" />
+          <DepthSide kind="bid" levels={side(tick.depth.buy)} decimals={decimals} />
           <Typography.Text type="secondary" className="num" style={{ display: 'block', fontSize: 12, margin: '2px 6px 8px' }}>
             Total {total('totalBuyQuantity')}
           </Typography.Text>
-          <Table<Level> size="small" pagination={false} dataSource={side(tick.depth.sell)} columns={columns('offer')} rowKey="key" />
+          <DepthSide kind="offer" levels={side(tick.depth.sell)} decimals={decimals} />
           <Typography.Text type="secondary" className="num" style={{ display: 'block', fontSize: 12, margin: '2px 6px 8px' }}>
             Total {total('totalSellQuantity')}
           </Typography.Text>
@@ -63,5 +58,29 @@ export function DepthPanel(props: { instrument: string }) {
         ) : null}
       </Descriptions>
     </Card>
+  );
+}
+
+/** Five levels of one side: a plain table, drawn again on every tick of the instrument. */
+function DepthSide(props: { kind: 'bid' | 'offer'; levels: Level[]; decimals: number }) {
+  return (
+    <table className="depth-table">
+      <thead>
+        <tr>
+          <th>{props.kind === 'bid' ? 'Bid' : 'Offer'}</th>
+          <th>Orders</th>
+          <th>Qty.</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.levels.map((level) => (
+          <tr key={level.key}>
+            <td className={`num ${props.kind === 'bid' ? 'up' : 'down'}`}>{level.price > 0 ? formatPrice(level.price, props.decimals) : '—'}</td>
+            <td className="num">{level.orders > 0 ? level.orders : '—'}</td>
+            <td className="num">{level.quantity > 0 ? formatQuantity(level.quantity) : '—'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
