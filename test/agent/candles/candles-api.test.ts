@@ -182,6 +182,9 @@ test('a provider error: 503 with its reason when nothing is stored, else what is
 // Last: it stops the shared agent, whose minutes the tests above recorded.
 test('an agent restart keeps every stored candle, live and fetched', { timeout: 120_000 }, async () => {
   await waitFor('a live minute of INFY written', () => t.agent.candles.live.written > 0, 70_000);
+  // Not within a bar's grace: a minute just ended is still the forming bar for 2 s, and would be
+  // a closed one in the query after the restart (and one short of three hours in this one).
+  await waitFor('a moment away from the end of a minute', () => Date.now() % MIN > 5_000 && Date.now() % MIN < 45_000, 60_000, 100);
   const query = `instrument=NSE:INFY&interval=minute&from=${new Date(Date.now() - 3 * 3600_000).toISOString()}&to=${new Date(Date.now()).toISOString()}`;
   const before = (await candles(query)).body;
   assert.ok(before.candles.length >= 180, 'three hours of history and the live minutes');
