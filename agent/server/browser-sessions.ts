@@ -35,20 +35,23 @@ export class BrowserSessions {
 
   /** The session a cookie names, if it is one and has not expired; its use moves its expiry on. */
   resolve(value: string | undefined): Principal | undefined {
+    const session = this.live(value);
+    if (!session) return undefined;
+    const now = this.now();
+    if (now + IDLE_MS - session.expires > TOUCH_MS) this.db.prepare(`UPDATE browser_sessions SET expires = ? WHERE hash = ?`).run(now + IDLE_MS, session.hash);
+    return { kind: 'session', sessionId: session.hash.slice(0, 16) };
+  }
+
+  /** When a good session ends if unused (null when the cookie names none); reading does not move it. */
+  expiresAt(value: string | undefined): number | null {
+    return this.live(value)?.expires ?? null;
+  }
+
+  private live(value: string | undefined): { hash: string; expires: number } | undefined {
     if (value === undefined || !/^[A-Za-z0-9_-]{43}$/.test(value)) return undefined;
     const hash = digest(value);
     const row = this.db.prepare(`SELECT expires FROM browser_sessions WHERE hash = ?`).get(hash) as { expires: number } | undefined;
-    const now = this.now();
-    if (!row || row.expires <= now) return undefined;
-    if (now + IDLE_MS - row.expires > TOUCH_MS) this.db.prepare(`UPDATE browser_sessions SET expires = ? WHERE hash = ?`).run(now + IDLE_MS, hash);
-    return { kind: 'session', sessionId: hash.slice(0, 16) };
-  }
-
-  /** When a good session ends if unused from now on (null when the cookie names none). */
-  expiresAt(value: string | undefined): number | null {
-    if (this.resolve(value) === undefined) return null;
-    const row = this.db.prepare(`SELECT expires FROM browser_sessions WHERE hash = ?`).get(digest(value!)) as { expires: number } | undefined;
-    return row?.expires ?? null;
+    return row && row.expires > this.now() ? { hash, expires: row.expires } : undefined;
   }
 
   end(value: string | undefined): void {

@@ -58,8 +58,6 @@ export class LivePrices {
     for (const tick of ticks) {
       const delay = now - tick.receivedAt;
       if (delay < this.skew) this.skew = delay;
-    }
-    for (const tick of ticks) {
       this.ticks.set(tick.instrument, tick);
       this.staleSnapshot.delete(tick.instrument);
       this.mark(tick.instrument);
