@@ -4,7 +4,9 @@
  * - cold load: a fresh browser profile, signed in, opens the agent's root; time from navigation
  *   to the first live price in the watchlist (median of BENCH_UI_LOADS, 3). Target ≤ 1.5 s.
  *   Measured on what a new user opens (a fresh agent: the NIFTY 50 watchlist ticking), and
- *   again with the 500-instrument watchlist open and ticking.
+ *   again with the 500-instrument watchlist open and ticking. The same loads of `bench/ui-floor`
+ *   (the least a page can do to show a live price: no framework, one cell) on a fresh agent give
+ *   this machine's floor, and the dashboard's ratio to it.
  * - steady: market watch with BENCH_UI_INSTRUMENTS (500) instruments ticking at 2 Hz in one
  *   watchlist and a live chart, for BENCH_UI_SECONDS (60): frame time p50/p95/p99 from
  *   requestAnimationFrame (target p95 ≤ 16.7 ms; `dropped` counts frames over 25 ms, a missed vsync), long tasks over 50 ms after load (target 0),
@@ -112,6 +114,17 @@ async function coldLoads(url: string, loads: number, browsers: Array<{ close(): 
   return coldMs;
 }
 
+/** Cold loads from a fresh agent on its first run (the NIFTY 50 watchlist ticking), stopped after. */
+async function coldLoadsOfFreshAgent(options: Record<string, unknown>, loads: number, browsers: Array<{ close(): Promise<void> }>): Promise<number[]> {
+  const agent = await startAgent({ firstRunWatchlist: true, workers: 3, ...options });
+  try {
+    return await coldLoads(agent.url, loads, browsers);
+  } finally {
+    for (const browser of browsers.splice(0)) await browser.close();
+    await stopAgent(agent);
+  }
+}
+
 export async function runUiBench(): Promise<Record<string, unknown>> {
   const instruments = knob('BENCH_UI_INSTRUMENTS', 500);
   const seconds = knob('BENCH_UI_SECONDS', 60);
@@ -122,15 +135,11 @@ export async function runUiBench(): Promise<Record<string, unknown>> {
 
   const browsers: Array<{ close(): Promise<void> }> = [];
   // What a new user opens: a fresh agent with the first run's NIFTY 50 watchlist ticking.
-  const fresh = await startAgent({ firstRunWatchlist: true, workers: 3 });
-  let coldMs: number[];
-  try {
-    coldMs = await coldLoads(fresh.url, loads, browsers);
-  } finally {
-    for (const browser of browsers.splice(0)) await browser.close();
-    await stopAgent(fresh);
-  }
+  const coldMs = await coldLoadsOfFreshAgent({}, loads, browsers);
   log(`cold load of a fresh agent to the first live price: ${coldMs.join(', ')} ms`);
+  // The floor, in the same conditions: a fresh agent serving the one-cell page instead.
+  const floorMs = await coldLoadsOfFreshAgent({ dashboardDir: join(process.cwd(), 'bench', 'ui-floor') }, loads, browsers);
+  log(`the floor (a one-cell page, no framework) on a fresh agent: ${floorMs.join(', ')} ms`);
 
   const agent = await startAgent({ simInstruments: Math.max(0, instruments - SIM_BASE_INSTRUMENTS), simTicksPerSecond: 2, workers: 3 });
   try {
@@ -181,6 +190,7 @@ export async function runUiBench(): Promise<Record<string, unknown>> {
       seconds,
       agentTicksPerSecond: Math.round(ticker.ticksPerSecond),
       coldLoadToFirstPriceMs: { median: median(coldMs), runs: coldMs, target: 1500 },
+      coldLoadFloorMs: { median: median(floorMs), runs: floorMs, dashboardToFloor: round(median(coldMs) / median(floorMs), 2) },
       coldLoadWith500TickingMs: { median: median(coldBusyMs), runs: coldBusyMs },
       frameMs: { p50: round(percentile(frames, 50), 2), p95: round(percentile(frames, 95), 2), p99: round(percentile(frames, 99), 2), max: round(frames[frames.length - 1] ?? 0, 2), frames: frames.length, dropped: frames.filter((ms) => ms > 25).length, target: { p95: 16.7 } },
       longTasksOver50Ms: { count: recorded.longTasks.filter((duration) => duration > 50).length, maxMs: round(Math.max(0, ...recorded.longTasks)), target: 0 },

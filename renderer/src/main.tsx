@@ -4,6 +4,7 @@ import { lazy, StrictMode, Suspense, useEffect, useSyncExternalStore } from 'rea
 import { createRoot } from 'react-dom/client';
 import { useStore } from 'zustand';
 import { browserFetch, connectAgent } from './agent/agent-connection';
+import { abandonEarly } from './agent/early';
 import { type Deck, DeckContext, openDeck } from './app/deck';
 import { agentUrl, session } from './app/session';
 import { useSettings } from './app/settings';
@@ -33,6 +34,7 @@ session.subscribe((state) => {
     };
     current = openDeck(connectAgent({ url: agentUrl, fetch: fetchWatching }));
   } else {
+    abandonEarly(window.algodeckEarly);
     current?.close();
     current = null;
   }

@@ -5,6 +5,7 @@
  */
 import { type ApiClient, createApiClient, type FetchLike } from '../../../shared/contract/client';
 import { StreamClient, type WebSocketFactory, type WebSocketLike } from '../../../shared/contract/stream-client';
+import { adoptEarlyStream, takeEarlyResponse } from './early';
 
 export interface AgentConnection {
   /** The agent's base URL (`http://127.0.0.1:7420`). */
@@ -22,10 +23,15 @@ export interface ConnectOptions {
   reconnect?: { initialDelayMs: number; maxDelayMs: number };
 }
 
-/** The browser's fetch, sending the session cookie to the agent's own origin. */
-export const browserFetch: FetchLike = (url, init) => fetch(url, { ...init, credentials: 'same-origin', cache: 'no-store' });
+/**
+ * The browser's fetch, sending the session cookie to the agent's own origin; a request the boot
+ * script already made is taken over instead of made again.
+ */
+export const browserFetch: FetchLike = (url, init) =>
+  takeEarlyResponse(window.algodeckEarly, url, init, performance.now()) ?? fetch(url, { ...init, credentials: 'same-origin', cache: 'no-store' });
 // The browser's WebSocket types its handlers more narrowly than the client's structural interface.
-export const browserWebSocket: WebSocketFactory = (url, protocols) => new WebSocket(url, protocols) as unknown as WebSocketLike;
+export const browserWebSocket: WebSocketFactory = (url, protocols) =>
+  adoptEarlyStream(window.algodeckEarly, url, protocols) ?? (new WebSocket(url, protocols) as unknown as WebSocketLike);
 
 export function connectAgent(options: ConnectOptions): AgentConnection {
   const url = options.url.replace(/\/+$/, '');

@@ -1,5 +1,6 @@
 /** The top bar's right side: the stream's state, the tick rate, the broker session, the IST clock. */
 import { useEffect, useState } from 'react';
+import { formatQuantity } from '../format/numbers';
 import { formatClock } from '../format/time';
 import { useStreamState } from '../live/use-live';
 import { useDeck, useSlice } from './deck';
@@ -29,7 +30,7 @@ export function StatusBar() {
         {STREAM_TEXT[state]}
       </span>
       <span className="num muted" title="Ticks per second across the ticker's workers">
-        {tickerState === 'needs-login' ? 'waiting for login' : state !== 'open' || rate === undefined ? '— ticks/s' : `${Math.round(rate).toLocaleString('en-IN')} ticks/s`}
+        {tickerState === 'needs-login' ? 'waiting for login' : state !== 'open' || rate === undefined ? '— ticks/s' : `${formatQuantity(rate)} ticks/s`}
       </span>
       {stale > 0 ? (
         <a className="chip warning" href="#/ticker">

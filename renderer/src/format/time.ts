@@ -4,28 +4,33 @@
  */
 export const EXCHANGE_TIME_ZONE = 'Asia/Kolkata';
 
-const clock = new Intl.DateTimeFormat('en-IN', { timeZone: EXCHANGE_TIME_ZONE, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
-const dateTime = new Intl.DateTimeFormat('en-IN', {
-  timeZone: EXCHANGE_TIME_ZONE,
-  day: '2-digit',
-  month: 'short',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
+/**
+ * IST is UTC+05:30 all year (India keeps no daylight saving), so the exchange's wall clock is
+ * plain arithmetic. This also spares the page the time-zone database, which a browser loads on
+ * its first zoned `Intl.DateTimeFormat` (tens of ms, on the way to the first price).
+ */
+const IST_OFFSET_MS = 19_800_000;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function istWallClock(time: string | number | Date | null | undefined): Date | null {
+  if (time === null || time === undefined) return null;
+  const ms = new Date(time).getTime();
+  // Read with the UTC getters: this Date's "UTC" fields are IST's wall clock.
+  return Number.isNaN(ms) ? null : new Date(ms + IST_OFFSET_MS);
+}
+
+const two = (value: number): string => (value < 10 ? `0${value}` : String(value));
 
 /** `14:05:09 IST`. */
 export function formatClock(time: string | number | Date | null | undefined): string {
-  if (time === null || time === undefined) return '—';
-  const date = new Date(time);
-  return Number.isNaN(date.getTime()) ? '—' : `${clock.format(date)} IST`;
+  const wall = istWallClock(time);
+  return wall ? `${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}:${two(wall.getUTCSeconds())} IST` : '—';
 }
 
 /** `02 Dec, 06:00 IST`. */
 export function formatDateTime(time: string | number | Date | null | undefined): string {
-  if (time === null || time === undefined) return '—';
-  const date = new Date(time);
-  return Number.isNaN(date.getTime()) ? '—' : `${dateTime.format(date)} IST`;
+  const wall = istWallClock(time);
+  return wall ? `${two(wall.getUTCDate())} ${MONTHS[wall.getUTCMonth()]}, ${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())} IST` : '—';
 }
 
 /** `now`, `3 s ago`, `4 min ago`, `2 h ago`, `3 d ago`. */

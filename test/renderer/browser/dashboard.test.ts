@@ -189,6 +189,37 @@ test('every page, populated with live data, in light and dark', async () => {
   await page.getByTestId('theme').getByText('Light', { exact: true }).click();
 });
 
+test('a signed-in reload: the boot script\'s requests and stream are taken over by the app, none made twice', async () => {
+  await show('/market?i=NSE%3AINFY', 'page-market');
+  const sockets: string[] = [];
+  const requests: string[] = [];
+  const onSocket = (socket: { url(): string }) => sockets.push(socket.url());
+  const onRequest = (request: { url(): string; method(): string }) => {
+    if (request.url().includes('/api/')) requests.push(`${request.method()} ${new URL(request.url()).pathname}`);
+  };
+  page.on('websocket', onSocket);
+  page.on('request', onRequest);
+  try {
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('[data-testid="watchlist"] [data-field="lastPrice"]:not([data-stale])')?.textContent?.match(/\d/));
+    const early = await page.evaluate(() => {
+      const start = window.algodeckEarly!;
+      return { left: [...start.responses.keys()], stream: start.stream !== null, abandoned: start.abandoned };
+    });
+    assert.deepEqual(early, { left: [], stream: false, abandoned: false }, 'everything the boot script began was taken');
+    assert.equal(sockets.length, 1, 'one stream');
+    for (const path of ['/api/v1/session', '/api/v1/watchlists', '/api/v1/ticker', '/api/v1/broker']) {
+      assert.equal(requests.filter((request) => request === `GET ${path}`).length >= 1, true, `${path} was asked`);
+    }
+    // The stores poll the ticker and broker later; the first of each was the boot script's.
+    assert.equal(requests.indexOf('GET /api/v1/session'), 0, 'the session is asked first');
+    assert.equal(requests.filter((request) => request === 'GET /api/v1/watchlists').length, 1, 'the watchlists once');
+  } finally {
+    page.off('websocket', onSocket);
+    page.off('request', onRequest);
+  }
+});
+
 test('an agent restart: prices are shown stale while it is down, and live again after, still signed in', async () => {
   await show('/market?i=NSE%3AINFY', 'page-market');
   await agent.stop();

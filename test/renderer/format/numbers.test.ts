@@ -143,3 +143,27 @@ test('a figure that rounds up to the next unit is shown in that unit', () => {
   assert.equal(formatCompact(9999999.999), '1.00 Cr');
   assert.equal(formatCompact(-9999999.999), '-1.00 Cr');
 });
+
+test('the hand-written grouping and rounding read exactly as Intl.NumberFormat en-IN does', () => {
+  const intl = new Map<string, Intl.NumberFormat>();
+  const reference = (value: number, decimals: number, signDisplay: 'negative' | 'exceptZero') => {
+    const key = `${decimals}:${signDisplay}`;
+    if (!intl.has(key)) intl.set(key, new Intl.NumberFormat('en-IN', { minimumFractionDigits: decimals, maximumFractionDigits: decimals, signDisplay }));
+    return intl.get(key)!.format(value);
+  };
+  // A seeded walk over magnitudes from 1e-7 to 1e15, with ties and float noise near them.
+  let seed = 42;
+  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const values: number[] = [0, -0, 0.5, 1.005, 2.675, 1.45, -1.005, 999.995, 99_999.995, 9_999_999.5, 0.000_000_5, 123_456_789_012.345];
+  for (let i = 0; i < 4_000; i++) {
+    const magnitude = 10 ** Math.floor(random() * 22 - 7);
+    const value = (random() - 0.3) * magnitude;
+    values.push(value, Math.round(value * 100) / 100 + 0.005, Number((value + 0.5).toFixed(1)));
+  }
+  for (const value of values) {
+    for (const decimals of [0, 2, 3, 4, 6]) {
+      assert.equal(formatPrice(value, decimals), reference(value, decimals, 'negative'), `formatPrice(${value}, ${decimals})`);
+    }
+    assert.equal(formatChange(value), `${reference(value, 2, 'exceptZero')}%`, `formatChange(${value})`);
+  }
+});

@@ -8,6 +8,7 @@ import { Alert, App, Badge, Button, Card, Col, Descriptions, Form, Input, Popcon
 import { useEffect, useState } from 'react';
 import type { BrokerState } from '../../../../shared/contract/api';
 import { useDeck, useSlice } from '../../app/deck';
+import { formatQuantity } from '../../format/numbers';
 import { formatDateTime } from '../../format/time';
 import { type ShownError, shownError } from '../../stores/errors';
 
@@ -105,7 +106,7 @@ export function BrokerPage() {
           >
             <Descriptions size="small" column={1} bordered>
               <Descriptions.Item label="Instruments">
-                <span className="num">{broker.instruments.count.toLocaleString('en-IN')}</span>
+                <span className="num">{formatQuantity(broker.instruments.count)}</span>
               </Descriptions.Item>
               <Descriptions.Item label="Downloaded">{formatDateTime(broker.instruments.refreshedAt)}</Descriptions.Item>
               <Descriptions.Item label="Next download">{formatDateTime(broker.instruments.nextRefreshAt)}</Descriptions.Item>

@@ -8,6 +8,7 @@ import { Alert, Button, Card, Col, List, Row, Space, Statistic, Tag, Typography 
 import { useEffect, useState } from 'react';
 import { useDeck, useSlice } from '../../app/deck';
 import { navigate } from '../../app/router';
+import { formatQuantity } from '../../format/numbers';
 import { formatDateTime, formatDuration } from '../../format/time';
 import { Movers } from './movers';
 
@@ -86,7 +87,7 @@ export function HomePage() {
           />
         </Col>
         <Col xs={12} xl={8} xxl={4}>
-          <Figure testId="figure-rate" title="Tick rate" icon={<LineChartOutlined />} value={ticker ? `${Math.round(ticker.ticksPerSecond).toLocaleString('en-IN')}/s` : '…'} note={`${deck.feed.prices.received.toLocaleString('en-IN')} ticks to this page`} />
+          <Figure testId="figure-rate" title="Tick rate" icon={<LineChartOutlined />} value={ticker ? `${formatQuantity(ticker.ticksPerSecond)}/s` : '…'} note={`${formatQuantity(deck.feed.prices.received)} ticks to this page`} />
         </Col>
         <Col xs={12} xl={8} xxl={4}>
           <Figure
@@ -100,7 +101,7 @@ export function HomePage() {
           />
         </Col>
         <Col xs={12} xl={8} xxl={4}>
-          <Figure testId="figure-subscribed" title="Subscribed" icon={<ClusterOutlined />} value={subscribed.toLocaleString('en-IN')} note={`${lists.length} watchlists`} onClick={() => navigate('/ticker')} />
+          <Figure testId="figure-subscribed" title="Subscribed" icon={<ClusterOutlined />} value={formatQuantity(subscribed)} note={`${lists.length} watchlists`} onClick={() => navigate('/ticker')} />
         </Col>
         <Col xs={12} xl={8} xxl={4}>
           <Figure

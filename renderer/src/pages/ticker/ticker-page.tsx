@@ -11,6 +11,7 @@ import { TICK_MODES, type TickMode } from '../../../../shared/tick';
 import { InstrumentSearch } from '../../components/instrument-search';
 import { useDeck, useSlice } from '../../app/deck';
 import { useLocation } from '../../app/router';
+import { formatQuantity } from '../../format/numbers';
 import { formatAge } from '../../format/time';
 import { type ShownError, shownError } from '../../stores/errors';
 
@@ -98,8 +99,8 @@ export function TickerPage() {
     { title: '#', dataIndex: 'id', width: 40, render: (id: number) => <span className="num">{id}</span> },
     { title: 'State', dataIndex: 'state', width: 120, render: (state: WorkerState) => <Badge status={WORKER_BADGE[state]} text={state} /> },
     { title: 'PID', dataIndex: 'pid', width: 70, render: (pid: number | null) => <span className="num">{pid ?? '—'}</span> },
-    { title: 'Instruments', key: 'count', width: 100, align: 'right' as const, render: (_: unknown, worker: WorkerInfo) => <span className="num">{worker.instruments.length.toLocaleString('en-IN')}</span> },
-    { title: 'Ticks/s', dataIndex: 'ticksPerSecond', width: 80, align: 'right' as const, render: (rate: number) => <span className="num">{Math.round(rate).toLocaleString('en-IN')}</span> },
+    { title: 'Instruments', key: 'count', width: 100, align: 'right' as const, render: (_: unknown, worker: WorkerInfo) => <span className="num">{formatQuantity(worker.instruments.length)}</span> },
+    { title: 'Ticks/s', dataIndex: 'ticksPerSecond', width: 80, align: 'right' as const, render: (rate: number) => <span className="num">{formatQuantity(rate)}</span> },
     { title: 'Restarts', dataIndex: 'restarts', width: 76, align: 'right' as const, render: (restarts: number) => <span className={`num ${restarts > 0 ? 'down' : ''}`}>{restarts}</span> },
     { title: 'Memory', dataIndex: 'rssMb', width: 84, align: 'right' as const, render: (mb: number | null) => <span className="num">{mb === null ? '—' : `${Math.round(mb)} MB`}</span> },
     { title: 'Last tick', dataIndex: 'lastTickAt', width: 90, render: (at: string | null) => <span className="num">{age(at)}</span> },
@@ -158,7 +159,7 @@ export function TickerPage() {
       <Row gutter={10} style={{ marginBottom: 10 }}>
         <Col span={5}><Card size="small"><Statistic title="State" value={ticker?.state ?? '…'} valueStyle={{ fontSize: 18, color: ticker?.state === 'running' ? 'var(--up)' : 'var(--down)' }} /></Card></Col>
         <Col span={5}><Card size="small"><Statistic title="Ticks per second" value={Math.round(ticker?.ticksPerSecond ?? 0)} valueStyle={{ fontSize: 18, fontVariantNumeric: 'tabular-nums' }} groupSeparator="," /></Card></Col>
-        <Col span={5}><Card size="small"><Statistic title="Subscribed" value={subscriptions.length} valueStyle={{ fontSize: 18 }} suffix={limits ? <Typography.Text type="secondary" style={{ fontSize: 12 }}>of {(limits.instrumentsPerConnection * (ticker?.workers.length ?? 0)).toLocaleString('en-IN')}</Typography.Text> : null} /></Card></Col>
+        <Col span={5}><Card size="small"><Statistic title="Subscribed" value={subscriptions.length} valueStyle={{ fontSize: 18 }} suffix={limits ? <Typography.Text type="secondary" style={{ fontSize: 12 }}>of {formatQuantity(limits.instrumentsPerConnection * (ticker?.workers.length ?? 0))}</Typography.Text> : null} /></Card></Col>
         <Col span={4}><Card size="small"><Statistic title="Stale" value={ticker?.stale.length ?? 0} valueStyle={{ fontSize: 18, color: (ticker?.stale.length ?? 0) > 0 ? 'var(--ant-color-warning)' : undefined }} /></Card></Col>
         <Col span={5}><Card size="small"><Statistic title="Stream consumers" value={ticker?.consumers.length ?? 0} valueStyle={{ fontSize: 18 }} /></Card></Col>
       </Row>
@@ -199,7 +200,7 @@ export function TickerPage() {
           data-testid="workers-table"
         />
       </Card>
-      <Card size="small" title={`Subscriptions (${subscriptions.length.toLocaleString('en-IN')})`}
+      <Card size="small" title={`Subscriptions (${formatQuantity(subscriptions.length)})`}
         extra={selectedRows.length > 0 ? (
           <Popconfirm title={`Stop ticking ${selectedRows.length} instruments?`} okText="Remove" okButtonProps={{ danger: true }} onConfirm={() => remove(selectedRows)}>
             <Button size="small" danger icon={<DeleteOutlined />}>Remove {selectedRows.length} selected</Button>
