@@ -140,7 +140,9 @@ export function antdCssForUsedComponents(): Plugin {
     apply: 'build',
     // After the page (index.html) is written, so the renamed stylesheet can be named in it.
     enforce: 'post',
-    generateBundle(_options, bundle) {
+    // After Vite's own hooks have written the CSS files' names into the chunks (the preload
+    // lists of lazy chunks included), so the renamed files are found everywhere.
+    generateBundle: { order: 'post', handler(_options, bundle) {
       // The antd components whose entry module made it into the output (the module graph holds
       // every folder antd's index names, and a helper or locale of a component is not the component).
       const bundled = new Set<string>();
@@ -171,6 +173,6 @@ export function antdCssForUsedComponents(): Plugin {
           else if (typeof file.source === 'string') file.source = file.source.replaceAll(from, to);
         }
       }
-    },
+    } },
   };
 }

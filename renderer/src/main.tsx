@@ -1,6 +1,8 @@
-/** The dashboard's entry: theme, sign-in gate, and the signed-in shell for the agent that served it. */
-import { App as AntApp, Button, ConfigProvider, Result, Spin } from 'antd';
-import { lazy, StrictMode, Suspense, useEffect, useSyncExternalStore } from 'react';
+/**
+ * The dashboard's entry: theme, sign-in gate, and the signed-in shell for the agent that served
+ * it. Nothing here needs antd: it loads with the pages, after the first prices (`antd-island`).
+ */
+import { lazy, StrictMode, useLayoutEffect, useSyncExternalStore } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useStore } from 'zustand';
 import { browserFetch, connectAgent } from './agent/agent-connection';
@@ -9,9 +11,12 @@ import { type Deck, DeckContext, openDeck } from './app/deck';
 import { agentUrl, session } from './app/session';
 import { useSettings } from './app/settings';
 import { Shell } from './app/shell';
-import { antdTheme, resolveTheme, useOsDark } from './app/theme';
-import 'antd/dist/antd.css';
+import { AntdIsland, Loading, openAntd } from './app/antd-island';
+import { resolveTheme, useOsDark } from './app/theme';
 import './styles.css';
+
+/** antd waits for the first prices, but not for long: the pages are drawn within this. */
+const ANTD_AT_THE_LATEST_MS = 1_500;
 
 // Only a signed-out browser needs the sign-in form (and antd's Form with it).
 const SignInPage = lazy(() => import('./pages/sign-in/sign-in-page').then((m) => ({ default: m.SignInPage })));
@@ -33,6 +38,12 @@ session.subscribe((state) => {
       return response;
     };
     current = openDeck(connectAgent({ url: agentUrl, fetch: fetchWatching }));
+    // Prices first, then antd and the pages: right after the first frame that drew a price.
+    const stopWatching = current.feed.prices.onFrame(() => {
+      stopWatching();
+      setTimeout(openAntd, 0);
+    });
+    setTimeout(openAntd, ANTD_AT_THE_LATEST_MS);
   } else {
     abandonEarly(window.algodeckEarly);
     current?.close();
@@ -58,22 +69,24 @@ function SignedIn() {
 function Root() {
   const status = useStore(session, (slice) => slice.status);
   const error = useStore(session, (slice) => slice.error);
-  if (status === 'checking') return <Spin fullscreen tip="Connecting to the agent…" />;
+  if (status === 'checking') return <Loading label="Connecting to the agent…" />;
   if (status === 'unreachable') {
     return (
-      <Result
-        status="warning"
-        title="The agent cannot be reached"
-        subTitle={error?.message}
-        extra={<Button onClick={() => void session.getState().check()}>Try again</Button>}
-      />
+      <div className="notice" role="alert">
+        <h1>The agent cannot be reached</h1>
+        <p>{error?.message}</p>
+        <button type="button" className="plain-button" onClick={() => void session.getState().check()}>
+          Try again
+        </button>
+      </div>
     );
   }
   if (status === 'signed-out') {
+    openAntd();
     return (
-      <Suspense fallback={<Spin fullscreen />}>
+      <AntdIsland fallback={<Loading />} style={{ height: '100%' }}>
         <SignInPage session={session} agentUrl={agentUrl} />
-      </Suspense>
+      </AntdIsland>
     );
   }
   return <SignedIn />;
@@ -83,18 +96,13 @@ function Themed() {
   const choice = useSettings((slice) => slice.theme);
   const palette = useSettings((slice) => slice.palette);
   const mode = resolveTheme(choice, useOsDark());
-  useEffect(() => {
+  // Before the first paint: the shell's colours follow these attributes.
+  useLayoutEffect(() => {
     document.documentElement.dataset.theme = mode;
     document.documentElement.dataset.palette = palette;
     document.documentElement.style.colorScheme = mode;
   }, [mode, palette]);
-  return (
-    <ConfigProvider theme={antdTheme(mode)} componentSize="small">
-      <AntApp style={{ height: '100%' }}>
-        <Root />
-      </AntApp>
-    </ConfigProvider>
-  );
+  return <Root />;
 }
 
 createRoot(document.getElementById('root')!).render(

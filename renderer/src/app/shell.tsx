@@ -1,13 +1,14 @@
 /**
  * The signed-in dashboard: a compact top bar (pages, connection, broker session), a banner
- * while the stream is down, the resizable market watch column, and the page beside it.
+ * while the stream is down, the resizable market watch column, and the page beside it. All
+ * plain elements: the page (in an antd island) is the only part that needs antd.
  */
-import { Alert, Layout, Spin, Typography } from 'antd';
 import type { RefSelectProps } from 'antd/es/select';
 import { Suspense, useEffect, useRef, useState } from 'react';
 import { chartFollows, openChart, WatchlistPanel } from '../pages/market/watchlist-panel';
 import { useStreamState } from '../live/use-live';
 import { WATCH_WIDTH } from '../stores/settings-store';
+import { AntdIsland, Loading } from './antd-island';
 import { useDeck } from './deck';
 import { handleKey } from './keyboard';
 import { navigate, useLocation } from './router';
@@ -30,17 +31,10 @@ function ConnectionBanner() {
   const { state, detail } = useStreamState(deck.feed);
   if (state === 'open') return null;
   return (
-    <Alert
-      type={state === 'connecting' ? 'info' : 'error'}
-      banner
-      data-testid="connection-banner"
-      message={
-        state === 'connecting'
-          ? 'Connecting to the agent…'
-          : `Disconnected from the agent: prices shown are stale, not live. ${state === 'reconnecting' ? 'Reconnecting…' : ''}`
-      }
-      description={state === 'reconnecting' && detail ? <Typography.Text type="secondary">{detail}</Typography.Text> : undefined}
-    />
+    <div className={`banner ${state === 'connecting' ? 'info' : 'error'}`} role="alert" data-testid="connection-banner">
+      <b>{state === 'connecting' ? 'Connecting to the agent…' : `Disconnected from the agent: prices shown are stale, not live.${state === 'reconnecting' ? ' Reconnecting…' : ''}`}</b>
+      {state === 'reconnecting' && detail ? <span className="muted">{detail}</span> : null}
+    </div>
   );
 }
 
@@ -111,11 +105,11 @@ export function Shell() {
   }, [deck]);
 
   return (
-    <Layout style={{ height: '100vh' }}>
-      <Layout.Header style={{ display: 'flex', alignItems: 'center', gap: 16, borderBottom: '1px solid var(--ant-color-border-secondary)' }}>
-        <Typography.Text strong style={{ fontSize: 15, letterSpacing: 0.3, whiteSpace: 'nowrap' }}>
-          <span style={{ color: 'var(--ant-color-primary)' }}>◆</span> AlgoDeck
-        </Typography.Text>
+    <div className="app">
+      <header className="app-header">
+        <span className="app-brand">
+          <span>◆</span> AlgoDeck
+        </span>
         {/* A plain nav: the pages fit the bar, and antd's Menu measures itself for overflow on every render. */}
         <nav className="top-nav" aria-label="Pages">
           {ROUTES.map((item) => (
@@ -126,17 +120,24 @@ export function Shell() {
           ))}
         </nav>
         <StatusBar />
-      </Layout.Header>
+      </header>
       <ConnectionBanner />
-      <Layout style={{ flexDirection: 'row', minHeight: 0 }}>
-        <Layout.Sider width={watchWidth} theme="light" style={{ borderRight: '1px solid var(--ant-color-border-secondary)', background: 'var(--ant-color-bg-container)' }}>
+      <div className="app-body">
+        <aside className="watch-column" style={{ width: watchWidth }}>
           <WatchlistPanel width={watchWidth} height={height - 44} searchRef={searchRef} />
-        </Layout.Sider>
+        </aside>
         <Splitter />
-        <Layout.Content style={{ minWidth: 0, overflow: 'hidden' }} data-testid={`page-${route.path === '/' ? 'home' : route.path.slice(1)}`}>
-          <Suspense fallback={<Spin style={{ margin: 48 }} />}>{route.page()}</Suspense>
-        </Layout.Content>
-      </Layout>
-    </Layout>
+        <main className="page-outlet">
+          <AntdIsland fallback={<Loading />} style={{ height: '100%' }}>
+            <Suspense fallback={<Loading />}>
+              {/* Inside the boundary: the page's test id exists once the page itself is drawn. */}
+              <div style={{ height: '100%' }} data-testid={`page-${route.path === '/' ? 'home' : route.path.slice(1)}`}>
+                {route.page()}
+              </div>
+            </Suspense>
+          </AntdIsland>
+        </main>
+      </div>
+    </div>
   );
 }

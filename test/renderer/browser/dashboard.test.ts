@@ -222,6 +222,8 @@ test('a signed-in reload: the boot script\'s requests and stream are taken over 
 
 test('an agent restart: prices are shown stale while it is down, and live again after, still signed in', async () => {
   await show('/market?i=NSE%3AINFY', 'page-market');
+  // The chart has its history before the agent goes: the picture shows it kept, gone stale.
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="candle-chart"]')?.getAttribute('data-bars')) > 0);
   await agent.stop();
   await page.getByTestId('connection-banner').waitFor();
   await page.waitForFunction(() => document.querySelector('[data-testid="watchlist"] [data-instrument="NSE:INFY"] [data-field="lastPrice"]')?.hasAttribute('data-stale'));

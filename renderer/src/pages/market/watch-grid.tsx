@@ -4,7 +4,7 @@
  * cell subscribed to its own instrument, so a tick re-renders that cell alone.
  */
 import { DeleteOutlined, LineChartOutlined } from '@ant-design/icons';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useRef } from 'react';
 import type { Instrument } from '../../../../shared/instrument';
 import { LiveCell, type LiveField } from '../../components/live-cells';
@@ -82,6 +82,56 @@ const WatchRow = memo(function WatchRow(props: RowProps) {
   );
 });
 
+/**
+ * The scroller's size and offset as the virtualiser needs them, without reading the layout: its
+ * height is ours (a prop), a new scroller starts at the top, and changes come from a
+ * ResizeObserver and scroll events. The library's own observers read `clientHeight` and
+ * `scrollTop` in the commit, which forces a layout of the whole page before its first paint.
+ */
+function observeRect(height: number) {
+  return (instance: Virtualizer<HTMLDivElement, Element>, update: (rect: { width: number; height: number }) => void) => {
+    const element = instance.scrollElement;
+    if (!element) return;
+    update({ width: 0, height });
+    const observer = new ResizeObserver(([entry]) => {
+      if (entry) update({ width: Math.round(entry.contentRect.width), height: Math.round(entry.contentRect.height) });
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  };
+}
+
+/** Where each scroller was last scrolled to, by us or by the user (a new one is at the top). */
+const offsets = new WeakMap<Element, number>();
+
+function observeOffset(instance: Virtualizer<HTMLDivElement, Element>, update: (offset: number, isScrolling: boolean) => void) {
+  const element = instance.scrollElement;
+  if (!element) return;
+  update(offsets.get(element) ?? 0, false);
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  const onScroll = () => {
+    offsets.set(element, element.scrollTop);
+    update(element.scrollTop, true);
+    clearTimeout(idle);
+    idle = setTimeout(() => update(element.scrollTop, false), 150);
+  };
+  element.addEventListener('scroll', onScroll, { passive: true });
+  return () => {
+    clearTimeout(idle);
+    element.removeEventListener('scroll', onScroll);
+  };
+}
+
+/** Scrolls, unless the scroller is already there: `scrollTo` lays the page out, even for nothing. */
+function scrollTo(offset: number, { adjustments = 0, behavior }: { adjustments?: number; behavior?: ScrollBehavior }, instance: Virtualizer<HTMLDivElement, Element>) {
+  const element = instance.scrollElement;
+  if (!element) return;
+  const top = offset + adjustments;
+  if ((offsets.get(element) ?? 0) === top) return;
+  offsets.set(element, top);
+  element.scrollTo({ top, ...(behavior ? { behavior } : {}) });
+}
+
 export function WatchGrid(props: {
   feed: LiveFeed;
   ids: readonly string[];
@@ -97,7 +147,15 @@ export function WatchGrid(props: {
   const scroller = useRef<HTMLDivElement>(null);
   const { ids, selected } = props;
   // eslint-disable-next-line react-hooks/incompatible-library -- the virtualiser is read during render by design
-  const virtual = useVirtualizer({ count: ids.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
+  const virtual = useVirtualizer({
+    count: ids.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 8,
+    observeElementRect: observeRect(props.height),
+    observeElementOffset: observeOffset,
+    scrollToFn: scrollTo,
+  });
   const template = `minmax(96px, 1fr) ${props.columns.map((column) => `${column.width}px`).join(' ')} 52px`;
 
   // The selection (↑/↓, a click, a chart link) is always in view.

@@ -4,17 +4,20 @@
  * virtualised. Every row's figures are live cells subscribed to their own instrument.
  */
 import { DeleteOutlined, EditOutlined, PlusOutlined } from '@ant-design/icons';
-import { App, Button, Dropdown, Empty, Input, Modal, Typography } from 'antd';
+import type { MessageInstance } from 'antd/es/message/interface';
 import type { RefSelectProps } from 'antd/es/select';
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { InstrumentSearch } from '../../components/instrument-search';
+import { lazy, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { type WatchColumn, WatchGrid } from './watch-grid';
+import type { Deleting, Naming } from './watchlist-tools';
+import { AntdIsland } from '../../app/antd-island';
 import { useDeck, useSlice } from '../../app/deck';
 import { navigate, parseHash } from '../../app/router';
 import { useWant } from '../../live/use-live';
 import { shownError } from '../../stores/errors';
-import { activeList, nameProblem, NUMBERED_WATCHLISTS } from '../../stores/watchlist-store';
+import { activeList, NUMBERED_WATCHLISTS } from '../../stores/watchlist-store';
 
+// The search and the dialogs are antd's: they load with it, after the first prices.
+const WatchlistTools = lazy(() => import('./watchlist-tools'));
 
 /** The live columns, in the order they appear as the column widens, with the width each needs. */
 const LIVE_COLUMNS: Array<WatchColumn & { minPanel: number }> = [
@@ -29,7 +32,6 @@ const LIVE_COLUMNS: Array<WatchColumn & { minPanel: number }> = [
 
 export function WatchlistPanel({ width, height, searchRef }: { width: number; height: number; searchRef: React.RefObject<RefSelectProps | null> }) {
   const deck = useDeck();
-  const { message, modal } = App.useApp();
   const lists = useSlice(deck.watchlists, (state) => state.lists);
   const activeId = useSlice(deck.watchlists, (state) => state.activeId);
   const selected = useSlice(deck.watchlists, (state) => state.selected);
@@ -41,55 +43,15 @@ export function WatchlistPanel({ width, height, searchRef }: { width: number; he
   const list = activeList({ lists, activeId });
   const ids = useMemo(() => list?.instruments ?? [], [list]);
   useWant(deck.feed, ids);
-  const [naming, setNaming] = useState<{ id: number | null; name: string } | null>(null);
-  const [nameError, setNameError] = useState<string | null>(null);
+  const [naming, setNaming] = useState<Naming | null>(null);
+  const [deleting, setDeleting] = useState<Deleting | null>(null);
+  const [menu, setMenu] = useState<{ id: number; x: number; y: number } | null>(null);
+  const messages = useRef<MessageInstance | null>(null);
+  const onMessages = useCallback((api: MessageInstance | null) => void (messages.current = api), []);
 
   useEffect(() => deck.ticker.getState().watch(), [deck]);
 
   const carriedSet = useMemo(() => new Set(carriedKey ? carriedKey.split('\n') : []), [carriedKey]);
-
-  const add = async (id: string) => {
-    try {
-      await deck.watchlists.getState().add(id);
-      deck.watchlists.getState().select(id);
-      // A price needs the ticker to carry the instrument: subscribe it, as Kite's market watch does.
-      if (!carriedSet.has(id)) {
-        await deck.ticker.getState().subscribe([id], 'full');
-        message.success(`${id} added and subscribed on the ticker`);
-      } else message.success(`${id} added to ${list?.name ?? 'the watchlist'}`);
-    } catch (error) {
-      message.error(shownError(error).message);
-    }
-  };
-
-  const saveName = async () => {
-    if (!naming) return;
-    const name = naming.name.trim();
-    const problem = nameProblem(name, lists, naming.id);
-    if (problem) return setNameError(problem);
-    try {
-      if (naming.id === null) await deck.watchlists.getState().create(name);
-      else await deck.watchlists.getState().rename(naming.id, name);
-      setNaming(null);
-    } catch (error) {
-      setNameError(shownError(error).message);
-    }
-  };
-
-  const confirmDelete = (id: number, name: string, count: number) =>
-    modal.confirm({
-      title: `Delete the watchlist “${name}”?`,
-      content: `Its ${count} instruments stay subscribed on the ticker; only the list goes.`,
-      okText: 'Delete watchlist',
-      okButtonProps: { danger: true },
-      onOk: async () => {
-        try {
-          await deck.watchlists.getState().remove(id);
-        } catch (error) {
-          message.error(shownError(error).message);
-        }
-      },
-    });
 
   const columns = useMemo(() => LIVE_COLUMNS.filter((column) => width >= column.minPanel), [width]);
   const onSelect = useCallback(
@@ -104,96 +66,113 @@ export function WatchlistPanel({ width, height, searchRef }: { width: number; he
       try {
         await deck.watchlists.getState().removeInstrument(id);
       } catch (error) {
-        message.error(shownError(error).message);
+        const text = shownError(error).message;
+        if (messages.current) messages.current.error(text);
+        else window.alert(text);
       }
     },
-    [deck, message],
+    [deck],
   );
 
+  const menuList = menu ? lists.find((item) => item.id === menu.id) : undefined;
   const tableHeight = Math.max(120, height - 116);
   return (
     <div style={{ display: 'flex', flexDirection: 'column', height: '100%', minWidth: 0 }} data-testid="watchlist">
-      <div style={{ padding: '8px 8px 4px' }}>
-        <InstrumentSearch ref={searchRef} agent={deck.agent} placeholder="Search & add   ( / )" onPick={(id) => void add(id)} style={{ width: '100%' }} />
-      </div>
+      <AntdIsland
+        fallback={
+          <div style={{ padding: '8px 8px 4px' }}>
+            <input className="search-placeholder" placeholder="Search & add   ( / )" aria-label="Search instruments (loading)" readOnly />
+          </div>
+        }
+      >
+        <WatchlistTools searchRef={searchRef} carried={carriedKey === null ? null : carriedSet} naming={naming} setNaming={setNaming} deleting={deleting} setDeleting={setDeleting} onMessages={onMessages} />
+      </AntdIsland>
       {/* A plain strip of tabs: antd's Tabs measures itself on every render, and this one is on every page. */}
       <div className="watch-tabs" role="tablist" aria-label="Watchlists">
         {lists.map((item, index) => (
-          <Dropdown
+          <button
             key={item.id}
-            trigger={['contextMenu']}
-            menu={{
-              items: [
-                { key: 'rename', icon: <EditOutlined />, label: 'Rename', onClick: () => (setNameError(null), setNaming({ id: item.id, name: item.name })) },
-                { key: 'delete', icon: <DeleteOutlined />, danger: true, label: 'Delete', onClick: () => confirmDelete(item.id, item.name, item.instruments.length) },
-              ],
+            type="button"
+            role="tab"
+            aria-selected={item.id === list?.id}
+            className={item.id === list?.id ? 'active' : undefined}
+            onClick={() => deck.watchlists.getState().open(item.id)}
+            onContextMenu={(event) => {
+              event.preventDefault();
+              setMenu({ id: item.id, x: event.clientX, y: event.clientY });
             }}
+            title={index < NUMBERED_WATCHLISTS ? `${item.name} (key ${index + 1}; right-click to rename or delete)` : `${item.name} (right-click to rename or delete)`}
           >
-            <button
-              type="button"
-              role="tab"
-              aria-selected={item.id === list?.id}
-              className={item.id === list?.id ? 'active' : undefined}
-              onClick={() => deck.watchlists.getState().open(item.id)}
-              title={index < NUMBERED_WATCHLISTS ? `${item.name} (key ${index + 1}; right-click to rename or delete)` : `${item.name} (right-click to rename or delete)`}
-            >
-              {index < NUMBERED_WATCHLISTS ? <span className="muted">{index + 1}</span> : null}
-              {item.name}
-              <span className="muted">({item.instruments.length})</span>
-            </button>
-          </Dropdown>
+            {index < NUMBERED_WATCHLISTS ? <span className="muted">{index + 1}</span> : null}
+            {item.name}
+            <span className="muted">({item.instruments.length})</span>
+          </button>
         ))}
-        <button type="button" className="watch-tab-add" aria-label="New watchlist" title="New watchlist" onClick={() => (setNameError(null), setNaming({ id: null, name: '' }))}>
+        <button type="button" className="watch-tab-add" aria-label="New watchlist" title="New watchlist" onClick={() => setNaming({ id: null, name: '' })}>
           <PlusOutlined />
         </button>
       </div>
+      {menu && menuList ? (
+        <ContextMenu x={menu.x} y={menu.y} onClose={() => setMenu(null)}>
+          <button type="button" role="menuitem" onClick={() => (setMenu(null), setNaming({ id: menuList.id, name: menuList.name }))}>
+            <EditOutlined /> Rename
+          </button>
+          <button type="button" role="menuitem" className="danger" onClick={() => (setMenu(null), setDeleting({ id: menuList.id, name: menuList.name, count: menuList.instruments.length }))}>
+            <DeleteOutlined /> Delete
+          </button>
+        </ContextMenu>
+      ) : null}
       <div style={{ flex: 1, minHeight: 0, paddingInline: 4 }}>
         {loaded && !list ? (
-          <Empty style={{ marginTop: 48 }} description="No watchlist yet">
-            <Button type="primary" onClick={() => setNaming({ id: null, name: 'My watchlist' })}>
+          <div className="watch-empty">
+            <p>No watchlist yet</p>
+            <button type="button" className="plain-button primary" onClick={() => setNaming({ id: null, name: 'My watchlist' })}>
               Create a watchlist
-            </Button>
-          </Empty>
+            </button>
+          </div>
         ) : (
           <>
             <WatchGrid
-            feed={deck.feed}
-            ids={ids}
-            instruments={known}
-            columns={columns}
-            selected={selected}
-            carried={carriedKey === null ? null : carriedSet}
-            height={tableHeight}
-            onSelect={onSelect}
-            onOpen={openChart}
-            onRemove={(id) => void onRemove(id)}
+              feed={deck.feed}
+              ids={ids}
+              instruments={known}
+              columns={columns}
+              selected={selected}
+              carried={carriedKey === null ? null : carriedSet}
+              height={tableHeight}
+              onSelect={onSelect}
+              onOpen={openChart}
+              onRemove={(id) => void onRemove(id)}
             />
-            {ids.length === 0 ? <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description="Search above to add instruments (press / )" /> : null}
+            {ids.length === 0 ? <p className="watch-empty">Search above to add instruments (press / )</p> : null}
           </>
         )}
       </div>
-      <Modal
-        open={naming !== null}
-        title={naming?.id === null ? 'New watchlist' : 'Rename watchlist'}
-        okText={naming?.id === null ? 'Create' : 'Rename'}
-        onOk={() => void saveName()}
-        onCancel={() => setNaming(null)}
-        destroyOnHidden
-      >
-        <Input
-          autoFocus
-          value={naming?.name ?? ''}
-          maxLength={40}
-          status={nameError ? 'error' : undefined}
-          placeholder="Banks, F&O, Swing…"
-          onChange={(event) => {
-            setNaming((old) => old && { ...old, name: event.target.value });
-            setNameError(nameProblem(event.target.value.trim(), lists, naming?.id ?? null));
-          }}
-          onPressEnter={() => void saveName()}
-        />
-        {nameError ? <Typography.Text type="danger">{nameError}</Typography.Text> : null}
-      </Modal>
+    </div>
+  );
+}
+
+/** A small menu at the pointer: closed by a choice, Escape, or a click anywhere else. */
+function ContextMenu({ x, y, onClose, children }: { x: number; y: number; onClose: () => void; children: React.ReactNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.querySelector('button')?.focus();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') onClose();
+    };
+    const onPointer = (event: PointerEvent) => {
+      if (!ref.current?.contains(event.target as Node)) onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    window.addEventListener('pointerdown', onPointer);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('pointerdown', onPointer);
+    };
+  }, [onClose]);
+  return (
+    <div ref={ref} className="context-menu" role="menu" style={{ left: Math.min(x, window.innerWidth - 160), top: Math.min(y, window.innerHeight - 90) }}>
+      {children}
     </div>
   );
 }
