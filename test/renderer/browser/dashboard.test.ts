@@ -167,6 +167,37 @@ test('removing an instrument asks first, then stops its ticks', async () => {
   assert.ok(!(await agent.api.call('getTicker')).subscriptions.some((subscription) => subscription.instrument === ADDED));
 });
 
+test('a watchlist is created with +, renamed and deleted from its tab\'s context menu', async () => {
+  await show('/market?i=NSE%3AINFY', 'page-market');
+  const tabs = page.locator('[data-testid="watchlist"] [role="tab"]');
+  const before = await tabs.count();
+  await page.getByRole('button', { name: 'New watchlist' }).click();
+  const dialog = page.locator('.ant-modal');
+  await dialog.getByPlaceholder('Banks, F&O, Swing…').fill('Banks');
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  await tabs.filter({ hasText: 'Banks' }).waitFor();
+  assert.equal(await tabs.count(), before + 1);
+
+  await tabs.filter({ hasText: 'Banks' }).click({ button: 'right' });
+  await page.getByRole('menuitem', { name: 'Rename' }).click();
+  await dialog.getByPlaceholder('Banks, F&O, Swing…').fill('NIFTY 50');
+  await dialog.getByText('A watchlist is already called “NIFTY 50”.').waitFor();
+  await dialog.getByPlaceholder('Banks, F&O, Swing…').fill('PSU banks');
+  await dialog.getByRole('button', { name: 'Rename' }).click();
+  await tabs.filter({ hasText: 'PSU banks' }).waitFor();
+
+  // Escape closes the menu without a choice.
+  await tabs.filter({ hasText: 'PSU banks' }).click({ button: 'right' });
+  await page.keyboard.press('Escape');
+  await page.getByRole('menu').waitFor({ state: 'detached' });
+
+  await tabs.filter({ hasText: 'PSU banks' }).click({ button: 'right' });
+  await page.getByRole('menuitem', { name: 'Delete' }).click();
+  await page.locator('.ant-modal-confirm').getByRole('button', { name: 'Delete watchlist' }).click();
+  await tabs.filter({ hasText: 'PSU banks' }).waitFor({ state: 'detached' });
+  assert.equal(await tabs.count(), before);
+});
+
 test('every page, populated with live data, in light and dark', async () => {
   for (const theme of ['light', 'dark'] as const) {
     await show('/settings', 'settings-page');

@@ -46,6 +46,7 @@ export function WatchlistPanel({ width, height, searchRef }: { width: number; he
   const [naming, setNaming] = useState<Naming | null>(null);
   const [deleting, setDeleting] = useState<Deleting | null>(null);
   const [menu, setMenu] = useState<{ id: number; x: number; y: number } | null>(null);
+  const closeMenu = useCallback(() => setMenu(null), []);
   const messages = useRef<MessageInstance | null>(null);
   const onMessages = useCallback((api: MessageInstance | null) => void (messages.current = api), []);
 
@@ -113,7 +114,7 @@ export function WatchlistPanel({ width, height, searchRef }: { width: number; he
         </button>
       </div>
       {menu && menuList ? (
-        <ContextMenu x={menu.x} y={menu.y} onClose={() => setMenu(null)}>
+        <ContextMenu x={menu.x} y={menu.y} onClose={closeMenu}>
           <button type="button" role="menuitem" onClick={() => (setMenu(null), setNaming({ id: menuList.id, name: menuList.name }))}>
             <EditOutlined /> Rename
           </button>
