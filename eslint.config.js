@@ -153,7 +153,7 @@ export default tseslint.config(
   },
   {
     // The dashboard's build configuration runs in Node, not in the page.
-    files: ['renderer/vite.config.ts', 'renderer/vite-antd-css.ts'],
+    files: ['renderer/vite.config.ts', 'renderer/vite-antd-css.ts', 'renderer/vite-contract-routes.ts'],
     languageOptions: { globals: { ...globals.node } },
     rules: { '@typescript-eslint/no-restricted-imports': 'off' },
   },

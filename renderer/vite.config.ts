@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 import { antdCssForUsedComponents } from './vite-antd-css.ts';
+import { contractRoutes } from './vite-contract-routes.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const BOOT = 'src/boot/boot.ts';
@@ -33,7 +34,7 @@ function bootScript(): Plugin {
 export default defineConfig({
   root,
   base: './',
-  plugins: [react(), antdCssForUsedComponents(), bootScript()],
+  plugins: [react(), contractRoutes(), antdCssForUsedComponents(), bootScript()],
   build: {
     outDir: fileURLToPath(new URL('../dist/renderer', import.meta.url)),
     emptyOutDir: true,

@@ -8,19 +8,8 @@ import { Backoff } from '../backoff';
 import { ApiError } from '../errors';
 import type { Tick } from '../tick';
 import { decodeTickFrame } from '../tick-frame';
-import {
-  BEARER_PROTOCOL_PREFIX,
-  DEFAULT_TOPIC,
-  STREAM_PATH,
-  STREAM_PROTOCOL,
-  type SelectionInputOf,
-  type ServerMessage,
-  type StreamFormat,
-  type SubscribedOf,
-  type TopicName,
-  type Topics,
-  type UnsubscribedOf,
-} from './stream';
+import type { SelectionInputOf, ServerMessage, SubscribedOf, TopicName, Topics, UnsubscribedOf } from './stream';
+import { BEARER_PROTOCOL_PREFIX, DEFAULT_TOPIC, STREAM_PATH, STREAM_PROTOCOL, type StreamFormat } from './stream-names';
 import { errorOfReply } from './client';
 
 /** The part of the browser's WebSocket this client uses. */

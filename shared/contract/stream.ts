@@ -13,12 +13,9 @@ import { candleSelectionSchema, instrumentListSchema } from './schemas';
 import type { Scope } from './scopes';
 import { validationError } from './validation';
 
-export const STREAM_PATH = '/api/v1/stream';
-export const STREAM_FORMATS = ['json', 'binary'] as const;
-export type StreamFormat = (typeof STREAM_FORMATS)[number];
-/** Browsers cannot set headers on a WebSocket: they offer the token as this subprotocol prefix. */
-export const BEARER_PROTOCOL_PREFIX = 'bearer.';
-export const STREAM_PROTOCOL = 'algodeck.v1';
+import type { StreamFormat } from './stream-names';
+
+export { BEARER_PROTOCOL_PREFIX, DEFAULT_TOPIC, STREAM_FORMATS, STREAM_PATH, STREAM_PROTOCOL, type StreamFormat } from './stream-names';
 
 /** What a topic answers and sends, carried by its declaration as types only. */
 export interface TopicTypes<Subscribed, Unsubscribed, Message extends { type: string }> {
@@ -130,8 +127,6 @@ export const topics = {
 };
 export type Topics = typeof topics;
 export type TopicName = keyof Topics;
-/** A subscribe or unsubscribe message without a topic is about ticks. */
-export const DEFAULT_TOPIC: TopicName = 'ticks';
 
 // --- messages ---
 
