@@ -2,8 +2,8 @@
  * The window's size and position, remembered between runs in a small JSON file, and put back
  * only where a display still shows it (a monitor unplugged since is not a window lost off-screen).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writePrivateFile } from '../agent/store/private-file';
 
 export interface Bounds {
   x: number;
@@ -38,10 +38,7 @@ export function readWindowState(file: string): WindowState {
 
 /** Written beside and renamed: a crash leaves the old file or the new one. */
 export function writeWindowState(file: string, state: WindowState): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, JSON.stringify(state), { mode: 0o600 });
-  renameSync(temporary, file);
+  writePrivateFile(file, JSON.stringify(state));
 }
 
 /**

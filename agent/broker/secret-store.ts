@@ -3,8 +3,9 @@
  * small interface, so a headless agent keeps them in a file only its user can read and the
  * desktop app in the OS keychain. Nothing read from here is ever logged or sent in an answer.
  */
-import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { readIfExists, writePrivateFile } from '../store/private-file';
 
 export interface SecretStore {
   /** How the secrets are kept, for the user to see (`file`, `keychain`). */
@@ -47,13 +48,8 @@ export class FileSecretStore implements SecretStore {
   }
 
   private load(onCorrupt: (movedTo: string, reason: string) => void): Record<string, string> {
-    let text: string;
-    try {
-      text = readFileSync(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw error;
-    }
+    const text = readIfExists(this.file);
+    if (text === undefined) return {};
     // A file others could read is made private at once; its secrets may already be known.
     if ((statSync(this.file).mode & 0o077) !== 0) chmodSync(this.file, 0o600);
     const parsed = parseSecrets(text);
@@ -67,16 +63,13 @@ export class FileSecretStore implements SecretStore {
   }
 
   private write(next: Record<string, string>): void {
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temporary, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(temporary, 0o600);
-    renameSync(temporary, this.file);
+    writePrivateFile(this.file, `${JSON.stringify(next, null, 2)}\n`);
     this.secrets = next;
   }
 }
 
 /** The secrets in a file's text, or why they cannot be read. */
-function parseSecrets(text: string): Record<string, string> | string {
+export function parseSecrets(text: string): Record<string, string> | string {
   let json: unknown;
   try {
     json = JSON.parse(text);
