@@ -14,3 +14,5 @@ function entry(relative: string): string {
 
 export const TICKER_WORKER_ENTRY = entry('ticker/worker-main');
 export const SIM_MARKET_ENTRY = entry('market/sim/sim-exchange-main');
+/** The agent embedded in the desktop app, started by the shell in a utility process. */
+export const EMBEDDED_AGENT_ENTRY = entry('embedded-main');
