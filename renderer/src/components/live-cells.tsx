@@ -8,6 +8,7 @@ import type { Tick } from '../../../shared/tick';
 import { directionOf, formatChange, formatCompact, formatPrice, formatQuantity } from '../format/numbers';
 import type { LiveFeed } from '../live/live-feed';
 import { useQuote } from '../live/use-live';
+import { flasher } from './flash';
 
 export type LiveField = 'lastPrice' | 'change' | 'volume' | 'bid' | 'ask' | 'high' | 'low' | 'open' | 'close' | 'averagePrice' | 'oi';
 
@@ -46,25 +47,16 @@ function formatField(field: LiveField, value: number | undefined, decimals: numb
   return formatPrice(value, decimals);
 }
 
-const FLASHES = ['flash-up', 'flash-up-again', 'flash-down', 'flash-down-again'];
-
-/**
- * Restarts the flash animation on the element when `value` moves. Two class names per direction
- * with the same keyframes: switching between them restarts the animation without forcing a
- * layout (the usual `offsetWidth` trick costs one layout per flashing cell per frame).
- */
+/** Flashes the element when `value` moves (up or down), through the dashboard's one flasher. */
 function useFlash(value: number | undefined, enabled: boolean) {
   const ref = useRef<HTMLSpanElement>(null);
   const previous = useRef(value);
-  const again = useRef(false);
   useEffect(() => {
     const before = previous.current;
     previous.current = value;
     const element = ref.current;
     if (!element || !enabled || before === undefined || value === undefined || before === value) return;
-    again.current = !again.current;
-    element.classList.remove(...FLASHES);
-    element.classList.add(`${value > before ? 'flash-up' : 'flash-down'}${again.current ? '-again' : ''}`);
+    flasher.flash(element, value > before);
   }, [value, enabled]);
   return ref;
 }
