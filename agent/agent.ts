@@ -103,6 +103,8 @@ export interface AgentHooks {
   streamMaxBufferedBytes?: number;
   /** Where secrets are kept (the desktop app's keychain); default a 0600 file in the data dir. */
   secrets?: SecretStore;
+  /** Origins of apps that call the API with a bearer token across origins (CORS); default the desktop app's. */
+  appOrigins?: readonly string[];
   /** Kite's rate limits in place of its documented ones (a test of the 429 path). */
   kiteLimits?: Partial<Record<KiteCallClass, readonly BucketSpec[]>>;
   candles?: {
@@ -264,6 +266,7 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
         port: options.port ?? 7420,
         browser,
         dashboardDir: dashboard,
+        ...(hooks.appOrigins ? { appOrigins: hooks.appOrigins } : {}),
         ...(options.tls ? { tls: options.tls } : {}),
         ...(hooks.streamMaxBufferedBytes === undefined ? {} : { maxBufferedBytes: hooks.streamMaxBufferedBytes }),
       }),

@@ -2,8 +2,8 @@
  * The agent embedded in the desktop app. The shell starts this module in an Electron utility
  * process (a child process in tests) and talks to it over the process's parent channel:
  * - the shell sends `start` with the agent's options, the secrets it decrypted from the OS
- *   keychain, and why secrets cannot be stored (or null); the agent answers `ready` with its URL,
- *   or `failed` with the reason;
+ *   keychain, and why secrets cannot be stored (or null); the agent answers `ready` with its URL
+ *   and token, or `failed` with the reason;
  * - the agent's processes (ticker workers, the simulated market) are started by the shell
  *   (`BrokeredProcessHost`), and its secret changes go to the shell to be stored;
  * - `stop` stops the agent and its processes, answered by `stopped`.
@@ -18,7 +18,8 @@ export type EmbeddedOptions = Omit<AgentOptions, 'log'> & { logLevel?: string };
 
 export type ShellMessage = { type: 'start'; options: EmbeddedOptions; secrets: Record<string, string>; secretRefusal: string | null } | { type: 'stop' };
 
-export type AgentMessage = { type: 'ready'; url: string } | { type: 'failed'; message: string } | { type: 'stopped' };
+/** `ready` carries the agent's owner token (given in the options, or its own from its data folder) for the shell's window. */
+export type AgentMessage = { type: 'ready'; url: string; token: string } | { type: 'failed'; message: string } | { type: 'stopped' };
 
 const channel = parentChannel();
 let agent: RunningAgent | null = null;
@@ -35,7 +36,7 @@ channel.onMessage((raw) => {
     startAgent({ ...options, log: pino({ level: logLevel ?? 'info' }) }, { processHost: host, secrets }).then(
       (running) => {
         agent = running;
-        channel.send({ type: 'ready', url: running.url } satisfies AgentMessage);
+        channel.send({ type: 'ready', url: running.url, token: running.token } satisfies AgentMessage);
       },
       (error: unknown) => {
         starting = false;

@@ -34,3 +34,22 @@ export function loginNavigation(url: string, agentOrigin: string): LoginNavigati
   }
   return { kind: 'refused', reason: `${parsed.protocol}//${parsed.host} is neither Kite nor this agent's callback` };
 }
+
+const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
+
+/**
+ * Hands the redirect's query to the agent's callback (the shell fetches it; no page loads it) and
+ * reads the agent's answer: logged in, or the agent's own reason.
+ */
+export async function finishKiteLogin(fetch: (url: string) => Promise<{ status: number; text(): Promise<string> }>, agentOrigin: string, query: Record<string, string>): Promise<{ ok: boolean; message: string }> {
+  const url = new URL(api.kiteLoginCallback.path, agentOrigin);
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+  try {
+    const answer = await fetch(url.toString());
+    const html = await answer.text();
+    const said = /<p>([^<]*)<\/p>/.exec(html)?.[1]?.replace(/&(?:amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity]!);
+    return { ok: answer.status === 200, message: said ?? `The agent answered HTTP ${answer.status}.` };
+  } catch (error) {
+    return { ok: false, message: `The agent could not be reached to finish the login (${error instanceof Error ? error.message : String(error)}).` };
+  }
+}

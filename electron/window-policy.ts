@@ -5,12 +5,15 @@
  * navigate, and which links may open in the OS browser. No Electron at run time: tested in Node.
  */
 import type { WebPreferences } from 'electron';
-import { isLoopbackHost } from '../agent/server/auth';
+import { agentAddress } from '../shared/agent-address';
+import { DESKTOP_APP_ORIGIN } from '../shared/desktop';
+
+export { agentAddress, type AgentAddressProblem } from '../shared/agent-address';
 
 /** The dashboard loads from `app://algodeck/…`, never from `file://`. */
-export const APP_SCHEME = 'app';
-export const APP_HOST = 'algodeck';
-export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+export const APP_ORIGIN = DESKTOP_APP_ORIGIN;
+export const APP_SCHEME = new URL(APP_ORIGIN).protocol.slice(0, -1);
+export const APP_HOST = new URL(APP_ORIGIN).host;
 export const APP_ENTRY = `${APP_ORIGIN}/index.html`;
 
 /** Sites a link in the dashboard may open in the OS browser (https only, these hosts exactly). */
@@ -33,27 +36,6 @@ export function webPreferences(preload: string | undefined): WebPreferences {
     safeDialogs: true,
     spellcheck: false,
   };
-}
-
-export type AgentAddressProblem = 'not_a_url' | 'unsupported_scheme' | 'credentials_in_url' | 'tls_required' | 'not_an_origin';
-
-/**
- * An agent's address as the window may reach it: its `http(s)` origin and the stream's `ws(s)`
- * one. Anything off loopback must use TLS (`https`); a URL with a user, a path, a query or a
- * fragment is refused rather than trimmed, so what is stored is what was meant.
- */
-export function agentAddress(url: string): { ok: true; origin: string; streamOrigin: string } | { ok: false; problem: AgentAddressProblem } {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return { ok: false, problem: 'not_a_url' };
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return { ok: false, problem: 'unsupported_scheme' };
-  if (parsed.username !== '' || parsed.password !== '') return { ok: false, problem: 'credentials_in_url' };
-  if ((parsed.pathname !== '/' && parsed.pathname !== '') || parsed.search !== '' || parsed.hash !== '') return { ok: false, problem: 'not_an_origin' };
-  if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) return { ok: false, problem: 'tls_required' };
-  return { ok: true, origin: parsed.origin, streamOrigin: parsed.origin.replace(/^http/, 'ws') };
 }
 
 /** The dashboard page's CSP: its own files, and the API and stream of these agents, nothing else. */

@@ -5,6 +5,7 @@
  * stores it. Where the shell cannot store safely, `set` is refused with the shell's reason,
  * before anything changes.
  */
+import { ApiError } from '../../shared/errors';
 import type { SecretStore } from './secret-store';
 
 export type SecretChange = { type: 'secret-set'; name: string; value: string } | { type: 'secret-delete'; name: string };
@@ -31,7 +32,7 @@ export class RelayedSecretStore implements SecretStore {
   }
 
   set(name: string, value: string): void {
-    if (this.refusal !== null) throw new Error(`The secret was not stored: ${this.refusal}`);
+    if (this.refusal !== null) throw new ApiError('unavailable', `The secret was not stored: ${this.refusal}`);
     if (value === '') throw new RangeError(`an empty secret cannot be stored (${name})`);
     this.relay({ type: 'secret-set', name, value });
     this.secrets.set(name, value);

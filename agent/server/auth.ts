@@ -99,8 +99,4 @@ export function protocolToken(header: string | string[] | undefined): string | u
   return undefined;
 }
 
-const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
-
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK.test(host.replace(/^\[|\]$/g, ''));
-}
+export { isLoopbackHost } from '../../shared/agent-address';

@@ -11,6 +11,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { Logger } from 'pino';
 import { HtmlPage, type MethodTable, pathPattern, pathParamNames, PreparedJson, WithCookies } from '../../shared/contract/method';
 import type { Principal } from '../../shared/contract/scopes';
+import { DESKTOP_APP_ORIGIN } from '../../shared/desktop';
 import { ApiError, type ErrorCode } from '../../shared/errors';
 import type { ApiCore } from '../api/api-core';
 import { type Authenticator, bearerToken } from './auth';
@@ -28,7 +29,15 @@ export interface HttpServerOptions<T extends MethodTable> {
   browser?: { sessions: BrowserSessions; guard: SiteGuard };
   /** The built dashboard's folder, served at `/` under the site guard's names (needs `browser`). */
   dashboardDir?: string;
+  /**
+   * Origins of apps that call the API from another origin with a bearer token (CORS, never with
+   * cookies): by default the desktop app's dashboard (`app://algodeck`).
+   */
+  appOrigins?: readonly string[];
 }
+
+const CORS_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE';
+const CORS_HEADERS = 'Authorization, Content-Type';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -179,8 +188,23 @@ export async function createHttpServer<T extends MethodTable>(options: HttpServe
     socket.end(rawErrorResponse(new ApiError('method_not_allowed', 'CONNECT is not supported: this is not a proxy.')), () => socket.destroy());
   });
 
+  const appOrigins = new Set(options.appOrigins ?? [DESKTOP_APP_ORIGIN]);
   // Authentication runs before the body is even read.
   app.addHook('onRequest', async (request, reply) => {
+    // The desktop app's page calls from its own origin with a bearer token. A cookie is never
+    // allowed across origins (no Allow-Credentials), so the session cookie stays the agent's own.
+    const origin = request.headers.origin;
+    if (origin !== undefined && appOrigins.has(origin)) {
+      reply.header('Access-Control-Allow-Origin', origin).header('Vary', 'Origin');
+      if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
+        return reply
+          .code(204)
+          .header('Access-Control-Allow-Methods', CORS_METHODS)
+          .header('Access-Control-Allow-Headers', CORS_HEADERS)
+          .header('Access-Control-Max-Age', '600')
+          .send();
+      }
+    }
     // The dashboard's files are public; they check the Host themselves (dashboard-files.ts).
     if (request.routeOptions.config.dashboard === true) return;
     const name = request.routeOptions.config.apiMethod;
@@ -191,7 +215,6 @@ export async function createHttpServer<T extends MethodTable>(options: HttpServe
       // that may ride on one must name this agent (DNS rebinding names another), and one that
       // changes something must come from this agent's own pages.
       const changes = request.method !== 'GET' && request.method !== 'HEAD';
-      const origin = request.headers.origin;
       if (changes && origin !== undefined && !browser.guard.allowsOrigin(origin)) {
         return send(reply, new ApiError('forbidden', 'A request from another site is refused.'));
       }

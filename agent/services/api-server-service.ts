@@ -28,6 +28,8 @@ export interface ApiServerOptions<M extends MethodTable, T extends TopicTable> {
   maxBufferedBytes?: number;
   /** The built dashboard's folder, served at `/` (with `browser`, whose guard checks its Host). */
   dashboardDir?: string;
+  /** See HttpServerOptions. */
+  appOrigins?: readonly string[];
 }
 
 export interface ApiServer<T extends TopicTable> {
@@ -53,6 +55,7 @@ export function apiServerService<M extends MethodTable, T extends TopicTable>(op
         ...(options.tls ? { https: options.tls } : {}),
         ...browser,
         ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir }),
+        ...(options.appOrigins === undefined ? {} : { appOrigins: options.appOrigins }),
       });
       const server = new StreamServer({
         core: options.stream,

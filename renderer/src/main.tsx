@@ -8,7 +8,8 @@ import { useStore } from 'zustand';
 import { browserFetch, connectAgent } from './agent/agent-connection';
 import { abandonEarly } from './agent/early';
 import { type Deck, DeckContext, openDeck } from './app/deck';
-import { agentUrl, session } from './app/session';
+import { agentUrl, desktop, session } from './app/session';
+import { EMBEDDED_AGENT_ID } from '../../shared/desktop';
 import { useSettings } from './app/settings';
 import { Shell } from './app/shell';
 import { AntdIsland, Loading, openAntd } from './app/antd-island';
@@ -37,7 +38,8 @@ session.subscribe((state) => {
       if (response.status === 401) session.getState().ended();
       return response;
     };
-    current = openDeck(connectAgent({ url: agentUrl, fetch: fetchWatching }));
+    const target = state.target ?? { url: agentUrl };
+    current = openDeck(connectAgent({ url: target.url, ...(target.token === undefined ? {} : { token: target.token }), fetch: fetchWatching }));
     // Prices first, then antd and the pages: right after the first frame that drew a price.
     const stopWatching = current.feed.prices.onFrame(() => {
       stopWatching();
@@ -52,6 +54,17 @@ session.subscribe((state) => {
   for (const listener of deckListeners) listener();
 });
 void session.getState().check();
+
+// The shell's news: a refused certificate of the agent shown (never accepted silently), and a
+// Kite login finished from the tray.
+desktop?.onEvent((event) => {
+  if (event.type === 'certificate-error') {
+    const target = session.getState().target?.url;
+    if (target === undefined || new URL(event.url).origin === target) {
+      session.setState({ status: 'unreachable', error: { code: 'certificate', message: `The TLS certificate of ${new URL(event.url).origin} was refused (${event.error}). AlgoDeck never accepts a certificate this computer does not trust.` } });
+    }
+  } else if (event.type === 'broker-login') void current?.broker.getState().refresh();
+});
 
 function SignedIn() {
   const deck = useSyncExternalStore(
@@ -71,13 +84,20 @@ function Root() {
   const error = useStore(session, (slice) => slice.error);
   if (status === 'checking') return <Loading label="Connecting to the agent…" />;
   if (status === 'unreachable') {
+    const starting = desktop !== null && error?.code === 'unavailable';
     return (
-      <div className="notice" role="alert">
-        <h1>The agent cannot be reached</h1>
+      <div className="notice" role="alert" data-testid="agent-unreachable">
+        <h1>{starting ? 'Waiting for the agent' : error?.code === 'certificate' ? "The agent's certificate was refused" : error?.code === 'unauthorized' ? 'The agent refused the token' : 'The agent cannot be reached'}</h1>
         <p>{error?.message}</p>
         <button type="button" className="plain-button" onClick={() => void session.getState().check()}>
           Try again
         </button>
+        {desktop && !starting ? (
+          // A remote agent that is down or refuses its token: the one on this computer is a click away.
+          <button type="button" className="plain-button" onClick={() => void desktop?.selectAgent(EMBEDDED_AGENT_ID).then(() => window.location.reload())}>
+            Show this computer's agent
+          </button>
+        ) : null}
       </div>
     );
   }

@@ -12,7 +12,7 @@ import { AntdIsland, Loading } from './antd-island';
 import { useDeck } from './deck';
 import { handleKey } from './keyboard';
 import { navigate, useLocation } from './router';
-import { ROUTES, routeOf } from './routes';
+import { preloadPages, ROUTES, routeOf } from './routes';
 import { settings, useSettings } from './settings';
 import { StatusBar } from './status-bar';
 
@@ -70,6 +70,9 @@ function Splitter() {
   );
 }
 
+/** How long after the shell's first render the other pages start loading (the first prices and antd come first). */
+const PRELOAD_AFTER_MS = 1_000;
+
 export function Shell() {
   const deck = useDeck();
   const location = useLocation();
@@ -77,6 +80,12 @@ export function Shell() {
   const watchWidth = useSettings((slice) => slice.watchWidth);
   const height = useWindowHeight();
   const searchRef = useRef<RefSelectProps>(null);
+
+  // The other pages' chunks load while the trader looks at the first one, so opening one never waits.
+  useEffect(() => {
+    const timer = setTimeout(() => requestIdleCallback(() => void preloadPages(), { timeout: 2_000 }), PRELOAD_AFTER_MS);
+    return () => clearTimeout(timer);
+  }, []);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -129,12 +138,7 @@ export function Shell() {
         <Splitter />
         <main className="page-outlet">
           <AntdIsland fallback={<Loading />} style={{ height: '100%' }}>
-            <Suspense fallback={<Loading />}>
-              {/* Inside the boundary: the page's test id exists once the page itself is drawn. */}
-              <div style={{ height: '100%' }} data-testid={`page-${route.path === '/' ? 'home' : route.path.slice(1)}`}>
-                {route.page()}
-              </div>
-            </Suspense>
+            <Suspense fallback={<Loading />}>{route.page(`page-${route.path === '/' ? 'home' : route.path.slice(1)}`)}</Suspense>
           </AntdIsland>
         </main>
       </div>

@@ -2,19 +2,32 @@
  * Signing in from a browser: the agent answers a good token or password with an HttpOnly
  * session cookie, so the page never holds a secret (nothing in the URL or in local storage).
  * `check` asks the agent whether this browser's cookie is still good.
+ *
+ * In the desktop app there is no sign-in: the shell names the agent and hands over its token
+ * (in memory, over IPC), and `check` asks the shell, then the agent.
  */
 import { createStore } from 'zustand/vanilla';
 import type { SessionInfo } from '../../../shared/contract/api';
-import { type ApiClient } from '../../../shared/contract/client';
+import { type ApiClient, createApiClient, type FetchLike } from '../../../shared/contract/client';
+import type { DesktopAgent, DesktopApi } from '../../../shared/desktop';
 import { ApiError } from '../../../shared/errors';
 import { type ShownError, shownError } from './errors';
 
 export type SessionStatus = 'checking' | 'signed-out' | 'signed-in' | 'unreachable';
 
+/** The agent the page talks to: its URL, and in the desktop app its token and the shell's entry. */
+export interface AgentTarget {
+  url: string;
+  token?: string;
+  desktop?: DesktopAgent;
+}
+
 export interface SessionSlice {
   status: SessionStatus;
   info: SessionInfo | null;
   error: ShownError | null;
+  /** Known once the session is good (in a browser, from the start). */
+  target: AgentTarget | null;
   check(): Promise<void>;
   signIn(secret: { token: string } | { password: string }): Promise<boolean>;
   signOut(): Promise<void>;
@@ -22,11 +35,12 @@ export interface SessionSlice {
   ended(): void;
 }
 
-export function createSessionStore(api: ApiClient) {
+export function createSessionStore(api: ApiClient, url: string) {
   return createStore<SessionSlice>()((set) => ({
     status: 'checking',
     info: null,
     error: null,
+    target: { url },
     async check() {
       try {
         set({ status: 'signed-in', info: await api.call('getSession'), error: null });
@@ -55,6 +69,48 @@ export function createSessionStore(api: ApiClient) {
   }));
 }
 export type SessionStore = ReturnType<typeof createSessionStore>;
+
+/**
+ * The desktop app's session: the shell's selected agent and its token. While the embedded agent
+ * starts (the shell answers `unavailable`), `check` tries again every `retryMs`; once it is up,
+ * the page reloads, as its Content-Security-Policy could not name the agent's address before.
+ */
+export function createDesktopSessionStore(desktop: DesktopApi, fetch: FetchLike, reload: () => void, retryMs = 1_000): SessionStore {
+  let retry: ReturnType<typeof setTimeout> | null = null;
+  let waited = false;
+  return createStore<SessionSlice>()((set, get) => ({
+    status: 'checking',
+    info: null,
+    error: null,
+    target: null,
+    async check() {
+      if (retry !== null) clearTimeout(retry);
+      retry = null;
+      try {
+        const { agent, token } = await desktop.connection();
+        if (waited) {
+          reload();
+          return;
+        }
+        const info = await createApiClient(agent.url, token, fetch).call('getSession');
+        set({ status: 'signed-in', info, error: null, target: { url: agent.url, token, desktop: agent } });
+      } catch (error) {
+        set({ status: 'unreachable', error: shownError(error), target: null });
+        if (error instanceof ApiError && error.code === 'unavailable') {
+          waited = true;
+          retry = setTimeout(() => void get().check(), retryMs);
+        }
+      }
+    },
+    // Nothing to sign in to or out of: the shell holds the agents' tokens.
+    signIn: async () => false,
+    signOut: async () => undefined,
+    ended: () => {
+      const name = get().target?.desktop?.name ?? 'The agent';
+      set({ status: 'unreachable', info: null, target: null, error: { code: 'unauthorized', message: `${name} no longer accepts the token AlgoDeck holds for it: remove it in Settings and add it again with its current token.` } });
+    },
+  }));
+}
 
 /** An agent token's shape (16–512 of `A-Z a-z 0-9 . _ ~ + -`), checked as the user types. */
 const TOKEN = /^[A-Za-z0-9._~+-]{16,512}$/;

@@ -37,14 +37,14 @@ function browserLike(origin: string): { fetch: FetchLike; cookies: Map<string, s
 }
 
 test('check without a cookie: signed out, and no error to show', async () => {
-  const store = createSessionStore(createApiClient(agent.agent.url, undefined, (u, init) => fetch(u, init)));
+  const store = createSessionStore(createApiClient(agent.agent.url, undefined, (u, init) => fetch(u, init)), agent.agent.url);
   assert.equal(store.getState().status, 'checking');
   await store.getState().check();
   assert.deepEqual({ status: store.getState().status, info: store.getState().info, error: store.getState().error }, { status: 'signed-out', info: null, error: null });
 });
 
 test('a wrong token keeps the page signed out, with the agent\'s sentence', async () => {
-  const store = createSessionStore(createApiClient(agent.agent.url, undefined, (u, init) => fetch(u, init)));
+  const store = createSessionStore(createApiClient(agent.agent.url, undefined, (u, init) => fetch(u, init)), agent.agent.url);
   await store.getState().check();
   const raw = await agent.request('POST', '/api/v1/session', { body: JSON.stringify({ token: 'not-the-token-0123456789' }), token: null });
   assert.equal(raw.status, 401);
@@ -61,7 +61,7 @@ test('a wrong token keeps the page signed out, with the agent\'s sentence', asyn
 
 test('the right token signs in; the cookie keeps the session; sign-out ends it', async () => {
   const browser = browserLike(agent.agent.url);
-  const store = createSessionStore(createApiClient(agent.agent.url, undefined, browser.fetch));
+  const store = createSessionStore(createApiClient(agent.agent.url, undefined, browser.fetch), agent.agent.url);
   await store.getState().check();
   assert.equal(store.getState().status, 'signed-out');
   assert.equal(await store.getState().signIn({ token: TEST_TOKEN }), true);
@@ -72,20 +72,20 @@ test('the right token signs in; the cookie keeps the session; sign-out ends it',
   assert.equal(browser.cookies.size, 1, 'the agent set its cookie');
 
   // A reload of the page: a new store, the same cookie.
-  const reloaded = createSessionStore(createApiClient(agent.agent.url, undefined, browser.fetch));
+  const reloaded = createSessionStore(createApiClient(agent.agent.url, undefined, browser.fetch), agent.agent.url);
   await reloaded.getState().check();
   assert.equal(reloaded.getState().status, 'signed-in');
   assert.equal(reloaded.getState().info!.principal, 'session');
 
   await reloaded.getState().signOut();
   assert.equal(reloaded.getState().status, 'signed-out');
-  const after = createSessionStore(createApiClient(agent.agent.url, undefined, browser.fetch));
+  const after = createSessionStore(createApiClient(agent.agent.url, undefined, browser.fetch), agent.agent.url);
   await after.getState().check();
   assert.equal(after.getState().status, 'signed-out', 'the session ended at the agent');
 });
 
 test('an unreachable agent is not "signed out"; ended() says the session ended', async () => {
-  const store = createSessionStore(createApiClient('http://127.0.0.1:1', undefined, (u, init) => fetch(u, init)));
+  const store = createSessionStore(createApiClient('http://127.0.0.1:1', undefined, (u, init) => fetch(u, init)), 'http://127.0.0.1:1');
   await store.getState().check();
   assert.equal(store.getState().status, 'unreachable');
   assert.equal(store.getState().error?.code, 'unavailable');

@@ -1,6 +1,6 @@
 /**
  * The broker: the Kite session (who, since when, until when), the login (Kite's page in a new
- * window; the agent's callback finishes it), the logout, the app's credentials (the secret is
+ * window; the agent's callback finishes it; in the desktop app, the shell's login window), the logout, the app's credentials (the secret is
  * write-only) and the instruments master.
  */
 import { CopyOutlined, LoginOutlined, LogoutOutlined, ReloadOutlined } from '@ant-design/icons';
@@ -8,6 +8,7 @@ import { Alert, App, Badge, Button, Card, Col, Descriptions, Form, Input, Popcon
 import { useEffect, useState } from 'react';
 import type { BrokerState } from '../../../../shared/contract/api';
 import { useDeck, useSlice } from '../../app/deck';
+import { desktop } from '../../app/session';
 import { formatQuantity } from '../../format/numbers';
 import { formatDateTime } from '../../format/time';
 import { type ShownError, shownError } from '../../stores/errors';
@@ -34,6 +35,14 @@ export function BrokerPage() {
 
   const login = () =>
     run('login', async () => {
+      if (desktop) {
+        // The desktop app opens Kite in its own login window and takes the redirect itself.
+        const result = await desktop.brokerLogin();
+        await deck.broker.getState().refresh();
+        if (result.ok) message.success(result.message);
+        else message.error(result.message);
+        return;
+      }
       // Opened at once (a popup blocker allows it within the click), then pointed at Kite.
       const popup = window.open('about:blank', 'algodeck-kite-login', 'width=520,height=720');
       try {

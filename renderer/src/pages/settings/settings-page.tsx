@@ -1,14 +1,18 @@
-/** This browser's theme and palette, the agent's address and version, the dashboard password, and sign-out. */
+/**
+ * This browser's theme and palette, the agent's address and version, the dashboard password, and
+ * sign-out; in the desktop app, its agents and starting at login instead of sign-out.
+ */
 import { LogoutOutlined } from '@ant-design/icons';
 import { App, Button, Card, Col, Descriptions, Form, Input, Row, Segmented, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useDeck, useSlice } from '../../app/deck';
-import { session } from '../../app/session';
+import { desktopStore, session } from '../../app/session';
 import { settings, useSettings } from '../../app/settings';
 import { formatDateTime, formatDuration } from '../../format/time';
 import { type ShownError, shownError } from '../../stores/errors';
 import type { Palette, ThemeChoice } from '../../stores/settings-store';
 import { passwordProblem } from '../../stores/agent-store';
+import { AgentsCard, DesktopAppCard } from './desktop-cards';
 
 
 export function SettingsPage() {
@@ -79,15 +83,29 @@ export function SettingsPage() {
               </Descriptions.Item>
               <Descriptions.Item label="Version">{health?.version ?? '…'}</Descriptions.Item>
               <Descriptions.Item label="Uptime">{formatDuration(health?.uptimeSeconds)}</Descriptions.Item>
-              <Descriptions.Item label="Signed in as">{info ? (info.principal === 'session' ? 'browser session' : info.principal) : '…'}</Descriptions.Item>
-              <Descriptions.Item label="Session ends if unused">{formatDateTime(info?.expiresAt)}</Descriptions.Item>
+              {desktopStore ? (
+                <Descriptions.Item label="Reached with">the token this app holds for it (in the OS keychain)</Descriptions.Item>
+              ) : (
+                <>
+                  <Descriptions.Item label="Signed in as">{info ? (info.principal === 'session' ? 'browser session' : info.principal) : '…'}</Descriptions.Item>
+                  <Descriptions.Item label="Session ends if unused">{formatDateTime(info?.expiresAt)}</Descriptions.Item>
+                </>
+              )}
             </Descriptions>
-            <Button style={{ marginTop: 12 }} icon={<LogoutOutlined />} onClick={() => void session.getState().signOut()} data-testid="sign-out">
-              Sign out
-            </Button>
+            {desktopStore ? null : (
+              <Button style={{ marginTop: 12 }} icon={<LogoutOutlined />} onClick={() => void session.getState().signOut()} data-testid="sign-out">
+                Sign out
+              </Button>
+            )}
           </Card>
         </Col>
         <Col xs={24} xl={12}>
+          {desktopStore ? (
+            <>
+              <AgentsCard store={desktopStore} />
+              <DesktopAppCard store={desktopStore} />
+            </>
+          ) : null}
           <Card size="small" title={info?.passwordSet ? 'Change the dashboard password' : 'Set a dashboard password'}>
             <Typography.Paragraph type="secondary">
               Sign in from any browser with a password instead of the agent's token. It is kept as a salted scrypt hash; setting it signs every other browser out.
