@@ -102,7 +102,7 @@ async function start(): Promise<void> {
   }
 
   hardenContents(desktop);
-  createTray(desktop);
+  createTray(desktop, current);
   embedded.onChange((state) => {
     if (state.state === 'failed') dialog.showErrorBox('AlgoDeck', `The agent on this computer stopped or could not start.\n\n${state.problem}`);
     trayInput.agentUrl = state.state === 'ready' ? state.url : null;
@@ -230,7 +230,7 @@ function kiteLogin(connection: DesktopConnection): Promise<{ ok: boolean; messag
   });
 }
 
-function createTray(desktop: DesktopService): void {
+function createTray(desktop: DesktopService, current: Current): void {
   tray = new Tray(trayIcon('down'));
   tray.on('click', () => (window?.isVisible() ? window.hide() : showWindow(desktop)));
   const act = (action: TrayAction) => {
@@ -244,6 +244,8 @@ function createTray(desktop: DesktopService): void {
       } catch (error) {
         log(`no login: ${String(error)}`);
       }
+    } else if (action === 'start-ticker' || action === 'stop-ticker') {
+      void tickerCommand(current, action === 'start-ticker' ? api.startTicker.path : api.stopTicker.path);
     } else if (action === 'open-in-browser' && trayInput.agentUrl) void shell.openExternal(trayInput.agentUrl);
     else if (action === 'toggle-start-at-login') void desktop.handle('setStartAtLogin', [!trayInput.startAtLogin]).then(refreshTray);
     else if (action === 'quit') app.quit();
@@ -253,6 +255,19 @@ function createTray(desktop: DesktopService): void {
 }
 
 let trayActions: (action: TrayAction) => void = () => undefined;
+
+type Current = () => { url: string; token: string } | null;
+
+/** Starts or stops the embedded agent's ticker; a refusal is shown in a box with the agent's words. */
+async function tickerCommand(current: Current, path: string): Promise<void> {
+  const agent = current();
+  if (!agent) return;
+  const answer = await net.fetch(`${agent.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${agent.token}`, 'content-type': 'application/json' }, body: '{}' });
+  const body = (await answer.json().catch(() => null)) as (TickerState & { error?: { message: string } }) | null;
+  if (answer.ok && body) trayInput.ticker = body;
+  else dialog.showErrorBox('AlgoDeck', body?.error?.message ?? `The agent answered HTTP ${answer.status}.`);
+  refreshTray();
+}
 
 function trayIcon(state: 'ok' | 'attention' | 'down'): Electron.NativeImage {
   return nativeImage.createFromPath(join(ICONS, `tray-${state}.png`));
@@ -276,7 +291,7 @@ function refreshTray(): void {
 }
 
 /** The tray's figures from the embedded agent, and a notification when the broker session ends. */
-function pollAgent(current: () => { url: string; token: string } | null): void {
+function pollAgent(current: Current): void {
   let previous: BrokerState | null = null;
   const poll = async () => {
     const agent = current();

@@ -16,7 +16,7 @@ export interface TrayInput {
   startAtLogin: boolean;
 }
 
-export type TrayAction = 'toggle-window' | 'broker-login' | 'open-in-browser' | 'toggle-start-at-login' | 'quit';
+export type TrayAction = 'toggle-window' | 'start-ticker' | 'stop-ticker' | 'broker-login' | 'open-in-browser' | 'toggle-start-at-login' | 'quit';
 
 export type TrayItem = { type: 'separator' } | { type: 'normal' | 'checkbox'; label: string; action?: TrayAction; enabled: boolean; checked?: boolean };
 
@@ -40,6 +40,7 @@ function brokerLine(broker: TrayInput['broker']): string {
 function tickerLine(ticker: TrayInput['ticker']): string {
   if (!ticker) return 'Ticker: agent not reachable';
   if (ticker.state === 'needs-login') return 'Ticker: waiting for the broker login';
+  if (ticker.state === 'stopped') return 'Ticker: stopped';
   return `Ticker: running, ${rate(ticker.ticksPerSecond)}${ticker.stale.length > 0 ? `, ${ticker.stale.length} stale` : ''}`;
 }
 
@@ -52,6 +53,11 @@ export function trayModel(input: TrayInput): TrayModel {
     { type: 'normal', label: input.windowVisible ? 'Hide AlgoDeck' : 'Show AlgoDeck', action: 'toggle-window', enabled: true },
     { type: 'separator' },
     { type: 'normal', label: tickerLine(ticker), enabled: false },
+    ...(ticker === null
+      ? []
+      : ticker.state === 'stopped'
+        ? [{ type: 'normal' as const, label: 'Start the ticker', action: 'start-ticker' as const, enabled: true }]
+        : [{ type: 'normal' as const, label: 'Stop the ticker', action: 'stop-ticker' as const, enabled: true }]),
     { type: 'normal', label: brokerLine(broker), enabled: false },
     ...(needsLogin ? [{ type: 'normal' as const, label: 'Log in to Kite…', action: 'broker-login' as const, enabled: true }] : []),
     { type: 'separator' },

@@ -129,7 +129,7 @@ async function restore(ticker: TickerSupervisor, { db, registry, limits, log, wo
       `${dropped.length} saved subscriptions were not restored (unknown instruments, or more than ${workers} workers hold)`,
     );
   }
-  await ticker.start(workers, restorable);
+  await ticker.start(workers, restorable, stored?.stopped === true);
   if (dropped.length === 0 || stored === null) db.saveTicker(ticker.desired());
   return (saved?.subscriptions ?? []).filter((s) => !registry.get(s.instrument));
 }
@@ -162,6 +162,8 @@ function provideApi({ api, stream, registry, log, quoteFallback }: TickerService
     subscribe: ({ instruments, mode }) => ticker.subscribe(instruments, mode),
     unsubscribe: ({ instruments }) => ticker.unsubscribe(instruments),
     setWorkers: ({ count }) => ticker.setWorkerCount(count),
+    stopTicker: () => ticker.pause(),
+    startTicker: () => ticker.resume(),
     getQuotes: ({ instruments }) => quotes(instruments),
     queryQuotes: ({ instruments }) => quotes(instruments),
   });

@@ -110,7 +110,8 @@ export class AgentDb {
     const subscriptions = this.db
       .prepare(`SELECT instrument, mode FROM ticker_subscriptions ORDER BY rowid`)
       .all() as Array<{ instrument: string; mode: TickMode }>;
-    return { workers: Number(workers.value), subscriptions };
+    const stopped = this.db.prepare(`SELECT value FROM settings WHERE key = 'ticker.stopped'`).get() as { value: string } | undefined;
+    return { workers: Number(workers.value), subscriptions, stopped: stopped?.value === 'true' };
   }
 
   /** Writes only what changed since the last save or load: a change to a few instruments stays cheap. */
@@ -124,6 +125,9 @@ export class AgentDb {
       this.db
         .prepare(`INSERT INTO settings (key, value) VALUES ('ticker.workers', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
         .run(String(desired.workers));
+      this.db
+        .prepare(`INSERT INTO settings (key, value) VALUES ('ticker.stopped', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
+        .run(String(desired.stopped === true));
       for (const instrument of saved.keys()) if (!next.has(instrument)) remove.run(instrument);
       for (const [instrument, mode] of next) if (saved.get(instrument) !== mode) upsert.run(instrument, mode);
     })();

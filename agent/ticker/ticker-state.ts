@@ -13,6 +13,8 @@ function iso(epochMs: number): string | null {
 }
 
 export function buildTickerState(input: {
+  /** Stopped by a user: no workers, the subscriptions kept. */
+  stopped?: boolean;
   subscriptions: Iterable<Subscription>;
   slots: Iterable<WorkerSlot>;
   limits: ProviderLimits;
@@ -51,7 +53,7 @@ export function buildTickerState(input: {
       provider: slot.providerDetail,
     }));
   return {
-    state: workers.some((w) => w.state === 'needs-login') ? 'needs-login' : 'running',
+    state: input.stopped ? 'stopped' : workers.some((w) => w.state === 'needs-login') ? 'needs-login' : 'running',
     workers,
     subscriptions,
     limits: { ...input.limits },

@@ -49,6 +49,8 @@ export interface TickerOptions {
 export interface DesiredTicker {
   workers: number;
   subscriptions: Array<{ instrument: string; mode: TickMode }>;
+  /** Stopped by a user (`POST /ticker/stop`): it stays stopped across restarts until started. */
+  stopped?: boolean;
 }
 
 const DEFAULT_MODE: TickMode = 'quote';
@@ -64,6 +66,8 @@ export class TickerSupervisor {
   private readonly connectTimeoutMs: number;
   private readonly statsTimer: NodeJS.Timeout;
   private poolChange: Promise<unknown> = Promise.resolve();
+  /** While stopped: the ids of the workers it had, which hold its subscriptions until it starts again. */
+  private stoppedIds: number[] | null = null;
 
   constructor(private readonly options: TickerOptions) {
     this.staleAfterMs = options.staleAfterMs ?? 10_000;
@@ -90,13 +94,18 @@ export class TickerSupervisor {
     this.statsTimer.unref();
   }
 
-  /** Starts `workers` processes with `subscriptions` split evenly over them. */
-  async start(workers: number, subscriptions: DesiredTicker['subscriptions'] = []): Promise<void> {
+  /**
+   * Starts `workers` processes with `subscriptions` split evenly over them; when `stopped`, only
+   * places the subscriptions, for `resume` to start the workers that hold them.
+   */
+  async start(workers: number, subscriptions: DesiredTicker['subscriptions'] = [], stopped = false): Promise<void> {
     this.checkWorkerCount(workers, subscriptions.length);
-    for (let id = 1; id <= workers; id++) this.addWorker(id);
+    const ids = Array.from({ length: workers }, (_, at) => at + 1);
+    if (stopped) this.stoppedIds = ids;
+    else for (const id of ids) this.addWorker(id);
     const unique = new Map(subscriptions.map((s) => [s.instrument, s]));
     const known = [...unique.values()].filter((s) => this.options.registry.get(s.instrument));
-    const moves = planAdd(new Map(), this.pool.liveIds(), known.map((s) => s.instrument), this.options.limits.instrumentsPerConnection);
+    const moves = planAdd(new Map(), ids, known.map((s) => s.instrument), this.options.limits.instrumentsPerConnection);
     const modes = new Map(known.map((s) => [s.instrument, s.mode]));
     const placed = (moves ?? []).map((move) => this.subs.place(move, modes.get(move.instrument) ?? DEFAULT_MODE));
     this.pool.sendGrouped(placed, (tokens, mode) => ({ type: 'subscribe', tokens, mode }));
@@ -107,7 +116,8 @@ export class TickerSupervisor {
     const unique = [...new Set(ids)];
     this.options.registry.requireKnown(unique);
     const fresh = unique.filter((id) => !this.subs.has(id));
-    const live = this.pool.liveIds();
+    // While stopped, instruments are placed on the workers that will hold them when it starts.
+    const live = this.stoppedIds ?? this.pool.liveIds();
     const moves = planAdd(this.subs.assignment(), live, fresh, this.options.limits.instrumentsPerConnection);
     if (!moves) {
       const capacity = live.length * this.options.limits.instrumentsPerConnection;
@@ -149,8 +159,48 @@ export class TickerSupervisor {
     return run;
   }
 
+  /**
+   * Stops every worker (the broker connections close); the subscriptions and the worker count
+   * stay, and stay so across restarts, until `resume`. Runs in turn with worker count changes.
+   */
+  pause(): Promise<TickerState> {
+    const run = this.poolChange.then(async () => {
+      this.checkRunning();
+      if (this.stoppedIds !== null) return this.state();
+      const slots = [...this.pool.values()];
+      this.stoppedIds = this.pool.liveIds();
+      this.desiredChanged();
+      await Promise.all(slots.map((slot) => this.pool.retire(slot)));
+      return this.state();
+    });
+    this.poolChange = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Starts the workers again, each with the subscriptions it held; resolves once they connected (or wait for a login). */
+  resume(): Promise<TickerState> {
+    const run = this.poolChange.then(async () => {
+      this.checkRunning();
+      const ids = this.stoppedIds;
+      if (ids === null) return this.state();
+      this.stoppedIds = null;
+      const added = ids.map((id) => this.addWorker(id));
+      this.desiredChanged();
+      await Promise.all(added.map((slot) => slot.connected(this.connectTimeoutMs)));
+      return this.state();
+    });
+    this.poolChange = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Whether a user stopped the ticker. */
+  get paused(): boolean {
+    return this.stoppedIds !== null;
+  }
+
   state(): TickerState {
     return buildTickerState({
+      stopped: this.stoppedIds !== null,
       subscriptions: this.subs.values(),
       slots: this.pool.values(),
       limits: this.options.limits,
@@ -199,8 +249,9 @@ export class TickerSupervisor {
 
   desired(): DesiredTicker {
     return {
-      workers: this.pool.liveIds().length,
+      workers: (this.stoppedIds ?? this.pool.liveIds()).length,
       subscriptions: [...this.subs.values()].map((s) => ({ instrument: s.instrument.id, mode: s.mode })),
+      stopped: this.stoppedIds !== null,
     };
   }
 
@@ -211,6 +262,7 @@ export class TickerSupervisor {
 
   private async changeWorkerCount(count: number): Promise<TickerState> {
     this.checkRunning();
+    if (this.stoppedIds !== null) throw new ApiError('conflict', 'The ticker is stopped: start it to change its worker count.', { field: 'count' });
     this.checkWorkerCount(count, this.subs.size);
     const live = this.pool.liveIds();
     const added: WorkerSlot[] = [];

@@ -62,6 +62,10 @@ export const api = {
     ...returns<TickerState>(),
   }),
   setWorkers: method({ method: 'PUT', path: `${API_PREFIX}/ticker/workers`, scope: 'control', input: setWorkersInput, ...returns<TickerState>() }),
+  /** Stops every worker (the broker connections close), keeping the subscriptions; it stays stopped across restarts. */
+  stopTicker: method({ method: 'POST', path: `${API_PREFIX}/ticker/stop`, scope: 'control', input: emptySchema, ...returns<TickerState>() }),
+  /** Starts the workers again with the subscriptions they held. */
+  startTicker: method({ method: 'POST', path: `${API_PREFIX}/ticker/start`, scope: 'control', input: emptySchema, ...returns<TickerState>() }),
   getQuotes: method({ method: 'GET', path: `${API_PREFIX}/quotes`, scope: 'read', input: quotesInput, ...returns<QuotesResult>() }),
   /** The same query as `getQuotes` with the ids in a body: 10,000 ids do not fit in a URL. */
   queryQuotes: method({ method: 'POST', path: `${API_PREFIX}/quotes`, scope: 'read', input: quotesBodyInput, ...returns<QuotesResult>() }),
@@ -171,8 +175,11 @@ export interface ConsumerInfo {
 }
 
 export interface TickerState {
-  /** `needs-login`: the broker refused the access token; ticks resume with the next login (see the broker methods). */
-  state: 'running' | 'needs-login';
+  /**
+   * `needs-login`: the broker refused the access token; ticks resume with the next login (see the
+   * broker methods). `stopped`: a user stopped it (`POST /ticker/stop`); the subscriptions are kept.
+   */
+  state: 'running' | 'needs-login' | 'stopped';
   workers: WorkerInfo[];
   subscriptions: SubscriptionInfo[];
   limits: { instrumentsPerConnection: number; connectionsPerKey: number };

@@ -13,7 +13,7 @@ test('live and logged in: a quiet icon, the rate in the tooltip, hide window fir
   const model = trayModel(base);
   assert.equal(model.icon, 'ok');
   assert.equal(model.tooltip, 'AlgoDeck\nTicker: running, 1,234 ticks/s\nKite: logged in as AB1234');
-  assert.deepEqual(labels(base), ['Hide AlgoDeck', '—', 'Ticker: running, 1,234 ticks/s (disabled)', 'Kite: logged in as AB1234 (disabled)', '—', 'Open the cockpit in a browser', 'Start AlgoDeck at login [ ]', '—', 'Quit AlgoDeck']);
+  assert.deepEqual(labels(base), ['Hide AlgoDeck', '—', 'Ticker: running, 1,234 ticks/s (disabled)', 'Stop the ticker', 'Kite: logged in as AB1234 (disabled)', '—', 'Open the cockpit in a browser', 'Start AlgoDeck at login [ ]', '—', 'Quit AlgoDeck']);
 });
 
 test('a Kite session that ended asks for attention and offers the login', () => {
@@ -33,6 +33,19 @@ test('stale instruments ask for attention; the simulated market never asks for a
   assert.equal(stale.icon, 'attention');
   assert.match(stale.tooltip, /1,234 ticks\/s, 2 stale\nBroker: simulated market/);
   assert.equal(stale.menu.some((item) => item.type !== 'separator' && item.action === 'broker-login'), false);
+});
+
+test('a stopped ticker says so and offers the start; a running one the stop; no agent, neither', () => {
+  const stopped = { ...base, ticker: { state: 'stopped' as const, ticksPerSecond: 0, stale: ['NSE:INFY'] } };
+  const model = trayModel(stopped);
+  assert.equal(model.icon, 'attention');
+  assert.match(model.tooltip, /\nTicker: stopped\n/);
+  assert.deepEqual(labels(stopped).slice(2, 4), ['Ticker: stopped (disabled)', 'Start the ticker']);
+  const action = (input: TrayInput, label: string) => trayModel(input).menu.find((item) => item.type !== 'separator' && item.label === label);
+  assert.equal((action(stopped, 'Start the ticker') as { action: string }).action, 'start-ticker');
+  assert.equal((action(base, 'Stop the ticker') as { action: string }).action, 'stop-ticker');
+  assert.equal(labels({ ...base, ticker: null }).some((label) => /the ticker$/.test(label)), false);
+  assert.equal(quitQuestion(stopped), null, 'nothing runs: quitting asks nothing');
 });
 
 test('no agent: a down icon, and no browser link to open', () => {

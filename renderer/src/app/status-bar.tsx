@@ -30,7 +30,7 @@ export function StatusBar() {
         {STREAM_TEXT[state]}
       </span>
       <span className="num muted" title="Ticks per second across the ticker's workers">
-        {tickerState === 'needs-login' ? 'waiting for login' : state !== 'open' || rate === undefined ? '— ticks/s' : `${formatQuantity(rate)} ticks/s`}
+        {tickerState === 'needs-login' ? 'waiting for login' : tickerState === 'stopped' ? 'ticker stopped' : state !== 'open' || rate === undefined ? '— ticks/s' : `${formatQuantity(rate)} ticks/s`}
       </span>
       {stale > 0 ? (
         <a className="chip warning" href="#/ticker">

@@ -19,6 +19,9 @@ export interface TickerSlice {
   subscribe(instruments: string[], mode: TickMode): Promise<TickerState>;
   unsubscribe(instruments: string[]): Promise<TickerState>;
   setWorkers(count: number): Promise<TickerState>;
+  /** Stops every worker, keeping the subscriptions (it stays stopped until started). */
+  stop(): Promise<TickerState>;
+  start(): Promise<TickerState>;
   /** Keeps the state fresh while a view shows it. */
   watch(): () => void;
 }
@@ -44,6 +47,8 @@ export function createTickerStore(agent: AgentConnection, pollMs = 2_000) {
       subscribe: async (instruments, mode) => apply(await agent.api.call('subscribe', { instruments, mode })),
       unsubscribe: async (instruments) => apply(await agent.api.call('unsubscribe', { instruments })),
       setWorkers: async (count) => apply(await agent.api.call('setWorkers', { count })),
+      stop: async () => apply(await agent.api.call('stopTicker', {})),
+      start: async () => apply(await agent.api.call('startTicker', {})),
       watch: () => polling.watch(),
     };
   });

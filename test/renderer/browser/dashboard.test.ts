@@ -157,6 +157,22 @@ test('the worker count changes live', async () => {
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="workers-table"] tbody tr.ant-table-row').length === 3);
 });
 
+test('the ticker stops (asked first) and starts again from its page; the status bar says so', async () => {
+  await show('/ticker', 'ticker-page');
+  await page.getByTestId('stop-ticker').click();
+  await page.locator('.ant-popconfirm').getByText('Stop the ticker?').waitFor();
+  await page.locator('.ant-popconfirm').getByRole('button', { name: 'Stop' }).click();
+  await page.getByTestId('ticker-stopped').waitFor();
+  assert.equal((await agent.api.call('getTicker')).state, 'stopped');
+  await page.getByTestId('status-bar').getByText('ticker stopped').waitFor();
+  await shoot('ticker-stopped-light');
+  await page.getByTestId('start-ticker').click();
+  await page.getByTestId('ticker-stopped').waitFor({ state: 'detached' });
+  const state = await agent.api.call('getTicker');
+  assert.deepEqual([state.state, state.workers.length], ['running', 3]);
+  await page.waitForFunction(() => /[\d,]+ ticks\/s/.test(document.querySelector('[data-testid="status-bar"]')?.textContent ?? ''));
+});
+
 test('removing an instrument asks first, then stops its ticks', async () => {
   await show('/ticker', 'ticker-page');
   const row = page.locator(`[data-testid="subscriptions-table"] tr[data-row-key="${ADDED}"]`);

@@ -3,7 +3,7 @@
  * subscriptions with stale ones highlighted; add (search as you type), remove, change mode and
  * the worker count, each answered by the agent's new state or its own error message.
  */
-import { DeleteOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { DeleteOutlined, PauseCircleOutlined, PlayCircleOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
 import { Alert, App, Badge, Button, Card, Col, Form, InputNumber, Popconfirm, Row, Select, Space, Statistic, Table, Tag, Tooltip, Typography } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import type { SubscriptionInfo, WorkerInfo, WorkerState } from '../../../../shared/contract/api';
@@ -153,13 +153,27 @@ export function TickerPage() {
   return (
     <div className="page" data-testid="ticker-page">
       {error ? <Alert type="error" showIcon message={`The ticker's state could not be read: ${error.message}`} style={{ marginBottom: 10 }} /> : null}
+      {ticker?.state === 'stopped' ? (
+        <Alert
+          type="warning"
+          showIcon
+          message="The ticker is stopped: no worker is connected to the broker and no prices flow. Its subscriptions are kept."
+          action={
+            <Button type="primary" size="small" icon={<PlayCircleOutlined />} loading={busy === 'start'} onClick={() => void act('start', () => deck.ticker.getState().start())} data-testid="start-ticker">
+              Start
+            </Button>
+          }
+          style={{ marginBottom: 10 }}
+          data-testid="ticker-stopped"
+        />
+      ) : null}
       {ticker?.state === 'needs-login' ? (
         <Alert type="warning" showIcon message="The broker refused the access token: ticks resume after the next login." action={<Button href="#/broker">Broker login</Button>} style={{ marginBottom: 10 }} />
       ) : null}
       <Row gutter={10} style={{ marginBottom: 10 }}>
         <Col span={5}><Card size="small"><Statistic title="State" value={ticker?.state ?? '…'} valueStyle={{ fontSize: 18, color: ticker?.state === 'running' ? 'var(--up)' : 'var(--down)' }} /></Card></Col>
         <Col span={5}><Card size="small"><Statistic title="Ticks per second" value={Math.round(ticker?.ticksPerSecond ?? 0)} valueStyle={{ fontSize: 18, fontVariantNumeric: 'tabular-nums' }} groupSeparator="," /></Card></Col>
-        <Col span={5}><Card size="small"><Statistic title="Subscribed" value={subscriptions.length} valueStyle={{ fontSize: 18 }} suffix={limits ? <Typography.Text type="secondary" style={{ fontSize: 12 }}>of {formatQuantity(limits.instrumentsPerConnection * (ticker?.workers.length ?? 0))}</Typography.Text> : null} /></Card></Col>
+        <Col span={5}><Card size="small"><Statistic title="Subscribed" value={subscriptions.length} valueStyle={{ fontSize: 18 }} suffix={limits && ticker?.state !== 'stopped' ? <Typography.Text type="secondary" style={{ fontSize: 12 }}>of {formatQuantity(limits.instrumentsPerConnection * (ticker?.workers.length ?? 0))}</Typography.Text> : null} /></Card></Col>
         <Col span={4}><Card size="small"><Statistic title="Stale" value={ticker?.stale.length ?? 0} valueStyle={{ fontSize: 18, color: (ticker?.stale.length ?? 0) > 0 ? 'var(--ant-color-warning)' : undefined }} /></Card></Col>
         <Col span={5}><Card size="small"><Statistic title="Stream consumers" value={ticker?.consumers.length ?? 0} valueStyle={{ fontSize: 18 }} /></Card></Col>
       </Row>
@@ -170,11 +184,12 @@ export function TickerPage() {
         extra={
           <Space>
             <Typography.Text type="secondary">Worker count</Typography.Text>
-            <Tooltip title={workersError?.message ?? workersProblem ?? `1 to ${maxWorkers}: one broker connection each`} open={workersError || workersProblem ? true : undefined} color={workersError || workersProblem ? 'red' : undefined}>
+            <Tooltip title={ticker?.state === 'stopped' ? 'Start the ticker to change its worker count' : (workersError?.message ?? workersProblem ?? `1 to ${maxWorkers}: one broker connection each`)} open={workersError || workersProblem ? true : undefined} color={workersError || workersProblem ? 'red' : undefined}>
               <InputNumber
                 size="small"
                 min={1}
-                value={workers ?? ticker?.workers.length ?? null}
+                disabled={ticker?.state === 'stopped'}
+                value={workers ?? (ticker?.state === 'stopped' ? null : ticker?.workers.length) ?? null}
                 status={workersError || workersProblem ? 'error' : undefined}
                 onChange={(value) => (setWorkers(value === null ? null : Number(value)), setWorkersError(null))}
                 onPressEnter={() => workers !== null && !workersProblem && void applyWorkers()}
@@ -187,6 +202,19 @@ export function TickerPage() {
               Apply
             </Button>
             <Button size="small" icon={<ReloadOutlined />} onClick={() => void deck.ticker.getState().refresh()} aria-label="Refresh" />
+            {ticker && ticker.state !== 'stopped' ? (
+              <Popconfirm
+                title="Stop the ticker?"
+                description="Every worker disconnects from the broker: prices stop for every page and algo. The subscriptions are kept for the next start."
+                okText="Stop"
+                okButtonProps={{ danger: true }}
+                onConfirm={() => act('stop', () => deck.ticker.getState().stop())}
+              >
+                <Button size="small" danger icon={<PauseCircleOutlined />} loading={busy === 'stop'} data-testid="stop-ticker">
+                  Stop ticker
+                </Button>
+              </Popconfirm>
+            ) : null}
           </Space>
         }
       >
