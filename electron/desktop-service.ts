@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { ApiError } from '../shared/errors';
-import { type DesktopAgent, type DesktopAgents, type DesktopConnection, type DesktopMethod, type DesktopResult, type DesktopSettings, type DesktopValue, EMBEDDED_AGENT_ID } from '../shared/desktop';
+import { type DesktopAgent, type DesktopAgents, type DesktopConnection, type DesktopMethod, type DesktopResult, type DesktopSettings, type DesktopValue, EMBEDDED_AGENT_ID, type MarketProvider } from '../shared/desktop';
 import type { ProbeResult, RemoteAgents } from './remote-agents';
 import { externalUrlAllowed } from './window-policy';
 
@@ -25,6 +25,8 @@ export interface DesktopServiceDeps {
   openExternal(url: string): Promise<void>;
   brokerLogin(connection: DesktopConnection): Promise<{ ok: boolean; message: string }>;
   startAtLogin: { get(): boolean; set(on: boolean): void };
+  /** This computer's agent's market; `set` restarts the agent on the new one and resolves once it is up. */
+  provider: { get(): MarketProvider; set(provider: MarketProvider): Promise<void> };
   secretStorageProblem(): string | null;
 }
 
@@ -42,6 +44,7 @@ const ARGS: { [M in DesktopMethod]: z.ZodType<unknown[]> } = {
   brokerLogin: noArgs,
   getSettings: noArgs,
   setStartAtLogin: z.tuple([z.boolean()]),
+  setProvider: z.tuple([z.enum(['sim', 'kite'])]),
 };
 
 export class DesktopService {
@@ -87,7 +90,7 @@ export class DesktopService {
   }
 
   settings(): DesktopSettings {
-    return { startAtLogin: this.deps.startAtLogin.get(), secretStorageProblem: this.deps.secretStorageProblem() };
+    return { startAtLogin: this.deps.startAtLogin.get(), provider: this.deps.provider.get(), secretStorageProblem: this.deps.secretStorageProblem() };
   }
 
   private async run(method: DesktopMethod, args: unknown[]): Promise<DesktopValue[DesktopMethod]> {
@@ -117,6 +120,15 @@ export class DesktopService {
         return this.settings();
       case 'setStartAtLogin':
         this.deps.startAtLogin.set(args[0] as boolean);
+        return this.settings();
+      case 'setProvider':
+        if (args[0] !== this.deps.provider.get()) {
+          try {
+            await this.deps.provider.set(args[0] as MarketProvider);
+          } catch (error) {
+            throw new ApiError('unavailable', `The agent on this computer did not start on the new market: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        }
         return this.settings();
     }
   }

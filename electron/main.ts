@@ -13,9 +13,10 @@ import { defaultDataDir } from '../agent/agent-config';
 import { EMBEDDED_AGENT_ENTRY } from '../agent/hosted-entries';
 import { api } from '../shared/contract/api';
 import type { BrokerState, TickerState } from '../shared/contract/api';
-import { DESKTOP_CHANNELS, DESKTOP_EVENT_CHANNEL, type DesktopConnection, type DesktopEvent, type DesktopMethod } from '../shared/desktop';
+import { DESKTOP_CHANNELS, DESKTOP_EVENT_CHANNEL, type DesktopConnection, type DesktopEvent, type DesktopMethod, type MarketProvider } from '../shared/desktop';
 import { resolveAppRequest } from './app-protocol';
 import { DesktopService } from './desktop-service';
+import { readDesktopSettings, writeDesktopSettings } from './desktop-settings';
 import { EmbeddedAgent } from './embedded-agent';
 import { expiryNotice } from './expiry-notice';
 import { finishKiteLogin, loginNavigation } from './kite-login';
@@ -60,16 +61,36 @@ async function start(): Promise<void> {
   const agentTokens = new SafeSecretFile(join(userData, 'agent-tokens.safe.json'), safeStorage, log);
   const agents = new RemoteAgents(join(userData, 'agents.json'), agentTokens, log);
 
-  const child = utilityProcess.fork(EMBEDDED_AGENT_ENTRY, [], { serviceName: 'AlgoDeck agent', stdio: 'inherit' });
-  const embedded = new EmbeddedAgent(
-    { post: (message) => child.postMessage(message), onMessage: (listener) => void child.on('message', listener), onExit: (listener) => void child.on('exit', listener), kill: () => void child.kill() },
-    // The same folder and port as `npm start`'s agent: one agent per computer, whichever starts it.
-    { dataDir: defaultDataDir(), port: DEFAULT_PORT, logLevel: app.isPackaged ? 'info' : 'debug' },
-    brokerSecrets,
-    new UtilityProcessHost(),
-    log,
-  );
+  const settingsFile = join(userData, 'desktop-settings.json');
+  let settings = readDesktopSettings(settingsFile);
+  const launchEmbedded = (provider: MarketProvider): EmbeddedAgent => {
+    const child = utilityProcess.fork(EMBEDDED_AGENT_ENTRY, [], { serviceName: 'AlgoDeck agent', stdio: 'inherit' });
+    const agent = new EmbeddedAgent(
+      { post: (message) => child.postMessage(message), onMessage: (listener) => void child.on('message', listener), onExit: (listener) => void child.on('exit', listener), kill: () => void child.kill() },
+      // The same folder and port as `npm start`'s agent: one agent per computer, whichever starts it.
+      { dataDir: defaultDataDir(), port: DEFAULT_PORT, provider, logLevel: app.isPackaged ? 'info' : 'debug' },
+      brokerSecrets,
+      new UtilityProcessHost(),
+      log,
+    );
+    agent.onChange((state) => {
+      if (state.state === 'failed') dialog.showErrorBox('AlgoDeck', `The agent on this computer stopped or could not start.\n\n${state.problem}`);
+      trayInput.agentUrl = state.state === 'ready' ? state.url : null;
+      refreshTray();
+    });
+    agent.ready().catch((error: unknown) => log(`the embedded agent did not start: ${String(error)}`));
+    return agent;
+  };
+  let embedded = launchEmbedded(settings.provider);
   const current = () => (embedded.state.state === 'ready' ? { url: embedded.state.url, token: embedded.state.token } : null);
+  /** Restarts this computer's agent on another market (the same data folder and token). */
+  const switchProvider = async (provider: MarketProvider) => {
+    settings = { ...settings, provider };
+    writeDesktopSettings(settingsFile, settings);
+    await embedded.stop();
+    embedded = launchEmbedded(provider);
+    await embedded.ready();
+  };
 
   const desktop = new DesktopService({
     agents,
@@ -82,6 +103,7 @@ async function start(): Promise<void> {
       get: () => app.getLoginItemSettings().openAtLogin,
       set: (on) => app.setLoginItemSettings({ openAtLogin: on, openAsHidden: true, args: ['--hidden'] }),
     },
+    provider: { get: () => settings.provider, set: switchProvider },
     secretStorageProblem: () => brokerSecrets.problem(),
   });
 
@@ -103,11 +125,6 @@ async function start(): Promise<void> {
 
   hardenContents(desktop);
   createTray(desktop, current);
-  embedded.onChange((state) => {
-    if (state.state === 'failed') dialog.showErrorBox('AlgoDeck', `The agent on this computer stopped or could not start.\n\n${state.problem}`);
-    trayInput.agentUrl = state.state === 'ready' ? state.url : null;
-    refreshTray();
-  });
   app.on('second-instance', () => showWindow(desktop));
   app.on('activate', () => showWindow(desktop));
   // Closing the window keeps the app in the tray; only Quit ends it.
@@ -129,7 +146,6 @@ async function start(): Promise<void> {
 
   if (!process.argv.includes('--hidden')) showWindow(desktop);
   pollAgent(current);
-  embedded.ready().catch((error: unknown) => log(`the embedded agent did not start: ${String(error)}`));
 }
 
 /** Electron's security checklist for every web contents: no navigation away, no new windows, no permissions. */

@@ -32,8 +32,12 @@ export interface DesktopConnection {
   token: string;
 }
 
+/** Where this computer's agent takes market data from: the simulated market, or Zerodha Kite. */
+export type MarketProvider = 'sim' | 'kite';
+
 export interface DesktopSettings {
   startAtLogin: boolean;
+  provider: MarketProvider;
   /** Why secrets (remote agents' tokens, the broker's) cannot be stored on this system, or null. */
   secretStorageProblem: string | null;
 }
@@ -62,6 +66,7 @@ export const DESKTOP_CHANNELS = {
   brokerLogin: 'algodeck:broker-login',
   getSettings: 'algodeck:get-settings',
   setStartAtLogin: 'algodeck:set-start-at-login',
+  setProvider: 'algodeck:set-provider',
 } as const;
 
 /** The channel the main process sends `DesktopEvent`s on. */
@@ -87,6 +92,8 @@ export interface DesktopApi {
   brokerLogin(): Promise<{ ok: boolean; message: string }>;
   getSettings(): Promise<DesktopSettings>;
   setStartAtLogin(on: boolean): Promise<DesktopSettings>;
+  /** Restarts this computer's agent on that market; resolves once it is up again (the window then reloads). */
+  setProvider(provider: MarketProvider): Promise<DesktopSettings>;
   /** Returns the listener's removal. */
   onEvent(listener: (event: DesktopEvent) => void): () => void;
 }

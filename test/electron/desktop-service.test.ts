@@ -64,7 +64,9 @@ function service(name: string, ca?: Buffer) {
   const file = join(dir, name, 'agents.json');
   const agents = new RemoteAgents(file, tokens);
   const opened: string[] = [];
+  const restarts: string[] = [];
   let startAtLogin = false;
+  let provider: 'sim' | 'kite' = 'sim';
   const deps: DesktopServiceDeps = {
     agents,
     embedded: () => ({ url: plain.agent.url, token: TEST_TOKEN }),
@@ -73,9 +75,17 @@ function service(name: string, ca?: Buffer) {
     openExternal: async (url) => void opened.push(url),
     brokerLogin: async (connection) => ({ ok: true, message: `login for ${connection.agent.name}` }),
     startAtLogin: { get: () => startAtLogin, set: (on) => void (startAtLogin = on) },
+    provider: {
+      get: () => provider,
+      set: async (next) => {
+        restarts.push(next);
+        if (next === 'kite' && tokens.refusal === 'kite will not start') throw new Error('port 7420 is in use');
+        provider = next;
+      },
+    },
     secretStorageProblem: () => tokens.refusal,
   };
-  return { desktop: new DesktopService(deps), tokens, file, agents, opened };
+  return { desktop: new DesktopService(deps), tokens, file, agents, opened, restarts };
 }
 
 
@@ -177,7 +187,7 @@ test('bad calls from the page: unknown methods, wrong argument shapes, links off
   assert.equal(value<boolean>(await desktop.handle('openExternal', ['file:///etc/passwd'])), false);
   assert.equal(value<boolean>(await desktop.handle('openExternal', [plain.agent.url])), true, 'the agent\'s own dashboard in a browser');
   assert.deepEqual(opened, ['https://kite.zerodha.com/', plain.agent.url]);
-  assert.deepEqual(value(await desktop.handle('setStartAtLogin', [true])), { startAtLogin: true, secretStorageProblem: null });
+  assert.deepEqual(value(await desktop.handle('setStartAtLogin', [true])), { startAtLogin: true, provider: 'sim', secretStorageProblem: null });
   assert.deepEqual(value(await desktop.handle('brokerLogin', [])), { ok: true, message: 'login for This computer' });
 });
 
@@ -195,4 +205,17 @@ test('the embedded agent still starting, or failed, is said so; a list file tamp
     assert.deepEqual(reopened.list(), [], text);
     assert.match(seen[0] ?? '', /set aside as .*unreadable-/);
   }
+});
+
+test("switching this computer's agent to Kite restarts it once; the same market again does nothing; a failed restart says why", async () => {
+  const { desktop, restarts, tokens } = service('provider');
+  assert.equal(value<{ provider: string }>(await desktop.handle('setProvider', ['sim'])).provider, 'sim');
+  assert.deepEqual(restarts, [], 'already on the simulated market: no restart');
+  assert.equal(refusal(await desktop.handle('setProvider', ['zerodha'])).code, 'invalid_request');
+  tokens.refusal = 'kite will not start';
+  const failed = refusal(await desktop.handle('setProvider', ['kite']));
+  assert.deepEqual([failed.code, failed.message], ['unavailable', 'The agent on this computer did not start on the new market: port 7420 is in use']);
+  tokens.refusal = null;
+  assert.equal(value<{ provider: string }>(await desktop.handle('setProvider', ['kite'])).provider, 'kite');
+  assert.deepEqual(restarts, ['kite', 'kite']);
 });

@@ -4,10 +4,10 @@
  * the shell; switching agents reloads the window (its Content-Security-Policy names the agents).
  */
 import { createStore } from 'zustand/vanilla';
-import type { DesktopAgent, DesktopApi, DesktopSettings, NewRemoteAgent } from '../../../shared/desktop';
+import type { DesktopAgent, DesktopApi, DesktopSettings, MarketProvider, NewRemoteAgent } from '../../../shared/desktop';
 import { type ShownError, shownError } from './errors';
 
-export type DesktopBusy = 'load' | 'add' | 'start-at-login' | `remove:${string}` | `select:${string}` | null;
+export type DesktopBusy = 'load' | 'add' | 'start-at-login' | 'provider' | `remove:${string}` | `select:${string}` | null;
 
 export interface DesktopSlice {
   agents: DesktopAgent[];
@@ -15,6 +15,8 @@ export interface DesktopSlice {
   settings: DesktopSettings | null;
   /** The last refusal, with the field it names (`name`, `url`, `token`) for the add form. */
   error: ShownError | null;
+  /** The action the error is about. */
+  failed: DesktopBusy;
   busy: DesktopBusy;
   load(): Promise<void>;
   /** True when the agent was added (after it answered with the token). */
@@ -23,6 +25,8 @@ export interface DesktopSlice {
   /** Shows another agent: the shell stores the choice and the window reloads. */
   select(id: string): Promise<void>;
   setStartAtLogin(on: boolean): Promise<void>;
+  /** Restarts this computer's agent on that market, then the window reloads. */
+  setProvider(provider: MarketProvider): Promise<void>;
   clearError(): void;
 }
 
@@ -30,12 +34,12 @@ export function createDesktopStore(desktop: DesktopApi, reload: () => void) {
   return createStore<DesktopSlice>()((set) => {
     /** Runs one shell call, showing its refusal; false when refused. */
     const run = async (busy: Exclude<DesktopBusy, null>, work: () => Promise<void>): Promise<boolean> => {
-      set({ busy, error: null });
+      set({ busy, error: null, failed: null });
       try {
         await work();
         return true;
       } catch (error) {
-        set({ error: shownError(error) });
+        set({ error: shownError(error), failed: busy });
         return false;
       } finally {
         set({ busy: null });
@@ -46,6 +50,7 @@ export function createDesktopStore(desktop: DesktopApi, reload: () => void) {
       selected: null,
       settings: null,
       error: null,
+      failed: null,
       busy: null,
       async load() {
         await run('load', async () => {
@@ -76,7 +81,13 @@ export function createDesktopStore(desktop: DesktopApi, reload: () => void) {
       async setStartAtLogin(on) {
         await run('start-at-login', async () => set({ settings: await desktop.setStartAtLogin(on) }));
       },
-      clearError: () => set({ error: null }),
+      async setProvider(provider) {
+        await run('provider', async () => {
+          set({ settings: await desktop.setProvider(provider) });
+          reload();
+        });
+      },
+      clearError: () => set({ error: null, failed: null }),
     };
   });
 }

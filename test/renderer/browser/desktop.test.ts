@@ -96,6 +96,7 @@ before(async () => {
     startTestAgent({ appOrigins: [appOrigin], workers: 1, tls }),
   ]);
   let startAtLogin = false;
+  let provider: 'sim' | 'kite' = 'sim';
   desktop = new DesktopService({
     agents: new RemoteAgents(join(dir, 'agents.json'), new Tokens()),
     embedded: () => (embeddedUp ? { url: embedded.agent.url, token: TEST_TOKEN } : null),
@@ -104,6 +105,8 @@ before(async () => {
     openExternal: async () => undefined,
     brokerLogin: async () => ({ ok: false, message: 'no broker here' }),
     startAtLogin: { get: () => startAtLogin, set: (on) => void (startAtLogin = on) },
+    // The shell restarts its agent on the new market; here the choice is recorded.
+    provider: { get: () => provider, set: async (next) => void (provider = next) },
     secretStorageProblem: () => null,
   });
   browser = await launchChromium();
@@ -219,5 +222,17 @@ test('removing an agent asks first; start at login is a switch the shell keeps',
   await toggle.click();
   await page.waitForFunction(() => document.querySelector('[data-testid="desktop-app"] [role="switch"]')?.getAttribute('aria-checked') === 'true');
   assert.equal(desktop.settings().startAtLogin, true);
+  await page.screenshot({ path: screenshotPath('desktop-settings-light') });
+});
+
+test("the market of this computer's agent switches to Kite, asked first; the window reloads on it", async () => {
+  const market = page.getByTestId('desktop-app').getByTestId('provider');
+  await market.getByText('Zerodha Kite').click();
+  await page.locator('.ant-modal-confirm-title').getByText("Restart this computer's agent on Zerodha Kite?").waitFor();
+  await page.locator('.ant-modal-confirm').getByRole('button', { name: 'Restart' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="stream-state"]')?.getAttribute('data-state') === 'open', undefined, { timeout: 15_000 });
+  assert.equal(desktop.settings().provider, 'kite');
+  await show('/settings', 'settings-page');
+  await page.getByTestId('desktop-app').getByTestId('provider').locator('.ant-segmented-item-selected').getByText('Zerodha Kite').waitFor();
   assert.deepEqual(pageErrors, []);
 });

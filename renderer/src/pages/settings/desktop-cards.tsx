@@ -1,12 +1,14 @@
 /**
  * Settings that exist only in the desktop app: the agents it knows (this computer's and remote
- * ones by URL and token) with the one the window shows, and starting AlgoDeck at login.
+ * ones by URL and token) with the one the window shows, the market this computer's agent runs
+ * on, and starting AlgoDeck at login.
  */
 import { CheckCircleFilled, CloudServerOutlined, DeleteOutlined, DesktopOutlined, PlusOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Form, Input, List, Popconfirm, Space, Switch, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Form, Input, List, Popconfirm, Segmented, Space, Switch, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
 import { AGENT_ADDRESS_PROBLEMS, agentAddress } from '../../../../shared/agent-address';
+import type { MarketProvider } from '../../../../shared/desktop';
 import type { DesktopStore } from '../../stores/desktop-store';
 import { tokenProblem } from '../../stores/session-store';
 
@@ -22,7 +24,8 @@ export function AgentsCard(props: { store: DesktopStore }) {
   const agents = useStore(store, (slice) => slice.agents);
   const selected = useStore(store, (slice) => slice.selected);
   const busy = useStore(store, (slice) => slice.busy);
-  const error = useStore(store, (slice) => slice.error);
+  const failed = useStore(store, (slice) => slice.failed);
+  const error = useStore(store, (slice) => (failed === 'provider' || failed === 'start-at-login' ? null : slice.error));
   const [name, setName] = useState('');
   const [url, setUrl] = useState('');
   const [token, setToken] = useState('');
@@ -115,12 +118,38 @@ export function AgentsCard(props: { store: DesktopStore }) {
   );
 }
 
+const MARKETS: Record<MarketProvider, string> = { sim: 'Simulated market', kite: 'Zerodha Kite' };
+
 export function DesktopAppCard(props: { store: DesktopStore }) {
   const settings = useStore(props.store, (slice) => slice.settings);
   const busy = useStore(props.store, (slice) => slice.busy);
+  const failed = useStore(props.store, (slice) => slice.failed);
+  const error = useStore(props.store, (slice) => (failed === 'provider' || failed === 'start-at-login' ? slice.error : null));
+  const { modal } = App.useApp();
+  const switchTo = (provider: MarketProvider) =>
+    modal.confirm({
+      title: `Restart this computer's agent on ${MARKETS[provider]}?`,
+      content:
+        provider === 'kite'
+          ? 'The ticker stops and starts again on Kite: set your Kite app\'s key and secret on the Broker page, then log in there. Watchlists and subscriptions are kept.'
+          : 'The ticker stops and starts again on the simulated market. Watchlists and subscriptions are kept.',
+      okText: 'Restart',
+      onOk: () => props.store.getState().setProvider(provider),
+    });
   return (
     <Card size="small" title="Desktop app" style={{ marginBottom: 12 }} data-testid="desktop-app">
       <Space direction="vertical" style={{ width: '100%' }}>
+        <Space wrap>
+          <span>Market data on this computer:</span>
+          <Segmented<MarketProvider>
+            value={settings?.provider ?? 'sim'}
+            disabled={busy === 'provider'}
+            onChange={switchTo}
+            options={(Object.keys(MARKETS) as MarketProvider[]).map((value) => ({ value, label: MARKETS[value] }))}
+            data-testid="provider"
+          />
+        </Space>
+        {error ? <Alert type="error" showIcon message={error.message} /> : null}
         <Space>
           <Switch checked={settings?.startAtLogin ?? false} loading={busy === 'start-at-login'} onChange={(on) => void props.store.getState().setStartAtLogin(on)} aria-label="Start AlgoDeck at login" />
           <span>Start AlgoDeck when I log in to this computer (in the tray, the agent and ticker running)</span>
