@@ -20,6 +20,7 @@ import { readDesktopSettings, writeDesktopSettings } from './desktop-settings';
 import { EmbeddedAgent } from './embedded-agent';
 import { expiryNotice } from './expiry-notice';
 import { finishKiteLogin, loginNavigation } from './kite-login';
+import { closeToTray, guardQuit, singleInstance } from './lifecycle';
 import { probeAgent, RemoteAgents } from './remote-agents';
 import { SafeSecretFile } from './safe-secret-file';
 import { quitQuestion, type TrayAction, type TrayInput, trayModel } from './tray-model';
@@ -39,16 +40,13 @@ const TRAY_POLL_MS = 5_000;
 // Before `ready`: the app's scheme is a standard, secure origin that may use fetch and CORS.
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
 
-if (!app.requestSingleInstanceLock()) {
-  // A second launch: the first instance shows its window (`second-instance`), this one ends.
-  app.quit();
-} else {
-  void app.whenReady().then(start);
-}
+// A second launch ends at once; the first instance shows its window.
+let showOnSecondLaunch: () => void = () => undefined;
+if (singleInstance(app, () => showOnSecondLaunch())) void app.whenReady().then(start);
 
 let window: BrowserWindow | null = null;
 let tray: Tray | null = null;
-let quitting = false;
+let quitting: () => boolean = () => false;
 const trayInput: TrayInput = { windowVisible: false, ticker: null, broker: null, agentUrl: null, startAtLogin: false };
 
 function log(message: string): void {
@@ -70,7 +68,7 @@ async function start(): Promise<void> {
       // The same folder and port as `npm start`'s agent: one agent per computer, whichever starts it.
       { dataDir: defaultDataDir(), port: DEFAULT_PORT, provider, logLevel: app.isPackaged ? 'info' : 'debug' },
       brokerSecrets,
-      new UtilityProcessHost(),
+      new UtilityProcessHost((modulePath, args, options) => utilityProcess.fork(modulePath, args, options)),
       log,
     );
     agent.onChange((state) => {
@@ -125,18 +123,15 @@ async function start(): Promise<void> {
 
   hardenContents(desktop);
   createTray(desktop, current);
-  app.on('second-instance', () => showWindow(desktop));
+  showOnSecondLaunch = () => showWindow(desktop);
   app.on('activate', () => showWindow(desktop));
   // Closing the window keeps the app in the tray; only Quit ends it.
   app.on('window-all-closed', () => undefined);
-  app.on('before-quit', (event) => {
-    if (quitting) return;
-    event.preventDefault();
-    const question = quitQuestion(trayInput);
-    if (question && dialog.showMessageBoxSync({ type: 'question', buttons: ['Quit', 'Cancel'], defaultId: 1, cancelId: 1, message: question }) !== 0) return;
-    quitting = true;
-    void embedded.stop().finally(() => app.quit());
-  });
+  quitting = guardQuit(app, {
+    question: () => quitQuestion(trayInput),
+    confirm: (question) => dialog.showMessageBoxSync({ type: 'question', buttons: ['Quit', 'Cancel'], defaultId: 1, cancelId: 1, message: question }) === 0,
+    stop: () => embedded.stop(),
+  }).quitting;
   // A certificate this computer does not trust is refused, and the page is told why.
   app.on('certificate-error', (event, contents, url, error, _certificate, callback) => {
     event.preventDefault();
@@ -192,15 +187,7 @@ function showWindow(desktop: DesktopService): void {
     }
   });
   created.once('ready-to-show', () => created.show());
-  const remember = () => writeWindowState(stateFile, { bounds: created.getNormalBounds(), maximized: created.isMaximized() });
-  created.on('close', (event) => {
-    remember();
-    if (!quitting) {
-      // Into the tray: the agent, the ticker and the algos keep running.
-      event.preventDefault();
-      created.hide();
-    }
-  });
+  closeToTray(created, () => quitting(), () => writeWindowState(stateFile, { bounds: created.getNormalBounds(), maximized: created.isMaximized() }));
   created.on('show', () => ((trayInput.windowVisible = true), refreshTray()));
   created.on('hide', () => ((trayInput.windowVisible = false), refreshTray()));
   created.on('closed', () => (window = null));

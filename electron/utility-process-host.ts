@@ -1,13 +1,14 @@
 /**
  * ProcessHost on Electron's utilityProcess: inside the desktop app, ticker workers and the
- * simulated market run as utility processes, so ticks never pass through the main process.
+ * simulated market run as utility processes, so ticks never pass through the main process. The
+ * shell passes `utilityProcess.fork` in; tests pass a stand-in with its interface.
  */
-import { utilityProcess, type UtilityProcess } from 'electron';
+import type { UtilityProcess, utilityProcess } from 'electron';
 import { childEnv } from '../agent/process/child-env';
 import type { HostedProcess, ProcessHost, SpawnOptions } from '../agent/process/process-host';
 
 export class UtilityProcessHost implements ProcessHost {
-  constructor(private readonly fork: typeof utilityProcess.fork = utilityProcess.fork) {}
+  constructor(private readonly fork: typeof utilityProcess.fork) {}
 
   spawn(modulePath: string, options: SpawnOptions): HostedProcess {
     const child: UtilityProcess = this.fork(modulePath, options.args ?? [], {

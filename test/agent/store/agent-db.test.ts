@@ -26,8 +26,10 @@ test('the ticker is saved and loaded across reopenings', (t) => {
     loaded.subscriptions.sort((a, b) => a.instrument.localeCompare(b.instrument)),
     [{ instrument: 'NSE:NIFTY 50', mode: 'quote' }, { instrument: 'NSE:TCS', mode: 'full' }],
   );
-  again.saveTicker({ workers: 3, subscriptions: [{ instrument: 'NSE:TCS', mode: 'ltp' }] });
+  assert.equal(loaded.stopped, false, 'a ticker never stopped');
+  again.saveTicker({ workers: 3, subscriptions: [{ instrument: 'NSE:TCS', mode: 'ltp' }], stopped: true });
   assert.deepEqual(again.loadTicker()!.subscriptions, [{ instrument: 'NSE:TCS', mode: 'ltp' }], 'a reopened file saves its changes too');
+  assert.equal(again.loadTicker()!.stopped, true, 'a stop is saved');
   again.close();
 });
 
@@ -37,7 +39,7 @@ test('a failed save leaves the previous state whole', (t) => {
   db.saveTicker({ workers: 1, subscriptions: [{ instrument: 'NSE:INFY', mode: 'quote' }] });
   const bad = { workers: 2, subscriptions: [{ instrument: 'NSE:TCS', mode: 'quote' }, { instrument: 'NSE:SBIN', mode: 'fast' }] };
   assert.throws(() => db.saveTicker(bad as never), /CHECK constraint/);
-  assert.deepEqual(db.loadTicker(), { workers: 1, subscriptions: [{ instrument: 'NSE:INFY', mode: 'quote' }] });
+  assert.deepEqual(db.loadTicker(), { workers: 1, subscriptions: [{ instrument: 'NSE:INFY', mode: 'quote' }], stopped: false });
   db.saveTicker({ workers: 1, subscriptions: [{ instrument: 'NSE:INFY', mode: 'quote' }, { instrument: 'NSE:TCS', mode: 'full' }] });
   assert.equal(db.loadTicker()!.subscriptions.length, 2, 'after a failed save the next one still writes everything it must');
   db.close();
