@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { type DesktopAgents, type DesktopConnection, type DesktopResult, EMBEDDED_AGENT_ID } from '../../shared/desktop';
 import { DesktopService, type DesktopServiceDeps } from '../../electron/desktop-service';
 import { type ProbeFetch, probeAgent, RemoteAgents, type TokenStore } from '../../electron/remote-agents';
-import { freePort } from '../helpers/ports';
+import { freePort } from '../helpers/os';
 import { startTestAgent, TEST_TOKEN, type TestAgent } from '../helpers/test-agent';
 
 const fixtures = new URL('../fixtures/tls/', import.meta.url);

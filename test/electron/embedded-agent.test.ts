@@ -18,6 +18,7 @@ import { buildUniverse } from '../../agent/market/sim/universe';
 import { ChildProcessHost } from '../../agent/process/child-process-host';
 import { type AgentProcess, EmbeddedAgent, type SecretKeeper } from '../../electron/embedded-agent';
 import { waitFor } from '../helpers/wait';
+import { alive } from '../helpers/os';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -54,15 +55,6 @@ function options(extra: Partial<EmbeddedOptions> = {}): EmbeddedOptions {
   dirs.push(dataDir);
   return { port: 0, dataDir, token: TOKEN, workers: 2, firstRunWatchlist: false, logLevel: 'silent', ...extra };
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const call = async (url: string, method: string, path: string, body?: unknown) => {
   const response = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });

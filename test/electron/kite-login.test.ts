@@ -8,7 +8,7 @@ import { startSimTickerServer } from '../../agent/market/sim/sim-ticker-server';
 import { buildUniverse } from '../../agent/market/sim/universe';
 import { finishKiteLogin, loginNavigation } from '../../electron/kite-login';
 import { api } from '../../shared/contract/api';
-import { freePort } from '../helpers/ports';
+import { freePort } from '../helpers/os';
 import { startTestAgent } from '../helpers/test-agent';
 
 const AGENT = 'http://127.0.0.1:7420';

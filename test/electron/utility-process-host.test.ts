@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import type { utilityProcess } from 'electron';
 import { UtilityProcessHost } from '../../electron/utility-process-host';
 import { startTestAgent, waitFor } from '../helpers/test-agent';
+import { alive } from '../helpers/os';
 
 type Fork = typeof utilityProcess.fork;
 type ForkOptions = NonNullable<Parameters<Fork>[2]>;
@@ -34,15 +35,6 @@ function standIn(calls: Array<{ modulePath: string; options: ForkOptions }>): Fo
     return utility;
   }) as unknown as Fork;
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test('an agent whose workers and simulated market are utility processes: ticks flow, the pool changes, the stop leaves none', async (t) => {
   const calls: Array<{ modulePath: string; options: ForkOptions }> = [];

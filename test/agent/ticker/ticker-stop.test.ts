@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { TickerState } from '../../../shared/contract/api';
 import { startTestAgent, type TestAgent, waitFor } from '../../helpers/test-agent';
+import { alive } from '../../helpers/os';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'algodeck-ticker-stop-'));
 let t: TestAgent | undefined;
@@ -18,15 +19,6 @@ after(async () => {
   await t?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const ticker = async () => (await t!.request('GET', '/api/v1/ticker')).body as TickerState;
 const post = async (path: string) => t!.request('POST', path, { body: '{}' });

@@ -1,4 +1,4 @@
-/** A loopback port free right now (nobody listens on it), for a server a test starts later or a refused connection. */
+/** Small OS helpers for tests: a free loopback port, whether a process is alive. */
 import { createServer } from 'node:net';
 
 export async function freePort(): Promise<number> {
@@ -7,4 +7,14 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** Whether a process of this pid still exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
