@@ -1,9 +1,11 @@
-/** The top bar's right side: the stream's state, the tick rate, the broker session, the IST clock. */
+/** The top bar's right side: the stream's state, the tick rate, the broker session, the remote agent shown (desktop app), the IST clock. */
 import { useEffect, useState } from 'react';
 import { formatQuantity } from '../format/numbers';
 import { formatClock } from '../format/time';
 import { useStreamState } from '../live/use-live';
+import { useStore } from 'zustand';
 import { useDeck, useSlice } from './deck';
+import { session as pageSession } from './session';
 
 const STREAM_TEXT = { open: 'Live', connecting: 'Connecting', reconnecting: 'Reconnecting', closed: 'Offline' } as const;
 
@@ -14,6 +16,8 @@ export function StatusBar() {
   const tickerState = useSlice(deck.ticker, (slice) => slice.ticker?.state);
   const stale = useSlice(deck.ticker, (slice) => slice.ticker?.stale.length ?? 0);
   const broker = useSlice(deck.broker, (slice) => slice.broker);
+  // In the desktop app, which agent the window shows when it is not this computer's.
+  const remote = useStore(pageSession, (slice) => (slice.target?.desktop && !slice.target.desktop.embedded ? slice.target.desktop : null));
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => deck.broker.getState().watch(), [deck]);
   useEffect(() => {
@@ -40,6 +44,11 @@ export function StatusBar() {
       {broker ? (
         <a className={`chip ${session === 'logged-in' ? 'success' : 'error'}`} href="#/broker" data-testid="broker-tag">
           {broker.provider === 'sim' ? 'Simulated market' : session === 'logged-in' ? `Kite · ${broker.userId ?? ''}` : 'Kite · login needed'}
+        </a>
+      ) : null}
+      {remote ? (
+        <a className="chip" href="#/settings" title={`The window shows ${remote.url}; switch in Settings`} data-testid="agent-chip">
+          {remote.name}
         </a>
       ) : null}
       <span className="num muted">{formatClock(now)}</span>

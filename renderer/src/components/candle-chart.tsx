@@ -48,7 +48,7 @@ export function CandleChart(props: { agent: AgentConnection; instrument: string;
       localization: { locale: 'en-IN' }, timeScale: { timeVisible: true, secondsVisible: false, rightOffset: 4 }, rightPriceScale: { borderVisible: false } });
     // Prices with Indian grouping; volumes in lakh and crore.
     const candles = chart.addSeries(CandlestickSeries, { borderVisible: false, priceFormat: { type: 'custom', formatter: (price: number) => formatPrice(price), minMove: 0.01 } });
-    const volume = chart.addSeries(HistogramSeries, { priceScaleId: '', priceFormat: { type: 'custom', formatter: (value: number) => formatCompact(value), minMove: 1 } });
+    const volume = chart.addSeries(HistogramSeries, { priceScaleId: '', lastValueVisible: false, priceLineVisible: false, priceFormat: { type: 'custom', formatter: (value: number) => formatCompact(value), minMove: 1 } });
     volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
     candles.priceScale().applyOptions({ scaleMargins: { top: 0.08, bottom: 0.24 } });
     chartRef.current = chart;

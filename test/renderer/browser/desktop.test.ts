@@ -194,6 +194,8 @@ test('a remote agent is added from Settings (refusals shown where they belong), 
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="workers-table"] tbody tr.ant-table-row').length === 2, undefined, { timeout: 10_000 });
   await show('/market', 'page-market');
   await firstPrice();
+  assert.equal(await page.getByTestId('agent-chip').textContent(), 'EC2 Mumbai', 'the status bar names the remote agent shown');
+  await page.screenshot({ path: screenshotPath('desktop-remote-agent-light') });
 });
 
 test('a refused certificate reported by the shell replaces the page with the reason and a way back', async () => {

@@ -71,7 +71,7 @@ test('every method has a unique route under /api/v1; only health, the sign-in an
   // Changing the ticker, the broker session, the instruments and the watchlists is control; reading them is open to any token.
   assert.deepEqual(
     Object.entries(api).filter(([, m]) => m.scope === 'control').map(([name]) => name),
-    ['setPassword', 'subscribe', 'unsubscribe', 'setWorkers', 'getBrokerLoginUrl', 'createBrokerSession', 'deleteBrokerSession', 'refreshInstruments', 'createWatchlist', 'updateWatchlist', 'deleteWatchlist'],
+    ['setPassword', 'subscribe', 'unsubscribe', 'setWorkers', 'stopTicker', 'startTicker', 'getBrokerLoginUrl', 'createBrokerSession', 'deleteBrokerSession', 'refreshInstruments', 'createWatchlist', 'updateWatchlist', 'deleteWatchlist'],
   );
   // The broker's secret is the owner's alone to set.
   assert.deepEqual(Object.entries(api).filter(([, m]) => m.scope === 'owner').map(([name]) => name), ['setBrokerCredentials']);

@@ -35,6 +35,8 @@ export function DepthPanel(props: { instrument: string }) {
             Total {total('totalSellQuantity')}
           </Typography.Text>
         </>
+      ) : tick?.tradable === false ? (
+        <Typography.Paragraph type="secondary">An index is not traded: it has no bids, offers or market depth.</Typography.Paragraph>
       ) : (
         <Typography.Paragraph type="secondary">Depth comes with full-mode ticks: set the instrument's mode to full on the ticker page.</Typography.Paragraph>
       )}
