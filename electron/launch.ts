@@ -41,7 +41,10 @@ export function electronBinary(resolve: (id: string) => unknown = createRequire(
 
 function run(command: string, args: string[]): void {
   const child = spawn(command, args, { stdio: 'inherit' });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  // Ctrl-C reaches the child from the terminal itself (one process group): passing it on too
+  // would be a second Ctrl-C, which makes the agent exit at once instead of stopping cleanly.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
