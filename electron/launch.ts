@@ -39,12 +39,14 @@ export function electronBinary(resolve: (id: string) => unknown = createRequire(
   }
 }
 
+/**
+ * Runs the app or the agent and passes each signal on exactly once. The child has a process group
+ * of its own: a signal sent to the launcher's group (Ctrl-C at a terminal, npm stopping a script)
+ * would otherwise reach it twice, and the agent takes a second Ctrl-C as "stop at once".
+ */
 function run(command: string, args: string[]): void {
-  const child = spawn(command, args, { stdio: 'inherit' });
-  // Ctrl-C reaches the child from the terminal itself (one process group): passing it on too
-  // would be a second Ctrl-C, which makes the agent exit at once instead of stopping cleanly.
-  process.on('SIGINT', () => undefined);
-  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  const child = spawn(command, args, { stdio: 'inherit', detached: true });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
