@@ -84,7 +84,7 @@ function Root() {
   const error = useStore(session, (slice) => slice.error);
   if (status === 'checking') return <Loading label="Connecting to the agent…" />;
   if (status === 'unreachable') {
-    const starting = desktop !== null && error?.code === 'unavailable';
+    const starting = error?.code === 'starting';
     return (
       <div className="notice" role="alert" data-testid="agent-unreachable">
         <h1>{starting ? 'Waiting for the agent' : error?.code === 'certificate' ? "The agent's certificate was refused" : error?.code === 'unauthorized' ? 'The agent refused the token' : 'The agent cannot be reached'}</h1>

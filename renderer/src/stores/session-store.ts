@@ -86,20 +86,29 @@ export function createDesktopSessionStore(desktop: DesktopApi, fetch: FetchLike,
     async check() {
       if (retry !== null) clearTimeout(retry);
       retry = null;
+      let connection: Awaited<ReturnType<DesktopApi['connection']>>;
       try {
-        const { agent, token } = await desktop.connection();
-        if (waited) {
-          reload();
-          return;
-        }
-        const info = await createApiClient(agent.url, token, fetch).call('getSession');
-        set({ status: 'signed-in', info, error: null, target: { url: agent.url, token, desktop: agent } });
+        connection = await desktop.connection();
       } catch (error) {
-        set({ status: 'unreachable', error: shownError(error), target: null });
-        if (error instanceof ApiError && error.code === 'unavailable') {
+        // The shell's own agent is starting (or failed, and the shell says why): ask again.
+        const starting = error instanceof ApiError && error.code === 'unavailable';
+        set({ status: 'unreachable', error: starting ? { code: 'starting', message: error.message } : shownError(error), target: null });
+        if (starting) {
           waited = true;
           retry = setTimeout(() => void get().check(), retryMs);
         }
+        return;
+      }
+      if (waited) {
+        reload();
+        return;
+      }
+      const { agent, token } = connection;
+      try {
+        const info = await createApiClient(agent.url, token, fetch).call('getSession');
+        set({ status: 'signed-in', info, error: null, target: { url: agent.url, token, desktop: agent } });
+      } catch (error) {
+        set({ status: 'unreachable', error: shownError(error), target: { url: agent.url, token, desktop: agent } });
       }
     },
     // Nothing to sign in to or out of: the shell holds the agents' tokens.
