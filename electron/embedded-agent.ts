@@ -8,6 +8,7 @@ import type { AgentMessage, EmbeddedOptions, ShellMessage } from '../agent/embed
 import type { SecretChange } from '../agent/broker/relayed-secret-store';
 import { type HostEvent, serveProcessHost } from '../agent/process/brokered-process-host';
 import type { ProcessHost } from '../agent/process/process-host';
+import type { SecretFile } from './safe-secret-file';
 
 /** The agent's process, as the shell holds it. */
 export interface AgentProcess {
@@ -15,14 +16,6 @@ export interface AgentProcess {
   onMessage(listener: (message: unknown) => void): void;
   onExit(listener: (code: number | null) => void): void;
   kill(): void;
-}
-
-/** Where the agent's secrets are kept (`SafeSecretFile`). */
-export interface SecretKeeper {
-  readAll(): Record<string, string>;
-  set(name: string, value: string): void;
-  delete(name: string): void;
-  problem(): string | null;
 }
 
 export type EmbeddedState = { state: 'starting' } | { state: 'ready'; url: string; token: string } | { state: 'failed'; problem: string } | { state: 'stopped' };
@@ -43,7 +36,7 @@ export class EmbeddedAgent {
   constructor(
     private readonly child: AgentProcess,
     options: EmbeddedOptions,
-    private readonly secrets: SecretKeeper,
+    private readonly secrets: SecretFile,
     host: ProcessHost,
     private readonly log: (message: string) => void = () => undefined,
   ) {

@@ -11,16 +11,9 @@ import { readIfExists, writePrivateFile } from '../agent/store/private-file';
 import { ApiError } from '../shared/errors';
 import { type DesktopAgent, EMBEDDED_AGENT_ID, type NewRemoteAgent } from '../shared/desktop';
 import { AGENT_ADDRESS_PROBLEMS, agentAddress } from '../shared/agent-address';
+import type { SecretFile } from './safe-secret-file';
 
 export const MAX_REMOTE_AGENTS = 50;
-
-/** The part of `SafeSecretFile` the directory uses. */
-export interface TokenStore {
-  readAll(): Record<string, string>;
-  set(name: string, value: string): void;
-  delete(name: string): void;
-  problem(): string | null;
-}
 
 const nameSchema = z
   .string()
@@ -82,7 +75,7 @@ export class RemoteAgents {
    */
   constructor(
     readonly file: string,
-    private readonly tokens: TokenStore,
+    private readonly tokens: SecretFile,
     private readonly onUnreadable: (what: string) => void = () => undefined,
   ) {
     this.stored = this.load();

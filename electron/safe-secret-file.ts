@@ -14,6 +14,9 @@ import { readIfExists, writePrivateFile } from '../agent/store/private-file';
 /** The part of Electron's `safeStorage` used here. */
 export type SafeStorageLike = Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString'> & { getSelectedStorageBackend?: () => string };
 
+/** What the shell's users of a secrets file need (the embedded agent's secrets, remote agents' tokens). */
+export type SecretFile = Pick<SafeSecretFile, 'readAll' | 'set' | 'delete' | 'problem'>;
+
 export class SecretStorageRefused extends Error {
   constructor(message: string) {
     super(message);

@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type DesktopAgents, type DesktopConnection, type DesktopResult, EMBEDDED_AGENT_ID } from '../../shared/desktop';
 import { DesktopService, type DesktopServiceDeps } from '../../electron/desktop-service';
-import { type ProbeFetch, probeAgent, RemoteAgents, type TokenStore } from '../../electron/remote-agents';
+import { probeAgent, RemoteAgents } from '../../electron/remote-agents';
+import { MemorySecrets, probeFetch } from '../helpers/desktop';
 import { freePort } from '../helpers/os';
 import { startTestAgent, TEST_TOKEN, type TestAgent } from '../helpers/test-agent';
 
@@ -34,33 +34,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A fetch over node:https trusting `ca` (the system's store when absent), as the shell's net.fetch would. */
-function httpsFetch(ca?: Buffer): ProbeFetch {
-  return (url, init) =>
-    new Promise((resolve, reject) => {
-      const request = httpsRequest(url, { headers: init.headers, signal: init.signal, ...(ca ? { ca } : {}) }, (response) => {
-        let text = '';
-        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode!, json: async () => JSON.parse(text) }));
-      });
-      request.on('error', reject);
-      request.end();
-    });
-}
-const anyFetch = (ca?: Buffer): ProbeFetch => (url, init) => (url.startsWith('https:') ? httpsFetch(ca)(url, init) : fetch(url, init));
-
-/** Tokens kept in memory, with the keychain's refusal switchable. */
-class Tokens implements TokenStore {
-  values: Record<string, string> = {};
-  refusal: string | null = null;
-  readAll = () => ({ ...this.values });
-  set = (name: string, value: string) => void (this.values[name] = value);
-  delete = (name: string) => void delete this.values[name];
-  problem = () => this.refusal;
-}
-
 function service(name: string, ca?: Buffer) {
-  const tokens = new Tokens();
+  const tokens = new MemorySecrets();
   const file = join(dir, name, 'agents.json');
   const agents = new RemoteAgents(file, tokens);
   const opened: string[] = [];
@@ -71,7 +46,7 @@ function service(name: string, ca?: Buffer) {
     agents,
     embedded: () => ({ url: plain.agent.url, token: TEST_TOKEN }),
     embeddedProblem: () => null,
-    probe: (origin, token) => probeAgent(anyFetch(ca), origin, token),
+    probe: (origin, token) => probeAgent(probeFetch(ca), origin, token),
     openExternal: async (url) => void opened.push(url),
     brokerLogin: async (connection) => ({ ok: true, message: `login for ${connection.agent.name}` }),
     startAtLogin: { get: () => startAtLogin, set: (on) => void (startAtLogin = on) },
@@ -201,7 +176,7 @@ test('the embedded agent still starting, or failed, is said so; a list file tamp
     mkdirSync(dirname(agents.file), { recursive: true });
     writeFileSync(agents.file, text);
     const seen: string[] = [];
-    const reopened = new RemoteAgents(agents.file, new Tokens(), (what) => seen.push(what));
+    const reopened = new RemoteAgents(agents.file, new MemorySecrets(), (what) => seen.push(what));
     assert.deepEqual(reopened.list(), [], text);
     assert.match(seen[0] ?? '', /set aside as .*unreadable-/);
   }

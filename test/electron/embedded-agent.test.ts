@@ -16,7 +16,8 @@ import { EMBEDDED_AGENT_ENTRY } from '../../agent/hosted-entries';
 import { startSimTickerServer } from '../../agent/market/sim/sim-ticker-server';
 import { buildUniverse } from '../../agent/market/sim/universe';
 import { ChildProcessHost } from '../../agent/process/child-process-host';
-import { type AgentProcess, EmbeddedAgent, type SecretKeeper } from '../../electron/embedded-agent';
+import { type AgentProcess, EmbeddedAgent } from '../../electron/embedded-agent';
+import { MemorySecrets } from '../helpers/desktop';
 import { waitFor } from '../helpers/wait';
 import { alive } from '../helpers/os';
 
@@ -39,17 +40,6 @@ function startChild(): { child: ChildProcess; process: AgentProcess } {
   };
 }
 
-class Keeper implements SecretKeeper {
-  constructor(
-    public values: Record<string, string> = {},
-    public refusal: string | null = null,
-  ) {}
-  readAll = () => ({ ...this.values });
-  set = (name: string, value: string) => void (this.values[name] = value);
-  delete = (name: string) => void delete this.values[name];
-  problem = () => this.refusal;
-}
-
 function options(extra: Partial<EmbeddedOptions> = {}): EmbeddedOptions {
   const dataDir = mkdtempSync(join(tmpdir(), 'algodeck-embedded-'));
   dirs.push(dataDir);
@@ -65,7 +55,7 @@ test('ready on loopback with its token, ticking through the shell\'s processes, 
   const { child, process: agentProcess } = startChild();
   t.after(() => child.kill('SIGKILL'));
   const states: string[] = [];
-  const agent = new EmbeddedAgent(agentProcess, options(), new Keeper(), new ChildProcessHost());
+  const agent = new EmbeddedAgent(agentProcess, options(), new MemorySecrets(), new ChildProcessHost());
   agent.onChange((state) => states.push(state.state));
   const { url, token } = await agent.ready();
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -89,7 +79,7 @@ test('on Kite, the agent starts with the keychain\'s secrets and the shell store
   const kite = { provider: 'kite' as const, kite: { root: emulator.httpUrl }, workers: 1 };
   const { child, process: agentProcess } = startChild();
   t.after(() => child.kill('SIGKILL'));
-  const keeper = new Keeper({ 'kite.apiSecret': 'last-weeks-secret-0123' });
+  const keeper = new MemorySecrets({ 'kite.apiSecret': 'last-weeks-secret-0123' });
   const agent = new EmbeddedAgent(agentProcess, options(kite), keeper, new ChildProcessHost());
   const { url } = await agent.ready();
   const broker = await call(url, 'GET', '/api/v1/broker');
@@ -102,7 +92,7 @@ test('on Kite, the agent starts with the keychain\'s secrets and the shell store
 
   const refusing = startChild();
   t.after(() => refusing.child.kill('SIGKILL'));
-  const locked = new Keeper({}, 'No keyring is running.');
+  const locked = new MemorySecrets({}, 'No keyring is running.');
   const second = new EmbeddedAgent(refusing.process, options(kite), locked, new ChildProcessHost());
   const { url: secondUrl } = await second.ready();
   const refused = await call(secondUrl, 'PUT', '/api/v1/broker/credentials', { apiKey: 'kitetestkey01', apiSecret: 'kite-test-secret-0123' });
@@ -121,7 +111,7 @@ test('a start that fails is reported with the agent\'s reason, and nothing is le
   const { port } = blocker.address() as { port: number };
   const { child, process: agentProcess } = startChild();
   t.after(() => child.kill('SIGKILL'));
-  const agent = new EmbeddedAgent(agentProcess, options({ port }), new Keeper(), new ChildProcessHost());
+  const agent = new EmbeddedAgent(agentProcess, options({ port }), new MemorySecrets(), new ChildProcessHost());
   await assert.rejects(agent.ready(), /EADDRINUSE|in use/);
   assert.equal(agent.state.state, 'failed');
   await agent.stop();
@@ -131,7 +121,7 @@ test('a start that fails is reported with the agent\'s reason, and nothing is le
 test('an agent process that dies is reported as failed, with its exit code', async (t) => {
   const { child, process: agentProcess } = startChild();
   t.after(() => child.kill('SIGKILL'));
-  const agent = new EmbeddedAgent(agentProcess, options(), new Keeper(), new ChildProcessHost());
+  const agent = new EmbeddedAgent(agentProcess, options(), new MemorySecrets(), new ChildProcessHost());
   await agent.ready();
   child.kill('SIGKILL');
   await waitFor('failed', () => agent.state.state === 'failed', 10_000);

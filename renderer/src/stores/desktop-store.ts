@@ -31,7 +31,7 @@ export interface DesktopSlice {
 }
 
 export function createDesktopStore(desktop: DesktopApi, reload: () => void) {
-  return createStore<DesktopSlice>()((set) => {
+  return createStore<DesktopSlice>()((set, get) => {
     /** Runs one shell call, showing its refusal; false when refused. */
     const run = async (busy: Exclude<DesktopBusy, null>, work: () => Promise<void>): Promise<boolean> => {
       set({ busy, error: null, failed: null });
@@ -65,7 +65,7 @@ export function createDesktopStore(desktop: DesktopApi, reload: () => void) {
         }),
       async remove(id) {
         await run(`remove:${id}`, async () => {
-          const before = (await desktop.listAgents()).selected;
+          const before = get().selected;
           const { agents, selected } = await desktop.removeAgent(id);
           set({ agents, selected });
           // The window showed the agent just removed: show the one it falls back to.

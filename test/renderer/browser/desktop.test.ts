@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,10 +15,11 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { resolveAppRequest } from '../../../electron/app-protocol';
 import { DesktopService } from '../../../electron/desktop-service';
-import { type ProbeFetch, probeAgent, RemoteAgents, type TokenStore } from '../../../electron/remote-agents';
+import { probeAgent, RemoteAgents } from '../../../electron/remote-agents';
 import { APP_ORIGIN, contentSecurityPolicy } from '../../../electron/window-policy';
 import { DESKTOP_CHANNELS, type DesktopEvent } from '../../../shared/desktop';
 import { type Browser, launchChromium, screenshotPath } from '../../helpers/chromium';
+import { MemorySecrets, probeFetch } from '../../helpers/desktop';
 import { startTestAgent, TEST_TOKEN, type TestAgent } from '../../helpers/test-agent';
 
 const REMOTE_TOKEN = 'remote-token-0123456789abcdef';
@@ -49,28 +49,6 @@ const PRELOAD_STAND_IN = `
   window.algodeckDesktopEmit = (event) => listeners.forEach((listener) => listener(event));
 `;
 
-class Tokens implements TokenStore {
-  values: Record<string, string> = {};
-  readAll = () => ({ ...this.values });
-  set = (name: string, value: string) => void (this.values[name] = value);
-  delete = (name: string) => void delete this.values[name];
-  problem = () => null;
-}
-
-/** The probe's fetch, trusting only the system's certificates (as Electron's net.fetch does). */
-const probeFetch: ProbeFetch = (url, init) =>
-  url.startsWith('https:')
-    ? new Promise((resolve, reject) => {
-        const request = httpsRequest(url, { headers: init.headers, signal: init.signal }, (response) => {
-          let text = '';
-          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          response.on('end', () => resolve({ status: response.statusCode!, json: async () => JSON.parse(text) }));
-        });
-        request.on('error', reject);
-        request.end();
-      })
-    : fetch(url, init);
-
 /** The shell's `app://` handler on an HTTP origin: the same resolution, the CSP of the agents known now. */
 function serveApp(): Promise<Server> {
   const root = join(process.cwd(), 'dist', 'renderer');
@@ -98,10 +76,10 @@ before(async () => {
   let startAtLogin = false;
   let provider: 'sim' | 'kite' = 'sim';
   desktop = new DesktopService({
-    agents: new RemoteAgents(join(dir, 'agents.json'), new Tokens()),
+    agents: new RemoteAgents(join(dir, 'agents.json'), new MemorySecrets()),
     embedded: () => (embeddedUp ? { url: embedded.agent.url, token: TEST_TOKEN } : null),
     embeddedProblem: () => null,
-    probe: (origin, token) => probeAgent(probeFetch, origin, token),
+    probe: (origin, token) => probeAgent(probeFetch(), origin, token),
     openExternal: async () => undefined,
     brokerLogin: async () => ({ ok: false, message: 'no broker here' }),
     startAtLogin: { get: () => startAtLogin, set: (on) => void (startAtLogin = on) },

@@ -14,6 +14,7 @@ import { probeAgent, RemoteAgents } from '../../../electron/remote-agents';
 import { DESKTOP_CHANNELS, type DesktopMethod } from '../../../shared/desktop';
 import { desktopApi, desktopBridge } from '../../../shared/desktop-client';
 import { createDesktopSessionStore } from '../../../renderer/src/stores/session-store';
+import { MemorySecrets } from '../../helpers/desktop';
 import { startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
 
 let embedded: TestAgent;
@@ -27,14 +28,9 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const tokens = () => {
-  const values: Record<string, string> = {};
-  return { readAll: () => ({ ...values }), set: (name: string, value: string) => void (values[name] = value), delete: (name: string) => void delete values[name], problem: () => null };
-};
-
 function shell(name: string, up: () => boolean) {
   const service = new DesktopService({
-    agents: new RemoteAgents(join(dir, name, 'agents.json'), tokens()),
+    agents: new RemoteAgents(join(dir, name, 'agents.json'), new MemorySecrets()),
     embedded: () => (up() ? { url: embedded.agent.url, token: TEST_TOKEN } : null),
     embeddedProblem: () => null,
     probe: (origin, token) => probeAgent((url, init) => fetch(url, init), origin, token),
