@@ -40,6 +40,10 @@ import { ServiceStack } from './services/service';
 import { sessionsService } from './services/sessions-service';
 import { tickerService } from './services/ticker-service';
 import { watchlistsService } from './services/watchlists-service';
+import { type SystemStatsSource, systemService } from './services/system-service';
+import { tasksService } from './services/tasks-service';
+import type { TaskLogOptions } from './tasks/task-log';
+import type { TaskSupervisor } from './tasks/task-supervisor';
 import { AgentDb } from './store/agent-db';
 import { KITE_LIMITS } from './ticker/kite/limits';
 import type { ProviderLimits } from './ticker/provider';
@@ -115,6 +119,8 @@ export interface AgentHooks {
     /** A history provider in place of the simulated market's (a broker stand-in in tests). */
     provider?: HistoryProvider;
   };
+  /** Task log rotation (a test of rotation uses small files). */
+  taskLogFiles?: TaskLogOptions;
 }
 
 export interface RunningAgent {
@@ -132,6 +138,8 @@ export interface RunningAgent {
   candles: CandlesEngine;
   broker: Broker;
   instruments: Instruments;
+  tasks: TaskSupervisor;
+  system: SystemStatsSource;
   stop(): Promise<void>;
 }
 
@@ -255,6 +263,10 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
     const browser = await stack.start(sessionsService({ db, auth, api: apiCore, host, secure: options.tls !== undefined, publicNames }));
     const dashboard = dashboardDir(options.dashboardDir);
     let agentUrl: string | null = null;
+    const tasks = await stack.start(
+      tasksService({ db, dataDir: options.dataDir, log, auth, api: apiCore, stream: streamCore, agentUrl: () => agentUrl, ...(hooks.taskLogFiles ? { logFiles: hooks.taskLogFiles } : {}) }),
+    );
+    const system = await stack.start(systemService({ dataDir: options.dataDir, version: VERSION, log, api: apiCore, stream: streamCore, tasks }));
     provideBrokerApi(apiCore, broker, instruments, () => agentUrl);
     const server = await stack.start(
       apiServerService({
@@ -272,6 +284,8 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
       }),
     );
     agentUrl = server.url;
+    // Tasks start once the API listens (their SDK connects to it), and stop before it closes.
+    await stack.start({ name: 'task-runs', start: () => tasks.recover(), stop: () => tasks.shutdown() });
     return {
       broker,
       instruments,
@@ -285,6 +299,8 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
       simMarket: market.simMarket,
       stream: server.stream,
       candles,
+      tasks,
+      system,
       stop: () => stack.stop(),
     };
   } catch (error) {

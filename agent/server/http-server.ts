@@ -253,6 +253,7 @@ export async function createHttpServer<T extends MethodTable>(options: HttpServe
         }
         const http = { address: request.ip, sessionCookie: request.sessionCookie, secure: options.https !== undefined };
         const result = await core.call(name, gatherInput(request, declaration.method, names), request.principal ?? undefined, http);
+        if (declaration.status !== undefined) reply.code(declaration.status);
         if (result instanceof HtmlPage) return sendPage(reply, result);
         if (result instanceof WithCookies) return reply.header('set-cookie', [...result.cookies]).header('cache-control', 'no-store').send(result.body);
         if (!(result instanceof PreparedJson)) return result;

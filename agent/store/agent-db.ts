@@ -49,6 +49,34 @@ const MIGRATIONS = [
    );`,
   // Browser sessions of the dashboard: only the SHA-256 of each session id.
   `CREATE TABLE browser_sessions (hash TEXT PRIMARY KEY, expires INTEGER NOT NULL) WITHOUT ROWID;`,
+  // Tasks: what the user registered and whether it should run; each run's process, so one left
+  // behind by an agent that was killed can be known again (same boot, same start time) and reaped.
+  `CREATE TABLE tasks (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+     spec TEXT NOT NULL,
+     desired TEXT NOT NULL CHECK (desired IN ('running', 'stopped')),
+     state TEXT NOT NULL CHECK (state IN ('stopped', 'exited', 'errored')),
+     reason TEXT,
+     restarts INTEGER NOT NULL DEFAULT 0,
+     created INTEGER NOT NULL,
+     scheduled_on TEXT,
+     schedule_stopped INTEGER NOT NULL DEFAULT 0
+   ) WITHOUT ROWID;
+   CREATE TABLE task_runs (
+     task TEXT NOT NULL,
+     run INTEGER NOT NULL,
+     pid INTEGER,
+     boot TEXT,
+     proc_start INTEGER,
+     started INTEGER NOT NULL,
+     ended INTEGER,
+     exit_code INTEGER,
+     signal TEXT,
+     reason TEXT,
+     PRIMARY KEY (task, run)
+   ) WITHOUT ROWID;
+   CREATE INDEX task_runs_open ON task_runs (ended) WHERE ended IS NULL;`,
 ];
 
 export class AgentDb {

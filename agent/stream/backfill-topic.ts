@@ -2,7 +2,8 @@
 import type { BackfillProgress as Message, Topics } from '../../shared/contract/stream';
 import type { BackfillProgress } from '../candles/backfill';
 import { isoSecond } from '../candles/candle-query';
-import type { StreamPeer, TopicHandler } from './stream-core';
+import { broadcastTopic } from './broadcast-topic';
+import type { TopicHandler } from './stream-core';
 
 export interface BackfillTopic {
   handler: TopicHandler<Topics['backfill']>;
@@ -10,29 +11,12 @@ export interface BackfillTopic {
 }
 
 export function backfillTopic(): BackfillTopic {
-  const peers = new Set<StreamPeer>();
+  const topic = broadcastTopic<Topics['backfill']>();
   return {
-    handler: {
-      open(peer) {
-        return {
-          subscribe() {
-            peers.add(peer);
-            return {};
-          },
-          unsubscribe() {
-            peers.delete(peer);
-            return {};
-          },
-          close() {
-            peers.delete(peer);
-          },
-        };
-      },
-    },
+    handler: topic.handler,
     publish(progress) {
-      if (peers.size === 0) return;
-      const message: Message = { type: 'backfill', ...progress, from: isoSecond(progress.from), to: isoSecond(progress.to) };
-      for (const peer of peers) peer.reply({ ...message });
+      if (!topic.listened) return;
+      topic.publish({ type: 'backfill', ...progress, from: isoSecond(progress.from), to: isoSecond(progress.to) } satisfies Message);
     },
   };
 }

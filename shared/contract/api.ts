@@ -27,6 +27,9 @@ import {
   updateWatchlistInput,
   watchlistIdInput,
 } from './schemas';
+import { createTaskInput, taskIdInput, taskLogsInput, taskRunsInput } from './task-schemas';
+import type { LogLine, TaskInfo, TaskRun } from '../task';
+import type { SystemStats } from '../system';
 
 export const API_PREFIX = '/api/v1';
 
@@ -118,6 +121,24 @@ export const api = {
   deleteWatchlist: method({ method: 'DELETE', path: `${API_PREFIX}/watchlists/:id`, scope: 'control', input: watchlistIdInput, ...returns<{ deleted: number }>() }),
   /** Candles of any interval over any range: stored, fetched from the provider's history when missing, and the forming one from live ticks. */
   getCandles: method({ method: 'GET', path: `${API_PREFIX}/candles`, scope: 'read', input: candlesInput, ...returns<CandlesResult>() }),
+  /** This machine's statistics (CPU, memory, load, disk, network, uptime) and their recent history. */
+  getSystem: method({ method: 'GET', path: `${API_PREFIX}/system`, scope: 'read', input: emptySchema, ...returns<SystemStats>() }),
+  /** The agent's tasks; a task's own token sees only its task. */
+  listTasks: method({ method: 'GET', path: `${API_PREFIX}/tasks`, scope: 'task', input: emptySchema, ...returns<{ tasks: TaskInfo[] }>() }),
+  /** Registers a command as a task (stopped unless `start` is true). */
+  createTask: method({ method: 'POST', path: `${API_PREFIX}/tasks`, scope: 'control', input: createTaskInput, status: 201, ...returns<TaskInfo>() }),
+  getTask: method({ method: 'GET', path: `${API_PREFIX}/tasks/:id`, scope: 'task', taskParam: 'id', input: taskIdInput, ...returns<TaskInfo>() }),
+  /** Starts a task; it stays wanted running (also after the agent restarts) until stopped. */
+  startTask: method({ method: 'POST', path: `${API_PREFIX}/tasks/:id/start`, scope: 'task', taskParam: 'id', input: taskIdInput, ...returns<TaskInfo>() }),
+  /** Stops a task: its stop signal to the whole process tree, then a kill after its grace; answers once it has stopped. */
+  stopTask: method({ method: 'POST', path: `${API_PREFIX}/tasks/:id/stop`, scope: 'task', taskParam: 'id', input: taskIdInput, ...returns<TaskInfo>() }),
+  restartTask: method({ method: 'POST', path: `${API_PREFIX}/tasks/:id/restart`, scope: 'task', taskParam: 'id', input: taskIdInput, ...returns<TaskInfo>() }),
+  /** Stops a task and removes it with its runs and logs. */
+  deleteTask: method({ method: 'DELETE', path: `${API_PREFIX}/tasks/:id`, scope: 'control', input: taskIdInput, ...returns<{ removed: string }>() }),
+  /** A task's recent output, oldest first: the last `tail` lines, of one run or matching a search if asked. */
+  getTaskLogs: method({ method: 'GET', path: `${API_PREFIX}/tasks/:id/logs`, scope: 'task', taskParam: 'id', input: taskLogsInput, ...returns<{ lines: LogLine[] }>() }),
+  /** A task's runs, newest first: start, end, exit code or signal, and why it ended. */
+  listTaskRuns: method({ method: 'GET', path: `${API_PREFIX}/tasks/:id/runs`, scope: 'task', taskParam: 'id', input: taskRunsInput, ...returns<{ runs: TaskRun[] }>() }),
 };
 
 export type Api = typeof api;

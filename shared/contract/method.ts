@@ -31,6 +31,8 @@ export interface MethodDeclaration<P extends string = string, S extends z.ZodTyp
   taskParam?: string;
   /** Path parameters, query (GET) or body fields, all validated together. */
   input: S;
+  /** The HTTP status of a success (default 200; 201 for a method that creates something). */
+  status?: 200 | 201;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface MethodDeclaration<P extends string = string, S extends z.ZodTyp
  * parameter.
  */
 export function method<const P extends string, S extends z.ZodType<{ [K in PathParams<P>]: unknown }>, R>(
-  declaration: { method: HttpVerb; path: P; scope: Scope; taskParam?: string; input: S } & Returns<R>,
+  declaration: { method: HttpVerb; path: P; scope: Scope; taskParam?: string; input: S; status?: 200 | 201 } & Returns<R>,
 ): MethodDeclaration<P, S, R> {
   return declaration;
 }

@@ -10,6 +10,9 @@ import type { Candle, CandleInterval } from '../candle';
 import type { Tick } from '../tick';
 import { type Returns, returns } from './method';
 import { candleSelectionSchema, instrumentListSchema } from './schemas';
+import { taskLogSelectionSchema } from './task-schemas';
+import type { SystemSample } from '../system';
+import type { LogLine, TaskInfo } from '../task';
 import type { Scope } from './scopes';
 import { validationError } from './validation';
 
@@ -105,6 +108,17 @@ export interface BackfillProgress {
   message?: string;
 }
 
+// --- tasks, logs, system ---
+
+/** Tasks that changed (state, or the statistics sampled every second). */
+export type TasksMessage = { type: 'tasks'; tasks: TaskInfo[] } | { type: 'task_removed'; id: string };
+
+/** New output of one task. */
+export type LogsMessage = { type: 'logs'; task: string; lines: LogLine[] };
+
+/** Each second's statistics of the machine (`GET /api/v1/system` gives the history to start from). */
+export type SystemMessage = { type: 'system'; sample: SystemSample };
+
 export const topics = {
   ticks: topic({
     scope: 'read',
@@ -123,6 +137,27 @@ export const topics = {
     selection: z.strictObject({}),
     messages: ['backfill'],
     ...returns<TopicTypes<Record<string, never>, Record<string, never>, BackfillProgress>>(),
+  }),
+  /** Every task's changes (a task token: its own task's); the subscribe answers the tasks as they are. */
+  tasks: topic({
+    scope: 'task',
+    selection: z.strictObject({}),
+    messages: ['tasks', 'task_removed'],
+    ...returns<TopicTypes<{ tasks: TaskInfo[] }, Record<string, never>, TasksMessage>>(),
+  }),
+  /** One task's output as it is written. */
+  logs: topic({
+    scope: 'task',
+    taskParam: 'task',
+    selection: taskLogSelectionSchema,
+    messages: ['logs'],
+    ...returns<TopicTypes<{ task: string }, { task: string }, LogsMessage>>(),
+  }),
+  system: topic({
+    scope: 'read',
+    selection: z.strictObject({}),
+    messages: ['system'],
+    ...returns<TopicTypes<Record<string, never>, Record<string, never>, SystemMessage>>(),
   }),
 };
 export type Topics = typeof topics;

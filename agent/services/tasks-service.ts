@@ -1,0 +1,65 @@
+/**
+ * Tasks as a service: the supervisor, its API methods and stream topics, and the task tokens
+ * among the agent's principals. `recover` runs once the API listens: it reaps what a killed
+ * agent left and starts the tasks that should run, with the agent's URL in their environment.
+ */
+import type { Logger } from 'pino';
+import type { Api } from '../../shared/contract/api';
+import type { Topics } from '../../shared/contract/stream';
+import type { ApiCore } from '../api/api-core';
+import type { Authenticator } from '../server/auth';
+import type { AgentDb } from '../store/agent-db';
+import { logsTopic, tasksTopic } from '../stream/task-topics';
+import type { StreamCore } from '../stream/stream-core';
+import type { TaskLogOptions } from '../tasks/task-log';
+import { TaskSupervisor } from '../tasks/task-supervisor';
+import type { Service } from './service';
+
+export interface TasksServiceOptions {
+  db: AgentDb;
+  dataDir: string;
+  log: Logger;
+  auth: Authenticator;
+  api: ApiCore<Api>;
+  stream: StreamCore<Topics>;
+  agentUrl: () => string | null;
+  logFiles?: TaskLogOptions;
+}
+
+export function tasksService(options: TasksServiceOptions): Service<TaskSupervisor> {
+  let supervisor: TaskSupervisor | undefined;
+  let removeResolver: (() => void) | undefined;
+  return {
+    name: 'tasks',
+    start() {
+      const tasks = new TaskSupervisor({
+        db: options.db.db,
+        dataDir: options.dataDir,
+        log: options.log,
+        agentUrl: options.agentUrl,
+        ...(options.logFiles ? { logFiles: options.logFiles } : {}),
+      });
+      supervisor = tasks;
+      removeResolver = options.auth.add(tasks.tokens);
+      options.api.provide({
+        listTasks: (_params, { principal }) => ({
+          tasks: tasks.list().filter((task) => principal?.kind !== 'task' || principal.taskId === task.id),
+        }),
+        createTask: (input) => tasks.create(input),
+        getTask: ({ id }) => tasks.get(id),
+        startTask: ({ id }) => tasks.start(id),
+        stopTask: ({ id }) => tasks.stop(id),
+        restartTask: ({ id }) => tasks.restart(id),
+        deleteTask: ({ id }) => tasks.remove(id),
+        getTaskLogs: ({ id, ...query }) => ({ lines: tasks.readLogs(id, query) }),
+        listTaskRuns: ({ id, limit }) => ({ runs: tasks.runs(id, limit) }),
+      });
+      options.stream.provide({ tasks: tasksTopic(tasks), logs: logsTopic(tasks) });
+      return tasks;
+    },
+    async stop() {
+      await supervisor?.shutdown();
+      removeResolver?.();
+    },
+  };
+}
