@@ -17,7 +17,7 @@ const electronAtRuntime = {
   message: 'Only electron/ may import electron at runtime; use `import type` elsewhere.',
   allowTypeImports: true,
 };
-const nodeOnly = ['ws', 'better-sqlite3', 'fastify', '@fastify/static', 'pino', 'pino-pretty', 'commander', 'tsx'];
+const nodeOnly = ['ws', 'better-sqlite3', 'fastify', '@fastify/static', '@fastify/multipart', 'tar', 'pm2', 'pino', 'pino-pretty', 'commander', 'tsx'];
 /** No Node module (built in or Node-only package) and no runtime electron, with a reason. */
 const withoutNode = (message) => [
   'error',

@@ -7,10 +7,12 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import multipart from '@fastify/multipart';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { HtmlPage, type MethodTable, pathPattern, pathParamNames, PreparedJson, WithCookies } from '../../shared/contract/method';
 import type { Principal } from '../../shared/contract/scopes';
+import { MAX_UPLOAD_BYTES } from '../../shared/contract/task-schemas';
 import { DESKTOP_APP_ORIGIN } from '../../shared/desktop';
 import { ApiError, type ErrorCode } from '../../shared/errors';
 import type { ApiCore } from '../api/api-core';
@@ -51,7 +53,16 @@ declare module 'fastify' {
   }
 }
 
+const UPLOAD_PARTS = 'send a "spec" part (the JSON fields) and a "file" part';
+
 const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_REQ_FILE_TOO_LARGE: 'payload_too_large',
+  FST_PARTS_LIMIT: 'invalid_request',
+  FST_FILES_LIMIT: 'invalid_request',
+  FST_FIELDS_LIMIT: 'invalid_request',
+  FST_PROTO_VIOLATION: 'invalid_request',
+  FST_MP_PREMATURE_CLOSE: 'invalid_request',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
@@ -67,6 +78,8 @@ function toApiError(error: unknown): ApiError {
     return new ApiError('invalid_json', `The request body is not valid JSON: ${e.message ?? 'parse error'}.`);
   }
   if (code === 'unsupported_media_type') return new ApiError(code, 'Send the body as JSON, with "Content-Type: application/json".');
+  if (e.code === 'FST_REQ_FILE_TOO_LARGE') return new ApiError('payload_too_large', `The file is too large: at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB.`, { field: 'file' });
+  if (e.code?.endsWith('_LIMIT') && e.code.startsWith('FST_')) return new ApiError('invalid_request', `An upload has two parts: ${UPLOAD_PARTS}.`);
   if (code) return new ApiError(code, e.message ?? code);
   if (e.statusCode === 400) return new ApiError('invalid_request', e.message ?? 'bad request');
   return new ApiError('internal', 'The agent failed to handle this request; see its log.');
@@ -146,6 +159,30 @@ function sendPage(reply: FastifyReply, page: HtmlPage): FastifyReply {
     .send(page.html);
 }
 
+/** An upload's input: the `spec` part's JSON fields, and the `file` part as `{ filename, data }`. */
+async function gatherUpload(request: FastifyRequest): Promise<Record<string, unknown>> {
+  if (!request.isMultipart()) throw new ApiError('unsupported_media_type', `Send the upload as multipart/form-data: ${UPLOAD_PARTS}.`);
+  const input: Record<string, unknown> = {};
+  let spec: unknown = {};
+  for await (const part of request.parts()) {
+    if (part.type === 'file' && part.fieldname === 'file' && input.file === undefined) {
+      const data = await part.toBuffer();
+      input.file = { filename: part.filename, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    } else if (part.type === 'field' && part.fieldname === 'spec') {
+      try {
+        spec = JSON.parse(String(part.value));
+      } catch {
+        throw new ApiError('invalid_json', 'The "spec" part is not valid JSON.', { field: 'spec' });
+      }
+    } else {
+      throw new ApiError('invalid_request', `${part.fieldname}: not a part of an upload; ${UPLOAD_PARTS}`, { field: part.fieldname });
+    }
+  }
+  if (!isPlainObject(spec)) throw new ApiError('invalid_request', 'The "spec" part must be a JSON object.', { field: 'spec' });
+  if (Object.hasOwn(spec, 'file')) throw new ApiError('invalid_request', 'file: send it as the "file" part, not in the spec', { field: 'file' });
+  return { ...spec, ...input };
+}
+
 function gatherInput(request: FastifyRequest, verb: string, names: string[]): Record<string, unknown> {
   const raw = verb === 'GET' ? request.query : (request.body ?? {});
   if (!isPlainObject(raw)) throw new ApiError('invalid_request', 'The body must be a JSON object.');
@@ -178,8 +215,14 @@ export async function createHttpServer<T extends MethodTable>(options: HttpServe
     },
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
-  // JSON is the only body the API takes: anything else is refused with 415, not parsed as text.
+  // JSON is the only body the API takes, but for uploads (multipart): anything else is refused
+  // with 415, not parsed as text.
   app.removeContentTypeParser(['text/plain']);
+  await app.register(multipart, {
+    throwFileSizeLimit: true,
+    // One part more of each than an upload has, so that an extra part is refused by its name.
+    limits: { fileSize: MAX_UPLOAD_BYTES, files: 2, fields: 2, parts: 4, fieldSize: 256 * 1024, fieldNameSize: 64, headerPairs: 100 },
+  });
   app.decorateRequest('principal', null);
   app.decorateRequest('sessionCookie', undefined);
   // Node drops a CONNECT request unanswered unless someone listens for it.
@@ -252,7 +295,10 @@ export async function createHttpServer<T extends MethodTable>(options: HttpServe
           throw new ApiError('invalid_request', `${badKey || 'query'}: not valid percent-encoding`, badKey ? { field: badKey } : {});
         }
         const http = { address: request.ip, sessionCookie: request.sessionCookie, secure: options.https !== undefined };
-        const result = await core.call(name, gatherInput(request, declaration.method, names), request.principal ?? undefined, http);
+        const upload = declaration.body === 'multipart';
+        if (!upload && request.isMultipart()) throw new ApiError('unsupported_media_type', 'Send the body as JSON, with "Content-Type: application/json".');
+        const input = upload ? await gatherUpload(request) : gatherInput(request, declaration.method, names);
+        const result = await core.call(name, input, request.principal ?? undefined, http);
         if (declaration.status !== undefined) reply.code(declaration.status);
         if (result instanceof HtmlPage) return sendPage(reply, result);
         if (result instanceof WithCookies) return reply.header('set-cookie', [...result.cookies]).header('cache-control', 'no-store').send(result.body);

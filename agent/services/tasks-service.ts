@@ -46,6 +46,7 @@ export function tasksService(options: TasksServiceOptions): Service<TaskSupervis
           tasks: tasks.list().filter((task) => principal?.kind !== 'task' || principal.taskId === task.id),
         }),
         createTask: (input) => tasks.create(input),
+        uploadTask: (input) => tasks.upload(input),
         getTask: ({ id }) => tasks.get(id),
         startTask: ({ id }) => tasks.start(id),
         stopTask: ({ id }) => tasks.stop(id),

@@ -6,11 +6,11 @@
  * batches.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { CreateTaskInput } from '../../shared/contract/task-schemas';
+import type { CreateTaskInput, UploadTaskInput } from '../../shared/contract/task-schemas';
 import { ApiError } from '../../shared/errors';
 import type { ProcessTreeUsage } from '../../shared/system';
 import { type LogLine, TASK_ENV, type TaskInfo, type TaskRun, type TaskSpec } from '../../shared/task';
@@ -19,6 +19,7 @@ import { bootId, groupRemnants, isSameProcess, outsideGroup, type ProcessIdentit
 import { type LogQuery, TaskLog, type TaskLogOptions } from './task-log';
 import { type RunnerContext, TaskRunner } from './task-runner';
 import { windowAt, windowOn } from './task-schedule';
+import { chooseEntry, runnerFor, stageUpload, type UploadLimits } from './task-upload';
 import { type OpenRun, TaskStore } from './task-store';
 import { TaskTokens } from './task-tokens';
 
@@ -33,6 +34,7 @@ export interface TaskSupervisorOptions {
   flushMs?: number;
   procRoot?: string;
   now?: () => number;
+  uploadLimits?: UploadLimits;
   /** How often schedules are looked at (default 10 s). */
   scheduleCheckMs?: number;
 }
@@ -79,6 +81,8 @@ export class TaskSupervisor {
       procRoot: options.procRoot ?? '/proc',
     };
     for (const stored of this.store.all()) this.runners.set(stored.id, new TaskRunner(stored, this.context));
+    // Uploads an agent was unpacking when it stopped are no task's.
+    rmSync(join(options.dataDir, 'tasks', '.uploads'), { recursive: true, force: true });
   }
 
   on(listener: Partial<TaskEvents>): () => void {
@@ -94,24 +98,52 @@ export class TaskSupervisor {
     return this.runner(id).info();
   }
 
-  /** Registers a task (and starts it when asked); a taken name is a conflict. */
-  create(input: CreateTaskInput): TaskInfo {
+  /**
+   * Registers a task (and starts it when asked); a taken name is a conflict. `app`: a folder of
+   * files to move into the task's own folder as `app/` (an upload, staged).
+   */
+  create(input: CreateTaskInput, app?: string): TaskInfo {
     this.requireOpen();
     const { start, schedule, cwd, ...rest } = input;
     const spec: TaskSpec = { ...rest, cwd: cwd ?? null, schedule: schedule ?? null };
-    if (this.store.idOfName(spec.name) !== undefined) {
-      throw new ApiError('conflict', `A task named "${spec.name}" exists already.`, { field: 'name' });
-    }
+    this.requireFreeName(spec.name);
     let id = newTaskId();
     while (this.runners.has(id)) id = newTaskId();
-    mkdirSync(this.home(id), { recursive: true, mode: 0o700 });
+    const home = this.home(id);
+    mkdirSync(home, { recursive: true, mode: 0o700 });
     const stored = { id, spec, desired: 'stopped' as const, state: 'stopped' as const, reason: null, restarts: 0, created: this.context.now(), scheduledOn: null, scheduleStopped: false };
-    this.store.insert(stored);
+    try {
+      if (app !== undefined) renameSync(app, join(home, 'app'));
+      this.store.insert(stored);
+    } catch (error) {
+      rmSync(home, { recursive: true, force: true });
+      throw error;
+    }
     const runner = new TaskRunner(stored, this.context);
     this.runners.set(id, runner);
     this.emit('changed', runner.info());
     if (start) runner.start();
     return runner.info();
+  }
+
+  /** A submitted script or bundle, unpacked into the task's folder (`app/`) and registered. */
+  async upload(input: UploadTaskInput): Promise<TaskInfo> {
+    this.requireOpen();
+    this.requireFreeName(input.name);
+    const staged = await stageUpload(input.file, join(this.options.dataDir, 'tasks', '.uploads'), this.options.uploadLimits);
+    try {
+      const entry = chooseEntry(staged.files, input.entry);
+      const command = input.command ?? runnerFor(entry);
+      if (command === undefined || command === null) {
+        throw new ApiError('invalid_request', `command: say which program runs ${entry} (its extension is not one the agent knows)`, { field: 'command' });
+      }
+      const { file: _file, entry: _entry, ...rest } = input;
+      // A command the user gave gets the arguments as given; one the agent chose runs the entry.
+      const args = input.command === undefined ? [entry, ...input.args] : input.args;
+      return this.create({ ...rest, command, args, cwd: 'app' }, staged.dir);
+    } finally {
+      rmSync(dirname(staged.dir), { recursive: true, force: true });
+    }
   }
 
   start(id: string): TaskInfo {
@@ -240,6 +272,10 @@ export class TaskSupervisor {
     const runner = this.runners.get(id);
     if (!runner) throw new ApiError('not_found', `No task ${id} on this agent.`, { field: 'id' });
     return runner;
+  }
+
+  private requireFreeName(name: string): void {
+    if (this.store.idOfName(name) !== undefined) throw new ApiError('conflict', `A task named "${name}" exists already.`, { field: 'name' });
   }
 
   private requireOpen(): void {

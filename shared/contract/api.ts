@@ -27,7 +27,7 @@ import {
   updateWatchlistInput,
   watchlistIdInput,
 } from './schemas';
-import { createTaskInput, taskIdInput, taskLogsInput, taskRunsInput } from './task-schemas';
+import { createTaskInput, taskIdInput, taskLogsInput, taskRunsInput, uploadTaskInput } from './task-schemas';
 import type { LogLine, TaskInfo, TaskRun } from '../task';
 import type { SystemStats } from '../system';
 
@@ -127,6 +127,8 @@ export const api = {
   listTasks: method({ method: 'GET', path: `${API_PREFIX}/tasks`, scope: 'task', input: emptySchema, ...returns<{ tasks: TaskInfo[] }>() }),
   /** Registers a command as a task (stopped unless `start` is true). */
   createTask: method({ method: 'POST', path: `${API_PREFIX}/tasks`, scope: 'control', input: createTaskInput, status: 201, ...returns<TaskInfo>() }),
+  /** Submits a new algo: a script or a bundle, unpacked into the task's own folder, registered (and started when asked). */
+  uploadTask: method({ method: 'POST', path: `${API_PREFIX}/tasks/upload`, scope: 'control', input: uploadTaskInput, status: 201, body: 'multipart', ...returns<TaskInfo>() }),
   getTask: method({ method: 'GET', path: `${API_PREFIX}/tasks/:id`, scope: 'task', taskParam: 'id', input: taskIdInput, ...returns<TaskInfo>() }),
   /** Starts a task; it stays wanted running (also after the agent restarts) until stopped. */
   startTask: method({ method: 'POST', path: `${API_PREFIX}/tasks/:id/start`, scope: 'task', taskParam: 'id', input: taskIdInput, ...returns<TaskInfo>() }),

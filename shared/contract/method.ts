@@ -33,6 +33,11 @@ export interface MethodDeclaration<P extends string = string, S extends z.ZodTyp
   input: S;
   /** The HTTP status of a success (default 200; 201 for a method that creates something). */
   status?: 200 | 201;
+  /**
+   * `multipart`: the body is `multipart/form-data` (an upload): a `spec` part holding the JSON
+   * fields, and a `file` part, given to the input as `file: { filename, data }`.
+   */
+  body?: 'json' | 'multipart';
 }
 
 /**
@@ -40,7 +45,7 @@ export interface MethodDeclaration<P extends string = string, S extends z.ZodTyp
  * parameter.
  */
 export function method<const P extends string, S extends z.ZodType<{ [K in PathParams<P>]: unknown }>, R>(
-  declaration: { method: HttpVerb; path: P; scope: Scope; taskParam?: string; input: S; status?: 200 | 201 } & Returns<R>,
+  declaration: { method: HttpVerb; path: P; scope: Scope; taskParam?: string; input: S; status?: 200 | 201; body?: 'json' | 'multipart' } & Returns<R>,
 ): MethodDeclaration<P, S, R> {
   return declaration;
 }

@@ -105,3 +105,33 @@ export const taskRunsInput = z.strictObject({
 
 /** The `logs` topic: live lines of one task. */
 export const taskLogSelectionSchema = z.strictObject({ task: taskIdSchema });
+
+/** The largest upload: a script, or a bundle (`.tar.gz`, `.tgz`, `.tar`) of an algo's files. */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+
+/** A file name as uploaded: a plain name, never a path. */
+const uploadName = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((name) => !/[/\\]/.test(name) && name !== '.' && name !== '..' && noControl(name) && !name.startsWith('.'), 'a plain file name (no folders, not hidden)');
+
+/**
+ * `POST /api/v1/tasks/upload` (multipart): the task's fields as in `POST /api/v1/tasks`, but the
+ * command may be left out (it follows the entry's extension: `.py` runs with python3, `.js`,
+ * `.mjs` and `.cjs` with node, `.sh` with sh), and the file to run in a bundle is `entry`.
+ */
+export const uploadTaskInput = createTaskInput
+  .omit({ command: true, cwd: true })
+  .extend({
+    command: createTaskInput.shape.command.optional(),
+    /** The bundle's file to run (a path inside it); a single script is its own entry. */
+    entry: z
+      .string()
+      .min(1)
+      .max(1024)
+      .refine((path) => noControl(path) && !path.startsWith('/') && !path.split(/[/\\]/).includes('..'), 'a path inside the bundle')
+      .optional(),
+    file: z.strictObject({ filename: uploadName, data: z.instanceof(Uint8Array) }, 'attach the script or bundle as the "file" part'),
+  });
+export type UploadTaskInput = z.output<typeof uploadTaskInput>;
