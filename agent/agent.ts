@@ -44,6 +44,11 @@ import { type SystemStatsSource, systemService } from './services/system-service
 import { tasksService } from './services/tasks-service';
 import type { TaskLogOptions } from './tasks/task-log';
 import type { TaskSupervisor } from './tasks/task-supervisor';
+import { auditService } from './services/audit-service';
+import { type FleetJoin, fleetService } from './services/fleet-service';
+import { agentIdentity } from './fleet/agent-identity';
+import type { Fleet } from './fleet/fleet-hub';
+import type { FleetMember } from './fleet/fleet-member';
 import { AgentDb } from './store/agent-db';
 import { KITE_LIMITS } from './ticker/kite/limits';
 import type { ProviderLimits } from './ticker/provider';
@@ -88,6 +93,14 @@ export interface AgentOptions {
    * using them pass the site guard (`Host`, `Origin`). Host names or IP addresses, no port.
    */
   publicNames?: string[];
+  /** This agent's name in a fleet (default: the host name), and labels for the user. */
+  name?: string;
+  labels?: Record<string, string>;
+  /**
+   * The fleet: `hub` lets members join this agent (with `joinToken`, or tokens made through the
+   * API); `join` makes this agent a member of a hub.
+   */
+  fleet?: { hub?: boolean; joinToken?: string; join?: FleetJoin };
   /** The built dashboard served at `/`; absent or null: dist/renderer beside the agent's code. */
   dashboardDir?: string | null;
   log?: Logger;
@@ -121,6 +134,9 @@ export interface AgentHooks {
   };
   /** Task log rotation (a test of rotation uses small files). */
   taskLogFiles?: TaskLogOptions;
+  /** The hub's pings of its members (default 5 s), and a member's redials (tests shorten both). */
+  fleetHeartbeatMs?: number;
+  memberBackoff?: { initialDelayMs: number; maxDelayMs: number };
 }
 
 export interface RunningAgent {
@@ -140,6 +156,9 @@ export interface RunningAgent {
   instruments: Instruments;
   tasks: TaskSupervisor;
   system: SystemStatsSource;
+  fleet: Fleet;
+  /** This agent's link to its hub, when it joined one. */
+  member: FleetMember | undefined;
   stop(): Promise<void>;
 }
 
@@ -267,6 +286,26 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
       tasksService({ db, dataDir: options.dataDir, log, auth, api: apiCore, stream: streamCore, agentUrl: () => agentUrl, ...(hooks.taskLogFiles ? { logFiles: hooks.taskLogFiles } : {}) }),
     );
     const system = await stack.start(systemService({ dataDir: options.dataDir, version: VERSION, log, api: apiCore, stream: streamCore, tasks }));
+    const self = agentIdentity(db, { name: options.name, labels: options.labels });
+    const audit = await stack.start(auditService({ db, api: apiCore, agentName: self.name }));
+    const fleetParts = await stack.start(
+      fleetService({
+        db,
+        log,
+        api: apiCore,
+        stream: streamCore,
+        tasks,
+        system,
+        audit,
+        self,
+        hub: options.fleet?.hub === true,
+        ...(options.fleet?.joinToken ? { joinToken: options.fleet.joinToken } : {}),
+        ...(options.fleet?.join ? { join: options.fleet.join } : {}),
+        address: () => agentUrl,
+        ...(hooks.fleetHeartbeatMs === undefined ? {} : { heartbeatMs: hooks.fleetHeartbeatMs }),
+        ...(hooks.memberBackoff ? { memberBackoff: hooks.memberBackoff } : {}),
+      }),
+    );
     provideBrokerApi(apiCore, broker, instruments, () => agentUrl);
     const server = await stack.start(
       apiServerService({
@@ -279,6 +318,8 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
         browser,
         dashboardDir: dashboard,
         ...(hooks.appOrigins ? { appOrigins: hooks.appOrigins } : {}),
+        router: (agentId, name, input, principal, http) => fleetParts.fleet.route(agentId, name, input, principal, http),
+        upgrade: (request, socket, head) => fleetParts.fleet.handleUpgrade(request, socket, head),
         ...(options.tls ? { tls: options.tls } : {}),
         ...(hooks.streamMaxBufferedBytes === undefined ? {} : { maxBufferedBytes: hooks.streamMaxBufferedBytes }),
       }),
@@ -286,6 +327,16 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
     agentUrl = server.url;
     // Tasks start once the API listens (their SDK connects to it), and stop before it closes.
     await stack.start({ name: 'task-runs', start: () => tasks.recover(), stop: () => tasks.shutdown() });
+    // A member dials its hub last, once it can answer everything the hub may ask; links close
+    // before the API server does (it would wait for them).
+    await stack.start({
+      name: 'fleet-links',
+      start: () => fleetParts.member?.start(),
+      stop: () => {
+        fleetParts.member?.stop();
+        fleetParts.fleet.close();
+      },
+    });
     return {
       broker,
       instruments,
@@ -301,6 +352,8 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
       candles,
       tasks,
       system,
+      fleet: fleetParts.fleet,
+      member: fleetParts.member,
       stop: () => stack.stop(),
     };
   } catch (error) {

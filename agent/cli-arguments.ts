@@ -1,5 +1,6 @@
 /** Parsers for command-line option values, shared by the agent's command-line programs. */
 import { InvalidArgumentError } from 'commander';
+import { agentLabelsSchema, agentNameSchema } from './fleet/link-protocol';
 import { publicName } from './server/site-guard';
 
 /** A whole number from `min` to `max`, or commander's error naming the range. */
@@ -25,4 +26,21 @@ export function publicNamesArgument(text: string, previous: readonly string[] = 
     return name;
   });
   return [...previous, ...names];
+}
+
+/** `--name`: an agent's name in its fleet. */
+export function agentNameArgument(text: string): string {
+  const parsed = agentNameSchema.safeParse(text);
+  if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]?.message ?? 'not a name');
+  return parsed.data;
+}
+
+/** `--label key=value`: repeatable. */
+export function labelArgument(text: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError('expected key=value');
+  const labels = { ...previous, [text.slice(0, at)]: text.slice(at + 1) };
+  const parsed = agentLabelsSchema.safeParse(labels);
+  if (!parsed.success) throw new InvalidArgumentError('label names: letters, digits, _ . - (up to 32); values up to 64 characters; at most 32 labels');
+  return parsed.data;
 }

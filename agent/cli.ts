@@ -1,7 +1,8 @@
 /** `npm run agent -- …`: a headless agent (on a server, in Docker, or beside the desktop app). */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { integerArgument, positiveArgument, publicNamesArgument } from './cli-arguments';
+import { agentNameArgument, integerArgument, labelArgument, positiveArgument, publicNamesArgument } from './cli-arguments';
+import { linkUrl } from './fleet/fleet-member';
 import { MAX_WORKERS } from '../shared/contract/schemas';
 import { startAgent } from './agent';
 import { defaultDataDir } from './agent-config';
@@ -33,6 +34,12 @@ const program = new Command()
   .option('--allow-insecure-remote', 'allow a non-loopback address without TLS (not recommended)', false)
   .option('--public-name <name>', 'a DNS name (or IP address) browsers reach the agent by, besides --host; repeat it or separate names with commas', publicNamesArgument)
   .option('--no-open', 'do not open the dashboard in the browser on start')
+  .option('--name <name>', "this agent's name in its fleet (default: the host name)", agentNameArgument)
+  .option('--label <key=value>', 'a label of this agent, shown in the fleet; repeat it for more', labelArgument)
+  .option('--hub', 'let other agents join this one as members of its fleet', false)
+  .addOption(new Option('--join-token <token>', 'with --hub: a token members may join with; with --join: the token to join with').env('ALGODECK_JOIN_TOKEN'))
+  .option('--join <url>', "join the hub at this address as a member: wss://hub.example.net:7420 (ws:// only on loopback)")
+  .option('--hub-ca <file>', "with --join: a CA certificate (PEM) to trust for the hub's TLS certificate")
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug']).default('info'))
   .addOption(new Option('--log-format <format>', 'logs as pretty lines or JSON (auto: pretty on a terminal)').choices(LOG_FORMATS).default('auto'));
 
@@ -59,6 +66,12 @@ const opts = program.opts<{
   allowInsecureRemote: boolean;
   publicName?: string[];
   open: boolean;
+  name?: string;
+  label?: Record<string, string>;
+  hub: boolean;
+  joinToken?: string;
+  join?: string;
+  hubCa?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug';
   logFormat: LogFormat;
 }>();
@@ -67,6 +80,18 @@ if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) program.error('error: --tls-
 if (opts.provider !== 'kite' && (opts.kiteRoot || program.getOptionValueSource('kiteApiKey') === 'cli')) {
   program.error('error: --kite-root and --kite-api-key need --provider kite');
 }
+if (opts.hub && opts.join) program.error('error: an agent is a hub (--hub) or joins one (--join), not both');
+if (opts.join && !opts.joinToken) program.error('error: --join needs --join-token (or ALGODECK_JOIN_TOKEN): the token the hub gave');
+if (opts.hubCa && !opts.join) program.error('error: --hub-ca goes with --join');
+if (opts.join) {
+  try {
+    linkUrl(opts.join);
+  } catch (error) {
+    program.error(`error: ${(error as Error).message}`);
+  }
+}
+// Read once and dropped: no task the agent starts inherits it.
+delete process.env.ALGODECK_JOIN_TOKEN;
 const log = createLogger({ level: opts.logLevel, format: opts.logFormat });
 
 try {
@@ -92,6 +117,15 @@ try {
     ...(opts.tlsCert && opts.tlsKey ? { tls: { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } } : {}),
     allowInsecureRemote: opts.allowInsecureRemote,
     publicNames: opts.publicName ?? [],
+    ...(opts.name ? { name: opts.name } : {}),
+    ...(opts.label ? { labels: opts.label } : {}),
+    fleet: {
+      hub: opts.hub,
+      ...(opts.hub && opts.joinToken ? { joinToken: opts.joinToken } : {}),
+      ...(opts.join && opts.joinToken
+        ? { join: { url: opts.join, token: opts.joinToken, ...(opts.hubCa ? { ca: readFileSync(opts.hubCa) } : {}) } }
+        : {}),
+    },
     log,
   });
   log.info({ url: agent.url, dashboard: agent.dashboard.url, tokenFile: agent.tokenFile }, 'AlgoDeck agent ready');

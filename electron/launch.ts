@@ -76,7 +76,9 @@ function main(): void {
     }
   }
   process.stdout.write(`AlgoDeck: opening the cockpit in the browser: ${why}.\n`);
-  run(process.execPath, ['--max-semi-space-size=2', join(root, 'dist', 'agent', 'cli.mjs'), ...args]);
+  // The cockpit's agent is the fleet's hub, as the desktop app's is (unless it is told to join one).
+  const hub = args.includes('--join') || args.includes('--hub') ? [] : ['--hub'];
+  run(process.execPath, ['--max-semi-space-size=2', join(root, 'dist', 'agent', 'cli.mjs'), ...hub, ...args]);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();

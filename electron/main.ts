@@ -66,7 +66,8 @@ async function start(): Promise<void> {
     const agent = new EmbeddedAgent(
       { post: (message) => child.postMessage(message), onMessage: (listener) => void child.on('message', listener), onExit: (listener) => void child.on('exit', listener), kill: () => void child.kill() },
       // The same folder and port as `npm start`'s agent: one agent per computer, whichever starts it.
-      { dataDir: defaultDataDir(), port: DEFAULT_PORT, provider, logLevel: app.isPackaged ? 'info' : 'debug' },
+      // The desktop's own agent is the fleet's hub: members join it with a token made in the Fleet page.
+      { dataDir: defaultDataDir(), port: DEFAULT_PORT, provider, fleet: { hub: true }, logLevel: app.isPackaged ? 'info' : 'debug' },
       brokerSecrets,
       new UtilityProcessHost((modulePath, args, options) => utilityProcess.fork(modulePath, args, options)),
       log,

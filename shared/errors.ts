@@ -22,6 +22,7 @@ export const ERROR_STATUS = {
   capacity_exceeded: 422,
   no_history: 422,
   unavailable: 503,
+  agent_offline: 503,
   provider_unavailable: 503,
   internal: 500,
 } as const;

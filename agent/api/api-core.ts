@@ -10,8 +10,26 @@ import { ApiError } from '../../shared/errors';
 
 type AnyHandler = (params: unknown, context: CallContext) => unknown;
 
+/** Who a call came through besides its principal: a hub routing it to this member. */
+export interface CallOrigin {
+  via?: string;
+  address?: string | null;
+}
+
+/** A finished call, for the audit log. */
+export interface CallRecord {
+  name: string;
+  principal: Principal | undefined;
+  origin: CallOrigin;
+  /** The input as received (not yet validated). */
+  input: unknown;
+  error: ApiError | undefined;
+  durationMs: number;
+}
+
 export class ApiCore<T extends MethodTable> {
   private readonly handlers = new Map<keyof T & string, AnyHandler>();
+  private readonly observers = new Set<(record: CallRecord) => void>();
 
   constructor(readonly table: T) {}
 
@@ -41,7 +59,32 @@ export class ApiCore<T extends MethodTable> {
     return permits(this.table[name]!.scope, principal);
   }
 
-  async call<K extends keyof T & string>(name: K, raw: unknown, principal: Principal | undefined, http?: CallContext['http']): Promise<unknown> {
+  /** Hears of every call once it has ended (the audit log). */
+  observe(observer: (record: CallRecord) => void): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  has(name: string): name is keyof T & string {
+    return Object.hasOwn(this.table, name);
+  }
+
+  async call<K extends keyof T & string>(name: K, raw: unknown, principal: Principal | undefined, http?: CallContext['http'], origin: CallOrigin = {}): Promise<unknown> {
+    if (this.observers.size === 0) return this.run(name, raw, principal, http);
+    const started = performance.now();
+    let error: ApiError | undefined;
+    try {
+      return await this.run(name, raw, principal, http);
+    } catch (thrown) {
+      error = thrown instanceof ApiError ? thrown : new ApiError('internal', 'The agent failed to handle this request; see its log.');
+      throw thrown;
+    } finally {
+      const record: CallRecord = { name, principal, origin: { address: http?.address ?? null, ...origin }, input: raw, error, durationMs: performance.now() - started };
+      for (const observer of this.observers) observer(record);
+    }
+  }
+
+  private async run<K extends keyof T & string>(name: K, raw: unknown, principal: Principal | undefined, http?: CallContext['http']): Promise<unknown> {
     const declaration = this.table[name]!;
     if (declaration.scope !== 'public' && principal === undefined) {
       throw new ApiError('unauthorized', 'Missing or wrong token: send "Authorization: Bearer <token>".');

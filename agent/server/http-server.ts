@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import multipart from '@fastify/multipart';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { HtmlPage, type MethodTable, pathPattern, pathParamNames, PreparedJson, WithCookies } from '../../shared/contract/method';
+import { type CallContext, HtmlPage, type MethodTable, pathPattern, pathParamNames, PreparedJson, WithCookies } from '../../shared/contract/method';
 import type { Principal } from '../../shared/contract/scopes';
 import { MAX_UPLOAD_BYTES } from '../../shared/contract/task-schemas';
 import { DESKTOP_APP_ORIGIN } from '../../shared/desktop';
@@ -36,6 +36,11 @@ export interface HttpServerOptions<T extends MethodTable> {
    * cookies): by default the desktop app's dashboard (`app://algodeck`).
    */
   appOrigins?: readonly string[];
+  /**
+   * Runs method `name` on another agent of the fleet: the routes `/api/v1/agents/:agentId/…`
+   * (any method's path after the prefix) go here.
+   */
+  router?: (agentId: string, name: string, input: Record<string, unknown>, principal: Principal | undefined, http: CallContext['http']) => Promise<unknown>;
 }
 
 const CORS_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE';
@@ -183,6 +188,21 @@ async function gatherUpload(request: FastifyRequest): Promise<Record<string, unk
   return { ...spec, ...input };
 }
 
+/** A matcher of request paths against a declared path, giving its `:name` parameters (decoded). */
+function pathMatcher(path: string): (actual: string) => Record<string, string> | null {
+  const names = pathParamNames(path);
+  const pattern = new RegExp(pathPattern(path).source.replaceAll('[^/]+', '([^/]+)'));
+  return (actual) => {
+    const match = pattern.exec(actual);
+    if (!match) return null;
+    try {
+      return Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
+    } catch {
+      return null;
+    }
+  };
+}
+
 function gatherInput(request: FastifyRequest, verb: string, names: string[]): Record<string, unknown> {
   const raw = verb === 'GET' ? request.query : (request.body ?? {});
   if (!isPlainObject(raw)) throw new ApiError('invalid_request', 'The body must be a JSON object.');
@@ -302,6 +322,36 @@ export async function createHttpServer<T extends MethodTable>(options: HttpServe
         if (declaration.status !== undefined) reply.code(declaration.status);
         if (result instanceof HtmlPage) return sendPage(reply, result);
         if (result instanceof WithCookies) return reply.header('set-cookie', [...result.cookies]).header('cache-control', 'no-store').send(result.body);
+        if (!(result instanceof PreparedJson)) return result;
+        const { body } = result as PreparedJson<unknown>;
+        return reply.type('application/json; charset=utf-8').send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+      },
+    });
+  }
+
+  const router = options.router;
+  if (router) {
+    const prefix = '/api/v1';
+    const table = Object.entries(core.table).map(([name, declaration]) => ({ name, declaration, pattern: pathMatcher(declaration.path) }));
+    app.route({
+      method: ['GET', 'POST', 'PUT', 'DELETE'],
+      url: `${prefix}/agents/:agentId/*`,
+      handler: async (request, reply) => {
+        const { agentId, '*': rest } = request.params as { agentId: string; '*': string };
+        const path = `${prefix}/${rest}`.replace(/\/$/, '');
+        let params: Record<string, string> | null = null;
+        const found = table.find((entry) => entry.declaration.method === request.method && (params = entry.pattern(path)) !== null);
+        if (!found || !params) return reply.callNotFound();
+        const { name, declaration } = found;
+        const badKey = declaration.method === 'GET' ? badlyEncodedQueryKey(request.url) : undefined;
+        if (badKey !== undefined) throw new ApiError('invalid_request', `${badKey || 'query'}: not valid percent-encoding`, badKey ? { field: badKey } : {});
+        const upload = declaration.body === 'multipart';
+        if (!upload && request.isMultipart()) throw new ApiError('unsupported_media_type', 'Send the body as JSON, with "Content-Type: application/json".');
+        const input = upload ? await gatherUpload(request) : gatherInput(request, declaration.method, []);
+        Object.assign(input, params);
+        const http = { address: request.ip, sessionCookie: request.sessionCookie, secure: options.https !== undefined };
+        const result = await router(agentId, name, input, request.principal ?? undefined, http);
+        if (declaration.status !== undefined) reply.code(declaration.status);
         if (!(result instanceof PreparedJson)) return result;
         const { body } = result as PreparedJson<unknown>;
         return reply.type('application/json; charset=utf-8').send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));

@@ -2,6 +2,8 @@
  * The API server as a service: REST and the WebSocket stream on one port, over the contract's
  * cores. Started last, once every other service has provided its methods and topics.
  */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { MethodTable } from '../../shared/contract/method';
@@ -9,7 +11,7 @@ import type { TopicTable } from '../../shared/contract/stream';
 import type { ApiCore } from '../api/api-core';
 import type { Authenticator } from '../server/auth';
 import type { BrowserAccess } from './sessions-service';
-import { createHttpServer } from '../server/http-server';
+import { createHttpServer, type HttpServerOptions } from '../server/http-server';
 import { StreamServer } from '../server/stream-server';
 import type { StreamCore } from '../stream/stream-core';
 import type { Service } from './service';
@@ -30,6 +32,10 @@ export interface ApiServerOptions<M extends MethodTable, T extends TopicTable> {
   dashboardDir?: string;
   /** See HttpServerOptions. */
   appOrigins?: readonly string[];
+  /** See HttpServerOptions. */
+  router?: HttpServerOptions<M>['router'];
+  /** WebSocket upgrades of other paths (the fleet's link): true when taken. */
+  upgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 }
 
 export interface ApiServer<T extends TopicTable> {
@@ -56,6 +62,7 @@ export function apiServerService<M extends MethodTable, T extends TopicTable>(op
         ...browser,
         ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir }),
         ...(options.appOrigins === undefined ? {} : { appOrigins: options.appOrigins }),
+        ...(options.router === undefined ? {} : { router: options.router }),
       });
       const server = new StreamServer({
         core: options.stream,
@@ -65,7 +72,9 @@ export function apiServerService<M extends MethodTable, T extends TopicTable>(op
         ...(options.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: options.maxBufferedBytes }),
       });
       stream = server;
-      app.server.on('upgrade', (request, socket, head) => server.handleUpgrade(request, socket, head));
+      app.server.on('upgrade', (request, socket, head) => {
+        if (!options.upgrade?.(request, socket, head)) server.handleUpgrade(request, socket, head);
+      });
       try {
         await app.listen({ host: options.host, port: options.port });
       } catch (error) {

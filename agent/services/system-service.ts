@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { Api } from '../../shared/contract/api';
 import type { SystemMessage, Topics } from '../../shared/contract/stream';
-import type { ProcessTreeUsage, SystemSample } from '../../shared/system';
+import type { ProcessTreeUsage, SystemHistory, SystemSample } from '../../shared/system';
 import type { ApiCore } from '../api/api-core';
 import { broadcastTopic } from '../stream/broadcast-topic';
 import type { StreamCore } from '../stream/stream-core';
@@ -30,6 +30,7 @@ export interface SystemServiceOptions {
 
 export interface SystemStatsSource {
   latest(): SystemSample;
+  history(): SystemHistory;
   onSample(listener: (sample: SystemSample) => void): () => void;
 }
 
@@ -68,6 +69,7 @@ export function systemService(options: SystemServiceOptions): Service<SystemStat
       options.stream.provide({ system: topic.handler });
       return {
         latest: () => latest,
+        history: () => history.history(),
         onSample(listener) {
           listeners.add(listener);
           return () => listeners.delete(listener);

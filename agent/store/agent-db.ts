@@ -77,6 +77,30 @@ const MIGRATIONS = [
      PRIMARY KEY (task, run)
    ) WITHOUT ROWID;
    CREATE INDEX task_runs_open ON task_runs (ended) WHERE ended IS NULL;`,
+  // The fleet (on a hub): who joined, and the join tokens (their SHA-256 only); the audit log.
+  `CREATE TABLE fleet_agents (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+     labels TEXT NOT NULL,
+     address TEXT,
+     version TEXT,
+     joined INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE join_tokens (hash TEXT PRIMARY KEY, created INTEGER NOT NULL, label TEXT) WITHOUT ROWID;
+   CREATE TABLE audit (
+     id INTEGER PRIMARY KEY,
+     at INTEGER NOT NULL,
+     who TEXT NOT NULL,
+     address TEXT,
+     agent TEXT NOT NULL,
+     method TEXT NOT NULL,
+     route TEXT NOT NULL,
+     input TEXT NOT NULL,
+     result TEXT NOT NULL,
+     status INTEGER NOT NULL,
+     duration_ms INTEGER NOT NULL
+   );`,
 ];
 
 export class AgentDb {

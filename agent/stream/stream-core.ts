@@ -79,6 +79,13 @@ export class StreamCore<T extends TopicTable> {
     }
   }
 
+  /** Puts a wrapper around a topic's handler (the fleet routes `tasks` to members). */
+  wrap<K extends keyof T & string>(name: K, wrapper: (handler: TopicHandler<T[K]>) => TopicHandler<T[K]>): void {
+    const handler = this.handlers.get(name);
+    if (!handler) throw new Error(`topic ${name} has no handler to wrap`);
+    this.handlers.set(name, wrapper(handler as unknown as TopicHandler<T[K]>) as unknown as AnyHandler);
+  }
+
   requireComplete(): void {
     const missing = Object.keys(this.table).filter((name) => !this.handlers.has(name));
     if (missing.length > 0) throw new Error(`no handler for stream topic ${missing.join(', ')}`);

@@ -8,6 +8,7 @@ import type { Principal } from '../../shared/contract/scopes';
 import type { TaskInfo } from '../../shared/task';
 import type { TaskSupervisor } from '../tasks/task-supervisor';
 import type { TopicHandler } from './stream-core';
+import { TurnBatch } from './turn-batch';
 
 /** Whether `principal` sees task `id`: everybody but a task sees every task. */
 function sees(principal: Principal | undefined, id: string): boolean {
@@ -18,25 +19,12 @@ export function tasksTopic(supervisor: TaskSupervisor): TopicHandler<Topics['tas
   return {
     open(peer, principal) {
       let stopListening: (() => void) | undefined;
-      const changed = new Map<string, TaskInfo>();
-      let flushing = false;
-      const flush = () => {
-        flushing = false;
-        if (changed.size === 0) return;
-        const message: TasksMessage = { type: 'tasks', tasks: [...changed.values()] };
-        changed.clear();
-        peer.reply(message);
-      };
+      const changed = new TurnBatch<TaskInfo>((tasks) => peer.reply({ type: 'tasks', tasks } satisfies TasksMessage));
       return {
         subscribe() {
           stopListening ??= supervisor.on({
             changed(task) {
-              if (!sees(principal, task.id)) return;
-              changed.set(task.id, task);
-              if (!flushing) {
-                flushing = true;
-                setImmediate(flush);
-              }
+              if (sees(principal, task.id)) changed.add(task.id, task);
             },
             removed(id) {
               if (!sees(principal, id)) return;

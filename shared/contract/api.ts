@@ -30,6 +30,8 @@ import {
 import { createTaskInput, taskIdInput, taskLogsInput, taskRunsInput, uploadTaskInput } from './task-schemas';
 import type { LogLine, TaskInfo, TaskRun } from '../task';
 import type { SystemStats } from '../system';
+import type { AgentWithHistory, AuditEntry } from '../fleet';
+import { agentRefInput, auditInput, joinTokenInput } from './fleet-schemas';
 
 export const API_PREFIX = '/api/v1';
 
@@ -139,6 +141,18 @@ export const api = {
   deleteTask: method({ method: 'DELETE', path: `${API_PREFIX}/tasks/:id`, scope: 'control', input: taskIdInput, ...returns<{ removed: string }>() }),
   /** A task's recent output, oldest first: the last `tail` lines, of one run or matching a search if asked. */
   getTaskLogs: method({ method: 'GET', path: `${API_PREFIX}/tasks/:id/logs`, scope: 'task', taskParam: 'id', input: taskLogsInput, ...returns<{ lines: LogLine[] }>() }),
+  /** Every agent of the fleet (this one first), with its status, statistics and their recent history. */
+  listAgents: method({ method: 'GET', path: `${API_PREFIX}/agents`, scope: 'read', input: emptySchema, ...returns<{ agents: AgentWithHistory[] }>() }),
+  /** A hub forgets an offline member (it is shown again if it joins again). */
+  forgetAgent: method({ method: 'DELETE', path: `${API_PREFIX}/agents/:agentId`, scope: 'control', input: agentRefInput, ...returns<{ forgotten: string }>() }),
+  /** This agent's place in the fleet: hub or member, its id and name, its link to its hub. */
+  getFleet: method({ method: 'GET', path: `${API_PREFIX}/fleet`, scope: 'read', input: emptySchema, ...returns<FleetState>() }),
+  /** A new join token for members (shown once; only its SHA-256 is kept). */
+  createJoinToken: method({ method: 'POST', path: `${API_PREFIX}/fleet/join-tokens`, scope: 'owner', input: joinTokenInput, status: 201, ...returns<{ token: string; createdAt: string; join: string }>() }),
+  /** Revokes every join token: members already linked stay; none can join (or rejoin) until a new token. */
+  revokeJoinTokens: method({ method: 'DELETE', path: `${API_PREFIX}/fleet/join-tokens`, scope: 'owner', input: emptySchema, ...returns<{ revoked: number }>() }),
+  /** Commands made on this agent (and, on a hub, routed to members): newest first. */
+  getAudit: method({ method: 'GET', path: `${API_PREFIX}/audit`, scope: 'control', input: auditInput, ...returns<{ entries: AuditEntry[] }>() }),
   /** A task's runs, newest first: start, end, exit code or signal, and why it ended. */
   listTaskRuns: method({ method: 'GET', path: `${API_PREFIX}/tasks/:id/runs`, scope: 'task', taskParam: 'id', input: taskRunsInput, ...returns<{ runs: TaskRun[] }>() }),
 };
@@ -292,4 +306,15 @@ export interface SessionInfo {
   expiresAt: string | null;
   /** Whether a dashboard password is set (else only the agent's token signs in). */
   passwordSet: boolean;
+}
+
+/** `GET /api/v1/fleet`: this agent's place in the fleet. */
+export interface FleetState {
+  self: { id: string; name: string; labels: Record<string, string>; version: string };
+  /** Whether members may join this agent. */
+  hub: boolean;
+  /** On a hub: how many join tokens it accepts (0: none yet; make one). */
+  joinTokens: number;
+  /** On a member: its hub and the link's state. */
+  member: { hubUrl: string; hub: { id: string; name: string } | null; state: 'connecting' | 'online' | 'offline'; lastError: string | null } | null;
 }

@@ -11,6 +11,7 @@ import type { Tick } from '../tick';
 import { type Returns, returns } from './method';
 import { candleSelectionSchema, instrumentListSchema } from './schemas';
 import { taskLogSelectionSchema } from './task-schemas';
+import type { AgentInfo } from '../fleet';
 import type { SystemSample } from '../system';
 import type { LogLine, TaskInfo } from '../task';
 import type { Scope } from './scopes';
@@ -110,14 +111,23 @@ export interface BackfillProgress {
 
 // --- tasks, logs, system ---
 
+/**
+ * The `tasks`, `logs` and `system` topics name an `agent` of the fleet to follow a member through
+ * its hub (its id or name; none: this agent); their messages say which agent they are of.
+ */
+const agentRef = z.string().min(1).max(64).optional();
+
 /** Tasks that changed (state, or the statistics sampled every second). */
-export type TasksMessage = { type: 'tasks'; tasks: TaskInfo[] } | { type: 'task_removed'; id: string };
+export type TasksMessage = { type: 'tasks'; tasks: TaskInfo[]; agent?: string } | { type: 'task_removed'; id: string; agent?: string };
 
 /** New output of one task. */
-export type LogsMessage = { type: 'logs'; task: string; lines: LogLine[] };
+export type LogsMessage = { type: 'logs'; task: string; lines: LogLine[]; agent?: string };
 
 /** Each second's statistics of the machine (`GET /api/v1/system` gives the history to start from). */
-export type SystemMessage = { type: 'system'; sample: SystemSample };
+export type SystemMessage = { type: 'system'; sample: SystemSample; agent?: string };
+
+/** Agents of the fleet that changed: joined, left, or sent their statistics (every second). */
+export type FleetMessage = { type: 'fleet'; agents: AgentInfo[] };
 
 export const topics = {
   ticks: topic({
@@ -141,7 +151,7 @@ export const topics = {
   /** Every task's changes (a task token: its own task's); the subscribe answers the tasks as they are. */
   tasks: topic({
     scope: 'task',
-    selection: z.strictObject({}),
+    selection: z.strictObject({ agent: agentRef }),
     messages: ['tasks', 'task_removed'],
     ...returns<TopicTypes<{ tasks: TaskInfo[] }, Record<string, never>, TasksMessage>>(),
   }),
@@ -149,15 +159,22 @@ export const topics = {
   logs: topic({
     scope: 'task',
     taskParam: 'task',
-    selection: taskLogSelectionSchema,
+    selection: taskLogSelectionSchema.extend({ agent: agentRef }),
     messages: ['logs'],
     ...returns<TopicTypes<{ task: string }, { task: string }, LogsMessage>>(),
   }),
   system: topic({
     scope: 'read',
-    selection: z.strictObject({}),
+    selection: z.strictObject({ agent: agentRef }),
     messages: ['system'],
     ...returns<TopicTypes<Record<string, never>, Record<string, never>, SystemMessage>>(),
+  }),
+  /** Every agent of the fleet as it changes (on an agent that is not a hub: itself). */
+  fleet: topic({
+    scope: 'read',
+    selection: z.strictObject({}),
+    messages: ['fleet'],
+    ...returns<TopicTypes<{ agents: AgentInfo[] }, Record<string, never>, FleetMessage>>(),
   }),
 };
 export type Topics = typeof topics;

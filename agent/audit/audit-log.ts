@@ -1,0 +1,88 @@
+/**
+ * The audit log: every command (every call but reads) with who made it, from where, on which
+ * agent, with what input and how it ended. Secrets in the input are never written: fields named
+ * like a secret, password or token are replaced, and files by their size.
+ */
+import type Database from 'better-sqlite3';
+import type { Principal } from '../../shared/contract/scopes';
+import type { AuditEntry } from '../../shared/fleet';
+
+/** Rows kept; older ones are dropped as new ones come. */
+const KEEP = 100_000;
+const PRUNE_EVERY = 1000;
+
+/** An entry as written: the log numbers and dates it. */
+export type AuditWrite = Omit<AuditEntry, 'id' | 'at'>;
+
+export interface AuditQuery {
+  limit: number;
+  before?: number | undefined;
+  agent?: string | undefined;
+  method?: string | undefined;
+}
+
+/** A principal as the log names it. */
+export function whoIs(principal: Principal | undefined): string {
+  if (!principal) return 'anonymous';
+  return principal.kind === 'task' ? `task:${principal.taskId}` : principal.kind;
+}
+
+const SECRET_FIELD = /secret|password|token/i;
+
+/** `value` fit for the log: secrets out, files as their size, long text cut, depth bounded. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (value instanceof Uint8Array) return { bytes: value.byteLength };
+  if (typeof value === 'string') return value.length > 500 ? `${value.slice(0, 500)}…` : value;
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= 4) return '…';
+  if (Array.isArray(value)) return value.slice(0, 50).map((item) => redact(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value).slice(0, 50)) out[key] = SECRET_FIELD.test(key) ? '…' : redact(item, depth + 1);
+  return out;
+}
+
+export class AuditLog {
+  private writes = 0;
+
+  constructor(private readonly db: Database.Database) {}
+
+  write(entry: AuditWrite): void {
+    this.db
+      .prepare(`INSERT INTO audit (at, who, address, agent, method, route, input, result, status, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(Date.now(), entry.who, entry.address, entry.agent, entry.method, entry.route, JSON.stringify(redact(entry.input)) ?? 'null', entry.result, entry.status, Math.round(entry.durationMs));
+    if (++this.writes % PRUNE_EVERY === 0) this.db.prepare(`DELETE FROM audit WHERE id <= (SELECT max(id) FROM audit) - ?`).run(KEEP);
+  }
+
+  list(query: AuditQuery): AuditEntry[] {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (query.before !== undefined) {
+      where.push('id < ?');
+      values.push(query.before);
+    }
+    if (query.agent !== undefined) {
+      where.push('agent = ? COLLATE NOCASE');
+      values.push(query.agent);
+    }
+    if (query.method !== undefined) {
+      where.push('method = ?');
+      values.push(query.method);
+    }
+    const rows = this.db
+      .prepare(`SELECT * FROM audit ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`)
+      .all(...values, query.limit) as Array<{ id: number; at: number; who: string; address: string | null; agent: string; method: string; route: string; input: string; result: string; status: number; duration_ms: number }>;
+    return rows.map((row) => ({
+      id: row.id,
+      at: new Date(row.at).toISOString(),
+      who: row.who,
+      address: row.address,
+      agent: row.agent,
+      method: row.method,
+      route: row.route,
+      input: JSON.parse(row.input) as unknown,
+      result: row.result,
+      status: row.status,
+      durationMs: row.duration_ms,
+    }));
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * A member's side of the fleet: it dials its hub (so it works behind NAT and in Docker), says who
+ * it is, and then answers: the hub's calls run on this agent's API as the hub's caller, and the
+ * hub's stream sessions are this agent's stream. A cut link is dialled again with backoff, for
+ * ever; a hub that refuses the join token is retried at the slowest pace, and the log says why.
+ */
+import type { Logger } from 'pino';
+import WebSocket from 'ws';
+import { Backoff } from '../../shared/backoff';
+import type { Api } from '../../shared/contract/api';
+import { HtmlPage, PreparedJson, WithCookies } from '../../shared/contract/method';
+import type { Topics } from '../../shared/contract/stream';
+import { isLoopbackHost } from '../../shared/agent-address';
+import { ApiError } from '../../shared/errors';
+import { FLEET_LINK_PATH, FLEET_LINK_PROTOCOL } from '../../shared/fleet';
+import type { ApiCore } from '../api/api-core';
+import type { StreamCore, StreamPeer, StreamSession } from '../stream/stream-core';
+import type { SelfAgent } from './fleet-hub';
+import { decodeLink, encodeLink, type HubMessage, hubMessageSchema, LINK_CLOSE } from './link-protocol';
+
+export interface FleetMemberOptions {
+  /** The hub's address: `wss://hub.example.net:7420` (or `ws://` on loopback). */
+  hubUrl: string;
+  joinToken: string;
+  self: SelfAgent;
+  api: ApiCore<Api>;
+  stream: StreamCore<Topics>;
+  log: Logger;
+  /** A CA certificate (PEM) to trust for the hub's TLS certificate, besides the system's. */
+  ca?: string | Buffer;
+  backoff?: { initialDelayMs: number; maxDelayMs: number };
+}
+
+export type MemberState = 'connecting' | 'online' | 'offline';
+
+/** Stream sessions the hub may hold open on this member at once. */
+const MAX_SESSIONS = 2000;
+
+/** The link's URL from what a user typed; refuses plain `ws://` off loopback (tokens would cross in clear). */
+export function linkUrl(given: string): string {
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new ApiError('invalid_request', `--join: "${given}" is not a URL like wss://hub.example.net:7420`, { field: 'join' });
+  }
+  const scheme = { 'wss:': 'wss:', 'https:': 'wss:', 'ws:': 'ws:', 'http:': 'ws:' }[url.protocol];
+  if (!scheme) throw new ApiError('invalid_request', `--join: use wss:// (or ws:// on loopback), not ${url.protocol}`, { field: 'join' });
+  if (scheme === 'ws:' && !isLoopbackHost(url.hostname.replace(/^\[|\]$/g, ''))) {
+    throw new ApiError('invalid_request', `--join: joining ${url.hostname} needs TLS (wss://): the join token and every command would cross the network in clear`, { field: 'join' });
+  }
+  url.protocol = scheme;
+  url.pathname = FLEET_LINK_PATH;
+  url.search = '';
+  url.hash = '';
+  return url.toString();
+}
+
+export class FleetMember {
+  private ws: WebSocket | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly backoff: Backoff;
+  private readonly sessions = new Map<number, StreamSession<Topics>>();
+  private readonly url: string;
+  state: MemberState = 'connecting';
+  hub: { id: string; name: string } | null = null;
+  lastError: string | null = null;
+  /** How many times the link was (re)established. */
+  links = 0;
+
+  constructor(private readonly options: FleetMemberOptions) {
+    this.url = linkUrl(options.hubUrl);
+    this.backoff = new Backoff(options.backoff ?? { initialDelayMs: 500, maxDelayMs: 30_000 });
+  }
+
+  start(): void {
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.closeSessions();
+    this.ws?.close(1000, 'the member is stopping');
+    this.state = 'offline';
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.state = 'connecting';
+    const ws = new WebSocket(this.url, [FLEET_LINK_PROTOCOL], {
+      headers: { authorization: `Bearer ${this.options.joinToken}` },
+      perMessageDeflate: false,
+      handshakeTimeout: 10_000,
+      maxPayload: 32 * 1024 * 1024,
+      ...(this.options.ca ? { ca: this.options.ca } : {}),
+    });
+    this.ws = ws;
+    let refused = false;
+    ws.on('unexpected-response', (_request, response) => {
+      refused = response.statusCode === 401;
+      this.lastError = refused ? 'the hub refused the join token' : `the hub answered HTTP ${response.statusCode}`;
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      const { id, name, labels, version } = this.options.self;
+      ws.send(encodeLink({ t: 'hello', id, name, labels, version }));
+    });
+    ws.on('message', (data) => this.onMessage(ws, String(data)));
+    ws.on('error', (error) => {
+      // The hub's answer said more than the socket's end does.
+      if (!refused) this.lastError = error.message;
+    });
+    ws.on('close', (code, reason) => {
+      if (this.ws !== ws) return;
+      this.closeSessions();
+      const wasOnline = this.state === 'online';
+      this.state = 'offline';
+      if (reason.length > 0) this.lastError = reason.toString();
+      if (code === LINK_CLOSE.conflict || code === LINK_CLOSE.refused) refused = true;
+      if (wasOnline) this.options.log.warn({ hub: this.hub?.name, code, reason: this.lastError }, 'the link to the hub is down; dialling again');
+      if (this.stopped) return;
+      const delay = refused ? 30_000 : this.backoff.next();
+      if (refused) this.options.log.error({ reason: this.lastError }, `the hub refused this agent: ${this.lastError}; trying again in 30 s`);
+      this.retry = setTimeout(() => this.connect(), delay);
+      this.retry.unref();
+    });
+  }
+
+  private onMessage(ws: WebSocket, text: string): void {
+    let message: HubMessage;
+    try {
+      message = hubMessageSchema.parse(decodeLink(text));
+    } catch {
+      this.options.log.warn('the hub sent a message the link does not allow; ignored');
+      return;
+    }
+    switch (message.t) {
+      case 'welcome':
+        this.hub = message.hub;
+        this.state = 'online';
+        this.lastError = null;
+        this.links++;
+        this.backoff.reset();
+        this.options.log.info({ hub: message.hub.name }, 'joined the fleet');
+        return;
+      case 'call':
+        return void this.call(ws, message);
+      case 'open': {
+        if (this.sessions.size >= MAX_SESSIONS || this.sessions.has(message.sid)) return;
+        const peer: StreamPeer = {
+          format: 'json',
+          reply: (m) => ws.send(encodeLink({ t: 'msg', sid: message.sid, m })),
+          // Prepared text is one JSON message; binary tick frames do not cross the link.
+          send: (data, written) => {
+            if (typeof data === 'string') ws.send(`{"t":"msg","sid":${message.sid},"m":${data}}`);
+            written?.();
+          },
+          bufferedAmount: () => ws.bufferedAmount,
+        };
+        this.sessions.set(message.sid, this.options.stream.open(peer, message.principal));
+        return;
+      }
+      case 'in':
+        return this.sessions.get(message.sid)?.receive(message.m);
+      case 'close':
+        this.sessions.get(message.sid)?.close();
+        this.sessions.delete(message.sid);
+        return;
+    }
+  }
+
+  private async call(ws: WebSocket, message: Extract<HubMessage, { t: 'call' }>): Promise<void> {
+    const { id, method, input, principal, who } = message;
+    const answer = (body: Record<string, unknown>) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(encodeLink({ t: 'result', id, ...body }));
+    };
+    try {
+      if (!this.options.api.has(method)) throw new ApiError('not_found', `No method ${method} on this agent.`);
+      const result = await this.options.api.call(method, input, principal, undefined, { via: who, address: this.hub ? `hub ${this.hub.name}` : null });
+      if (result instanceof HtmlPage || result instanceof WithCookies) throw new ApiError('not_found', `${method} is not routed to other agents.`);
+      if (result instanceof PreparedJson) return answer({ ok: true, json: new TextDecoder().decode((result as PreparedJson<unknown>).body) });
+      answer({ ok: true, value: result });
+    } catch (error) {
+      const apiError = error instanceof ApiError ? error : new ApiError('internal', 'The agent failed to handle this request; see its log.');
+      if (apiError.code === 'internal') this.options.log.error({ err: error, method }, 'a call from the hub failed');
+      answer({ ok: false, error: apiError.toBody().error });
+    }
+  }
+
+  private closeSessions(): void {
+    for (const session of this.sessions.values()) session.close();
+    this.sessions.clear();
+  }
+}
