@@ -47,6 +47,8 @@ export function tasksService(options: TasksServiceOptions): Service<TaskSupervis
         }),
         createTask: (input) => tasks.create(input),
         uploadTask: (input) => tasks.upload(input),
+        startAllTasks: () => ({ tasks: tasks.startAll() }),
+        stopAllTasks: async () => ({ tasks: await tasks.stopAll() }),
         getTask: ({ id }) => tasks.get(id),
         startTask: ({ id }) => tasks.start(id),
         stopTask: ({ id }) => tasks.stop(id),

@@ -153,6 +153,19 @@ export class TaskSupervisor {
     return runner.info();
   }
 
+  /** Starts every task not running or about to (a `waiting` one restarts at once). */
+  startAll(): TaskInfo[] {
+    this.requireOpen();
+    for (const runner of this.runners.values()) if (!runner.busy) runner.start();
+    return this.list();
+  }
+
+  /** Stops every task that runs or waits to restart, all at once; answers when all have stopped. */
+  async stopAll(): Promise<TaskInfo[]> {
+    await Promise.all([...this.runners.values()].filter((runner) => runner.wantsToRun || runner.busy).map((runner) => runner.stop()));
+    return this.list();
+  }
+
   async stop(id: string): Promise<TaskInfo> {
     const runner = this.runner(id);
     await runner.stop();
@@ -250,11 +263,11 @@ export class TaskSupervisor {
 
   /** Stops every task, keeping what the user wants to run for the next start. */
   shutdown(): Promise<void> {
-    this.shuttingDown ??= this.stopAll();
+    this.shuttingDown ??= this.shutDownAll();
     return this.shuttingDown;
   }
 
-  private async stopAll(): Promise<void> {
+  private async shutDownAll(): Promise<void> {
     this.closed = true;
     if (this.scheduleTimer) clearInterval(this.scheduleTimer);
     await Promise.all([...this.runners.values()].map((runner) => runner.shutdown()));

@@ -131,6 +131,10 @@ export const api = {
   createTask: method({ method: 'POST', path: `${API_PREFIX}/tasks`, scope: 'control', input: createTaskInput, status: 201, ...returns<TaskInfo>() }),
   /** Submits a new algo: a script or a bundle, unpacked into the task's own folder, registered (and started when asked). */
   uploadTask: method({ method: 'POST', path: `${API_PREFIX}/tasks/upload`, scope: 'control', input: uploadTaskInput, status: 201, body: 'multipart', ...returns<TaskInfo>() }),
+  /** Starts every task of this agent that is not running (the tray's and the Fleet page's "start all"). */
+  startAllTasks: method({ method: 'POST', path: `${API_PREFIX}/tasks/start-all`, scope: 'control', input: emptySchema, ...returns<{ tasks: TaskInfo[] }>() }),
+  /** Stops every running task of this agent, each as its stop does; answers once all have stopped. */
+  stopAllTasks: method({ method: 'POST', path: `${API_PREFIX}/tasks/stop-all`, scope: 'control', input: emptySchema, ...returns<{ tasks: TaskInfo[] }>() }),
   getTask: method({ method: 'GET', path: `${API_PREFIX}/tasks/:id`, scope: 'task', taskParam: 'id', input: taskIdInput, ...returns<TaskInfo>() }),
   /** Starts a task; it stays wanted running (also after the agent restarts) until stopped. */
   startTask: method({ method: 'POST', path: `${API_PREFIX}/tasks/:id/start`, scope: 'task', taskParam: 'id', input: taskIdInput, ...returns<TaskInfo>() }),

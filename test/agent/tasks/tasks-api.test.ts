@@ -291,3 +291,19 @@ test('the stream carries task changes, live output and the machine’s statistic
     await client.close();
   }
 });
+
+test('start-all starts every task not running, stop-all stops every running one', async () => {
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) ids.push(((await create({ command: 'node', args: ['-e', 'setInterval(() => {}, 1000)'], stopTimeoutSeconds: 2 })).body as TaskInfo).id);
+  const started = await t.request('POST', '/api/v1/tasks/start-all');
+  assert.equal(started.status, 200);
+  await waitFor('all running', async () => {
+    const tasks = ((await t.request('GET', '/api/v1/tasks')).body as { tasks: TaskInfo[] }).tasks.filter((x) => ids.includes(x.id));
+    return tasks.every((x) => x.state === 'running');
+  });
+  const stopped = (await t.request('POST', '/api/v1/tasks/stop-all')).body as { tasks: TaskInfo[] };
+  const mine = stopped.tasks.filter((x) => ids.includes(x.id));
+  assert.deepEqual(mine.map((x) => [x.state, x.desired]), ids.map(() => ['stopped', 'stopped']));
+  assert.equal(stopped.tasks.filter((x) => x.state === 'running').length, 0, 'nothing of this agent runs');
+  for (const id of ids) await t.request('DELETE', `/api/v1/tasks/${id}`);
+});
