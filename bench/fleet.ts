@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TaskInfo } from '../shared/task';
 import { api, type BenchAgent, children, knob, sleep, startAgent, stopAgent } from './bench-processes';
+import { runFleetHubBench } from './fleet-hub';
 import { startPm2, type Pm2Fleet } from './fleet-pm2';
 import { killLeftovers, latency, PidFiles, writeFixture } from './fleet-tasks';
 import { cpuSeconds, round, rssMb } from './proc-stats';
@@ -69,7 +70,18 @@ async function tasksOf(agent: BenchAgent): Promise<TaskInfo[]> {
   return (await api<{ tasks: TaskInfo[] }>(agent.url, 'GET', '/api/v1/tasks')).tasks;
 }
 
+/** `BENCH_FLEET_PARTS=supervisor,hub` (the default: both) picks the parts of the fleet bench. */
 export async function runFleetBench(): Promise<Record<string, unknown>> {
+  const parts = new Set((process.env.BENCH_FLEET_PARTS || 'supervisor,hub').split(',').map((part) => part.trim()));
+  const unknown = [...parts].filter((part) => part !== 'supervisor' && part !== 'hub');
+  if (unknown.length > 0) throw new Error(`BENCH_FLEET_PARTS: unknown part ${unknown.join(', ')} (have: supervisor, hub)`);
+  const result = parts.has('supervisor') ? await runSupervisorPart() : { bench: 'fleet' };
+  // The hub part runs once the supervisor part's agents and PM2 are gone, so they do not load the machine.
+  if (parts.has('hub')) result.hub = await runFleetHubBench();
+  return result;
+}
+
+async function runSupervisorPart(): Promise<Record<string, unknown>> {
   const count = knob('BENCH_FLEET_TASKS', 20);
   const cpuCount = Math.max(count, knob('BENCH_FLEET_CPU_TASKS', 50));
   const cpuSecondsTotal = knob('BENCH_FLEET_CPU_SECONDS', 20, 4);
@@ -198,7 +210,7 @@ export async function runFleetBench(): Promise<Record<string, unknown>> {
         targetPercent: 2,
         note: 'utime+stime of each agent process from /proc/<pid>/stat, two identical agents over the same windows; the difference is supervising the tasks and sampling their process trees at 1 Hz',
       },
-      // ── Hub with 20 member agents: command round trip — a section added here later (by the other engineer). ──
+      // ── Hub with 20 member agents: command round trip — `hub`, added after this object by runFleetBench (fleet-hub.ts). ──
     };
     log(`supervision CPU: ${mean('withTasks')} % of a core with ${cpuCount} tasks, ${mean('withoutTasks')} % without`);
     return result;

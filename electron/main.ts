@@ -13,6 +13,7 @@ import { defaultDataDir } from '../agent/agent-config';
 import { EMBEDDED_AGENT_ENTRY } from '../agent/hosted-entries';
 import { api } from '../shared/contract/api';
 import type { BrokerState, TickerState } from '../shared/contract/api';
+import type { AgentWithHistory } from '../shared/fleet';
 import { DESKTOP_CHANNELS, DESKTOP_EVENT_CHANNEL, type DesktopConnection, type DesktopEvent, type DesktopMethod, type MarketProvider } from '../shared/desktop';
 import { resolveAppRequest } from './app-protocol';
 import { DesktopService } from './desktop-service';
@@ -23,7 +24,7 @@ import { finishKiteLogin, loginNavigation } from './kite-login';
 import { closeToTray, guardQuit, singleInstance } from './lifecycle';
 import { probeAgent, RemoteAgents } from './remote-agents';
 import { SafeSecretFile } from './safe-secret-file';
-import { quitQuestion, type TrayAction, type TrayInput, trayModel } from './tray-model';
+import { type FleetCommand, fleetCommandNotice, fleetCommandTargets, fleetSummary, quitQuestion, stopAllQuestion, type TrayAction, type TrayInput, trayModel } from './tray-model';
 import { UtilityProcessHost } from './utility-process-host';
 import { APP_ENTRY, APP_SCHEME, contentSecurityPolicy, externalUrlAllowed, isTrustedSender, navigationAllowed, webPreferences } from './window-policy';
 import { placeWindow, readWindowState, writeWindowState } from './window-state';
@@ -34,7 +35,7 @@ const PRELOAD = join(ROOT, 'dist', 'electron', 'preload.cjs');
 const ICONS = join(ROOT, 'build', 'icons');
 /** The agent's usual port (the CLI's default): its dashboard is at the same address in a browser. */
 const DEFAULT_PORT = 7420;
-/** How often the tray asks the embedded agent for the ticker's and the broker's state. */
+/** How often the tray asks the embedded agent for the ticker's and the broker's state, and the fleet's. */
 const TRAY_POLL_MS = 5_000;
 
 // Before `ready`: the app's scheme is a standard, secure origin that may use fetch and CORS.
@@ -47,7 +48,7 @@ if (singleInstance(app, () => showOnSecondLaunch())) void app.whenReady().then(s
 let window: BrowserWindow | null = null;
 let tray: Tray | null = null;
 let quitting: () => boolean = () => false;
-const trayInput: TrayInput = { windowVisible: false, ticker: null, broker: null, agentUrl: null, startAtLogin: false };
+const trayInput: TrayInput = { windowVisible: false, ticker: null, broker: null, fleet: null, fleetCommand: null, agentUrl: null, startAtLogin: false };
 
 function log(message: string): void {
   process.stderr.write(`[algodeck] ${message}\n`);
@@ -250,6 +251,8 @@ function createTray(desktop: DesktopService, current: Current): void {
       }
     } else if (action === 'start-ticker' || action === 'stop-ticker') {
       void tickerCommand(current, action === 'start-ticker' ? api.startTicker.path : api.stopTicker.path);
+    } else if (action === 'start-all-tasks' || action === 'stop-all-tasks') {
+      void fleetCommand(current, action === 'start-all-tasks' ? 'start' : 'stop');
     } else if (action === 'open-in-browser' && trayInput.agentUrl) void shell.openExternal(trayInput.agentUrl);
     else if (action === 'toggle-start-at-login') void desktop.handle('setStartAtLogin', [!trayInput.startAtLogin]).then(refreshTray);
     else if (action === 'quit') app.quit();
@@ -273,6 +276,48 @@ async function tickerCommand(current: Current, path: string): Promise<void> {
   refreshTray();
 }
 
+/** A call to the embedded agent with its token: the answer's status and body (null when not JSON). */
+async function callAgent<T>(agent: { url: string; token: string }, path: string, method: 'GET' | 'POST' = 'GET'): Promise<{ ok: boolean; status: number; body: (T & { error?: { message: string } }) | null }> {
+  const headers = { authorization: `Bearer ${agent.token}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) };
+  const answer = await net.fetch(`${agent.url}${path}`, { method, headers, ...(method === 'POST' ? { body: '{}' } : {}) });
+  const body = (await answer.json().catch(() => null)) as (T & { error?: { message: string } }) | null;
+  return { ok: answer.ok, status: answer.status, body };
+}
+
+/**
+ * Start-all or stop-all on every online agent of the fleet, through the hub (stop-all asks
+ * first); a notification names the agents that refused. The tray's figures are asked again after.
+ */
+async function fleetCommand(current: Current, command: FleetCommand): Promise<void> {
+  const agent = current();
+  if (!agent || trayInput.fleetCommand) return;
+  const listed = await callAgent<{ agents: AgentWithHistory[] }>(agent, api.listAgents.path).catch(() => null);
+  if (!listed?.ok || !listed.body) return dialog.showErrorBox('AlgoDeck', listed?.body?.error?.message ?? 'The agent on this computer did not answer.');
+  const agents = listed.body.agents;
+  trayInput.fleet = fleetSummary(agents);
+  if (command === 'stop') {
+    const question = stopAllQuestion(agents);
+    if (!question) return refreshTray();
+    if (dialog.showMessageBoxSync({ type: 'question', buttons: ['Stop all', 'Cancel'], defaultId: 1, cancelId: 1, message: question }) !== 0) return;
+  }
+  trayInput.fleetCommand = command;
+  refreshTray();
+  try {
+    const results = await Promise.all(
+      fleetCommandTargets(agents, command).map(async (target) => {
+        const answer = await callAgent(agent, target.path, 'POST').catch((error: unknown) => ({ ok: false, status: 0, body: { error: { message: String(error) } } }));
+        return { name: target.name, ok: answer.ok, message: answer.ok ? null : (answer.body?.error?.message ?? `HTTP ${answer.status}`) };
+      }),
+    );
+    const notice = fleetCommandNotice(command, results);
+    if (notice && Notification.isSupported()) new Notification({ title: notice.title, body: notice.body }).show();
+    else if (notice) dialog.showErrorBox(notice.title, notice.body);
+  } finally {
+    trayInput.fleetCommand = null;
+    await pollTray();
+  }
+}
+
 function trayIcon(state: 'ok' | 'attention' | 'down'): Electron.NativeImage {
   return nativeImage.createFromPath(join(ICONS, `tray-${state}.png`));
 }
@@ -294,28 +339,38 @@ function refreshTray(): void {
   );
 }
 
-/** The tray's figures from the embedded agent, and a notification when the broker session ends. */
+/** Asks the embedded agent for the tray's figures now (set by `pollAgent`). */
+let pollTray: () => Promise<void> = async () => undefined;
+
+/** The tray's figures from the embedded agent (the fleet's too), and a notification when the broker session ends. */
 function pollAgent(current: Current): void {
   let previous: BrokerState | null = null;
   const poll = async () => {
     const agent = current();
     if (!agent) return;
     const get = async <T>(path: string) => {
-      const answer = await net.fetch(`${agent.url}${path}`, { headers: { authorization: `Bearer ${agent.token}` } });
-      return answer.ok ? ((await answer.json()) as T) : null;
+      const answer = await callAgent<T>(agent, path);
+      return answer.ok ? answer.body : null;
     };
     try {
-      const [ticker, broker] = await Promise.all([get<TickerState>(api.getTicker.path), get<BrokerState>(api.getBroker.path)]);
+      const [ticker, broker, fleet] = await Promise.all([
+        get<TickerState>(api.getTicker.path),
+        get<BrokerState>(api.getBroker.path),
+        get<{ agents: AgentWithHistory[] }>(api.listAgents.path),
+      ]);
       trayInput.ticker = ticker;
       trayInput.broker = broker;
+      trayInput.fleet = fleet ? fleetSummary(fleet.agents) : null;
       const notice = expiryNotice(previous, broker);
       if (notice && Notification.isSupported()) new Notification({ title: notice.title, body: notice.body }).show();
       previous = broker;
     } catch {
       trayInput.ticker = null;
+      trayInput.fleet = null;
     }
     refreshTray();
   };
+  pollTray = poll;
   setInterval(() => void poll(), TRAY_POLL_MS).unref();
   void poll();
 }

@@ -1,26 +1,49 @@
 /**
  * The tray as plain data: its icon's state, its tooltip and its menu, computed from what the
- * shell knows (the window, the embedded agent's ticker and broker). The shell turns the menu
- * into Electron's (`Menu.buildFromTemplate`), binding each item's `action` to a handler. The
- * fleet and risk issues add their entries here.
+ * shell knows (the window, the embedded agent's ticker and broker, and the fleet the embedded
+ * agent is the hub of). The shell turns the menu into Electron's (`Menu.buildFromTemplate`),
+ * binding each item's `action` to a handler; the questions and notices its handlers show are
+ * made here too.
  */
-import type { BrokerState, TickerState } from '../shared/contract/api';
+import type { AgentInfo } from '../shared/fleet';
+import { API_PREFIX, api, type BrokerState, type TickerState } from '../shared/contract/api';
+
+/** The fleet's figures for the tray, from `GET /api/v1/agents` (see `fleetSummary`). */
+export interface TrayFleet {
+  agentsOnline: number;
+  agentsTotal: number;
+  /** Algos (tasks) of the online agents: an offline member's last known figures are not current. */
+  algosRunning: number;
+  algosTotal: number;
+  algosErrored: number;
+  /** Algos running on this computer (the hub's own tasks): quitting AlgoDeck stops them. */
+  localRunning: number;
+}
 
 export interface TrayInput {
   windowVisible: boolean;
   /** Null until the embedded agent answered (or while it is down). */
   ticker: Pick<TickerState, 'state' | 'ticksPerSecond' | 'stale'> | null;
   broker: Pick<BrokerState, 'provider' | 'session' | 'userId' | 'expiresAt'> | null;
+  /** Null until known (or while the embedded agent is down). */
+  fleet: TrayFleet | null;
+  /** A start-all or stop-all under way (stop-all answers once every algo has stopped, ~10 s). */
+  fleetCommand: FleetCommand | null;
   /** The embedded agent's dashboard URL, for "Open in a browser". */
   agentUrl: string | null;
   startAtLogin: boolean;
 }
 
-export type TrayAction = 'toggle-window' | 'start-ticker' | 'stop-ticker' | 'broker-login' | 'open-in-browser' | 'toggle-start-at-login' | 'quit';
+export type FleetCommand = 'start' | 'stop';
+
+export type TrayAction = 'toggle-window' | 'start-ticker' | 'stop-ticker' | 'broker-login' | 'start-all-tasks' | 'stop-all-tasks' | 'open-in-browser' | 'toggle-start-at-login' | 'quit';
 
 export type TrayItem = { type: 'separator' } | { type: 'normal' | 'checkbox'; label: string; action?: TrayAction; enabled: boolean; checked?: boolean };
 
-/** `ok`: live; `attention`: live but something wants the user (stale prices, a login); `down`: no agent or no ticker. */
+/**
+ * `ok`: live; `attention`: live but something wants the user (stale prices, a login, an errored
+ * algo, an offline member); `down`: no agent or no ticker.
+ */
 export type TrayIcon = 'ok' | 'attention' | 'down';
 
 export interface TrayModel {
@@ -29,7 +52,11 @@ export interface TrayModel {
   menu: TrayItem[];
 }
 
+/** The longest tooltip Windows shows whole (`NOTIFYICONDATA.szTip` holds 128 characters with its end). */
+const TOOLTIP_MAX = 127;
+
 const rate = (ticksPerSecond: number) => `${Math.round(ticksPerSecond).toLocaleString('en-IN')} ticks/s`;
+const count = (n: number, noun: string) => `${n.toLocaleString('en-IN')} ${noun}${n === 1 ? '' : 's'}`;
 
 function brokerLine(broker: TrayInput['broker']): string {
   if (!broker) return 'Broker: unknown';
@@ -44,11 +71,39 @@ function tickerLine(ticker: TrayInput['ticker']): string {
   return `Ticker: running, ${rate(ticker.ticksPerSecond)}${ticker.stale.length > 0 ? `, ${ticker.stale.length} stale` : ''}`;
 }
 
+/**
+ * "Algos: 3 of 5 running on 3 agents", "Algos: 3 of 5 running, 1 errored, 1 agent offline",
+ * "No algos yet". The agents are named only when there are members; an offline one is counted
+ * rather than the online ones, which keeps the line short enough for the tooltip (Windows cuts
+ * a tray tooltip at 127 characters).
+ */
+function fleetLine(fleet: TrayFleet | null): string {
+  if (!fleet) return 'Algos: unknown';
+  const offline = fleet.agentsTotal - fleet.agentsOnline;
+  const algos = fleet.algosTotal === 0 ? 'No algos yet' : `Algos: ${fleet.algosRunning.toLocaleString('en-IN')} of ${fleet.algosTotal.toLocaleString('en-IN')} running`;
+  const where = fleet.algosTotal > 0 && offline === 0 && fleet.agentsTotal > 1 ? ` on ${count(fleet.agentsTotal, 'agent')}` : '';
+  const errored = fleet.algosErrored > 0 ? `, ${fleet.algosErrored.toLocaleString('en-IN')} errored` : '';
+  return `${algos}${where}${errored}${offline > 0 ? `, ${count(offline, 'agent')} offline` : ''}`;
+}
+
+/**
+ * An errored algo and an offline member both make the icon amber. An errored algo gave up
+ * restarting and waits for the user. An offline member is amber too: its algos may still be
+ * trading, but nothing here sees them, starts or stops them (start-all and stop-all reach online
+ * agents only), which the user must know. A member retired for good is forgotten on the Fleet
+ * page and no longer counts, so the amber is never stuck.
+ */
+function fleetWantsAttention(fleet: TrayFleet | null): boolean {
+  return fleet !== null && (fleet.algosErrored > 0 || fleet.agentsOnline < fleet.agentsTotal);
+}
+
 export function trayModel(input: TrayInput): TrayModel {
-  const { ticker, broker } = input;
+  const { ticker, broker, fleet, fleetCommand } = input;
   const needsLogin = broker !== null && broker.provider !== 'sim' && broker.session !== 'logged-in';
-  const icon: TrayIcon = !ticker ? 'down' : ticker.state !== 'running' || needsLogin || ticker.stale.length > 0 ? 'attention' : 'ok';
-  const tooltip = ['AlgoDeck', tickerLine(ticker), brokerLine(broker)].join('\n');
+  const icon: TrayIcon = !ticker ? 'down' : ticker.state !== 'running' || needsLogin || ticker.stale.length > 0 || fleetWantsAttention(fleet) ? 'attention' : 'ok';
+  const lines = [tickerLine(ticker), brokerLine(broker), fleetLine(fleet)].join('\n');
+  // Windows shows 127 characters of a tray tooltip: a busy one gives up its title, not its figures.
+  const tooltip = lines.length + 'AlgoDeck\n'.length <= TOOLTIP_MAX ? `AlgoDeck\n${lines}` : lines;
   const menu: TrayItem[] = [
     { type: 'normal', label: input.windowVisible ? 'Hide AlgoDeck' : 'Show AlgoDeck', action: 'toggle-window', enabled: true },
     { type: 'separator' },
@@ -60,6 +115,20 @@ export function trayModel(input: TrayInput): TrayModel {
         : [{ type: 'normal' as const, label: 'Stop the ticker', action: 'stop-ticker' as const, enabled: true }]),
     { type: 'normal', label: brokerLine(broker), enabled: false },
     ...(needsLogin ? [{ type: 'normal' as const, label: 'Log in to Kite…', action: 'broker-login' as const, enabled: true }] : []),
+    { type: 'normal', label: fleetLine(fleet), enabled: false },
+    // While one runs, neither is offered again; the one under way says so.
+    {
+      type: 'normal',
+      label: fleetCommand === 'start' ? 'Starting all algos…' : 'Start all algos',
+      action: 'start-all-tasks',
+      enabled: fleetCommand === null && fleet !== null && fleet.algosRunning < fleet.algosTotal,
+    },
+    {
+      type: 'normal',
+      label: fleetCommand === 'stop' ? 'Stopping all algos…' : 'Stop all algos…',
+      action: 'stop-all-tasks',
+      enabled: fleetCommand === null && fleet !== null && fleet.algosRunning > 0,
+    },
     { type: 'separator' },
     { type: 'normal', label: 'Open the cockpit in a browser', action: 'open-in-browser', enabled: input.agentUrl !== null },
     { type: 'checkbox', label: 'Start AlgoDeck at login', action: 'toggle-start-at-login', enabled: true, checked: input.startAtLogin },
@@ -71,9 +140,86 @@ export function trayModel(input: TrayInput): TrayModel {
 
 /**
  * Whether quitting must be confirmed, and the question: quitting stops the embedded agent, so
- * the ticker (and, with the fleet, the algos) stop with it.
+ * the ticker and the algos running on this computer stop with it; members on other machines
+ * are agents of their own and keep running.
  */
-export function quitQuestion(input: Pick<TrayInput, 'ticker'>): string | null {
-  if (!input.ticker || input.ticker.state !== 'running') return null;
-  return `The ticker is running (${rate(input.ticker.ticksPerSecond)}). Quitting AlgoDeck stops it, and the embedded agent with it. Quit anyway?`;
+export function quitQuestion(input: Pick<TrayInput, 'ticker' | 'fleet'>): string | null {
+  const { ticker, fleet } = input;
+  const tickerRuns = ticker !== null && ticker.state === 'running';
+  const local = fleet?.localRunning ?? 0;
+  if (!tickerRuns && local === 0) return null;
+  const what = [
+    ...(tickerRuns ? [`the ticker is running (${rate(ticker.ticksPerSecond)})`] : []),
+    ...(local > 0 ? [`${count(local, 'algo')} ${local === 1 ? 'is' : 'are'} running on this computer`] : []),
+  ].join(' and ');
+  const them = tickerRuns && local === 0 ? 'it' : 'them';
+  const elsewhere = fleet ? fleet.algosRunning - local : 0;
+  const others = elsewhere > 0 ? ` The ${count(elsewhere, 'algo')} running on your other agents keep${elsewhere === 1 ? 's' : ''} running.` : '';
+  return `${what[0]!.toUpperCase()}${what.slice(1)}. Quitting AlgoDeck stops ${them}, and the embedded agent with ${them}.${others} Quit anyway?`;
+}
+
+type FleetAgent = Pick<AgentInfo, 'id' | 'name' | 'status' | 'hub' | 'tasks'>;
+
+/**
+ * The tray's fleet figures from `GET /api/v1/agents` (the hub first, then its members). Algos
+ * are counted on online agents only: an offline member's figures are its last known ones.
+ * Running on this computer is the hub's own entry (the embedded agent is the hub; on an agent
+ * that is not a hub, the list is just itself).
+ */
+export function fleetSummary(agents: readonly FleetAgent[]): TrayFleet {
+  const online = agents.filter((agent) => agent.status === 'online');
+  const sum = (key: keyof FleetAgent['tasks']) => online.reduce((total, agent) => total + agent.tasks[key], 0);
+  const self = agents.find((agent) => agent.hub) ?? agents[0];
+  return {
+    agentsOnline: online.length,
+    agentsTotal: agents.length,
+    algosRunning: sum('running'),
+    algosTotal: sum('total'),
+    algosErrored: sum('errored'),
+    localRunning: self && self.status === 'online' ? self.tasks.running : 0,
+  };
+}
+
+/**
+ * What start-all or stop-all does on the fleet: every online agent, each through the hub's
+ * route (`/api/v1/agents/<id>/tasks/start-all`; the hub may name itself). Every online agent is
+ * asked, not only those with something to do: stop-all also stops algos waiting to restart,
+ * which are not counted as running.
+ */
+export function fleetCommandTargets(agents: readonly FleetAgent[], command: FleetCommand): Array<{ id: string; name: string; path: string }> {
+  const route = command === 'start' ? api.startAllTasks.path : api.stopAllTasks.path;
+  return agents
+    .filter((agent) => agent.status === 'online')
+    .map((agent) => ({ id: agent.id, name: agent.name, path: `${API_PREFIX}/agents/${encodeURIComponent(agent.id)}${route.slice(API_PREFIX.length)}` }));
+}
+
+/**
+ * The question before stop-all, naming what will happen ("Stop 5 algos on 3 agents?"), or null
+ * when nothing runs. Offline members are named: they are not reached.
+ */
+export function stopAllQuestion(agents: readonly FleetAgent[]): string | null {
+  const running = agents.filter((agent) => agent.status === 'online' && agent.tasks.running > 0);
+  const algos = running.reduce((total, agent) => total + agent.tasks.running, 0);
+  if (algos === 0) return null;
+  const where = running.length === 1 && running[0]!.hub ? 'on this computer' : running.length === 1 ? `on ${running[0]!.name}` : `on ${count(running.length, 'agent')}`;
+  const offline = agents.filter((agent) => agent.status === 'offline').map((agent) => agent.name);
+  const unreached = offline.length === 0 ? '' : ` ${offline.join(', ')} ${offline.length === 1 ? 'is' : 'are'} offline and not reached.`;
+  return `Stop ${count(algos, 'algo')} ${where}? Each is given its grace period to end (about 10 s) and stays stopped until started again.${unreached}`;
+}
+
+/** An agent's answer to start-all or stop-all: `ok`, or the agent's words. */
+export interface FleetCommandResult {
+  name: string;
+  ok: boolean;
+  message: string | null;
+}
+
+/** The notification after start-all or stop-all when some agent refused (null when all did it). */
+export function fleetCommandNotice(command: FleetCommand, results: readonly FleetCommandResult[]): { title: string; body: string } | null {
+  const refused = results.filter((result) => !result.ok);
+  if (refused.length === 0) return null;
+  const verb = command === 'start' ? 'start' : 'stop';
+  const title = refused.length === results.length ? `The algos did not ${verb}` : `Some algos did not ${verb}`;
+  const body = refused.map((result) => `${result.name}: ${result.message ?? 'no answer'}`).join('\n');
+  return { title, body };
 }

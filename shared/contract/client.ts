@@ -3,7 +3,7 @@
  * parameters are filled from the input; the rest goes in the query (GET) or a JSON body.
  */
 import { ApiError, ERROR_STATUS, type ErrorBody, type ErrorCode } from '../errors';
-import { api, type Api } from './api';
+import { API_PREFIX, api, type Api } from './api';
 import { fillPath, type InputOf, type MethodTable, type ResultOf } from './method';
 
 export type FetchLike = (
@@ -33,14 +33,19 @@ export function errorOfReply(status: number, json: unknown): ApiError {
   });
 }
 
-export function createClientOf<T extends MethodTable>(table: T, baseUrl: string, token: string | undefined, fetchImpl: FetchLike): ApiClientOf<T> {
+/** `/api/v1/tasks` → `/api/v1/agents/<agent>/tasks`: the same method, run on agent `agent` of the hub's fleet. */
+export function routedPath(path: string, agent: string): string {
+  return `${API_PREFIX}/agents/${encodeURIComponent(agent)}${path.slice(API_PREFIX.length)}`;
+}
+
+export function createClientOf<T extends MethodTable>(table: T, baseUrl: string, token: string | undefined, fetchImpl: FetchLike, agent?: string): ApiClientOf<T> {
   return {
     async call(name, input) {
       const declaration = table[name]!;
       const headers: Record<string, string> = {};
       if (token !== undefined) headers.authorization = `Bearer ${token}`;
       const { path, rest } = fillPath(declaration.path, (input ?? {}) as Record<string, unknown>);
-      let url = baseUrl + path;
+      let url = baseUrl + (agent === undefined ? path : routedPath(path, agent));
       let body: string | undefined;
       if (declaration.method === 'GET') url += queryString(rest);
       else {
@@ -55,6 +60,7 @@ export function createClientOf<T extends MethodTable>(table: T, baseUrl: string,
   };
 }
 
-export function createApiClient(baseUrl: string, token: string | undefined, fetchImpl: FetchLike): ApiClient {
-  return createClientOf(api, baseUrl, token, fetchImpl);
+/** A client of the agent at `baseUrl`, or (with `agent`) of that agent of its fleet, through it. */
+export function createApiClient(baseUrl: string, token: string | undefined, fetchImpl: FetchLike, agent?: string): ApiClient {
+  return createClientOf(api, baseUrl, token, fetchImpl, agent);
 }

@@ -3,7 +3,9 @@
  * every page shares. In a browser the session cookie rides along (no token is ever held by the
  * page); Node tests and the desktop shell may pass a token instead.
  */
-import { type ApiClient, createApiClient, type FetchLike } from '../../../shared/contract/client';
+import { API_PREFIX } from '../../../shared/contract/api';
+import { type ApiClient, createApiClient, errorOfReply, type FetchLike, routedPath } from '../../../shared/contract/client';
+import type { TaskInfo } from '../../../shared/task';
 import { StreamClient, type WebSocketFactory, type WebSocketLike } from '../../../shared/contract/stream-client';
 import { adoptEarlyStream, takeEarlyResponse } from './early';
 
@@ -12,6 +14,10 @@ export interface AgentConnection {
   readonly url: string;
   readonly api: ApiClient;
   readonly stream: StreamClient;
+  /** The client of another agent of this agent's fleet (by id), through it. */
+  at(agent: string): ApiClient;
+  /** Submits an algo (a script or a bundle) to agent `agent` of the fleet: the registered task. */
+  upload(agent: string, spec: Record<string, unknown>, file: Blob, filename: string): Promise<TaskInfo>;
   close(): void;
 }
 
@@ -43,5 +49,32 @@ export function connectAgent(options: ConnectOptions): AgentConnection {
     connect: options.connect ?? browserWebSocket,
     reconnect: options.reconnect ?? { initialDelayMs: 250, maxDelayMs: 5_000 },
   });
-  return { url, api, stream, close: () => stream.close() };
+  const fetchImpl = options.fetch ?? browserFetch;
+  const routed = new Map<string, ApiClient>();
+  return {
+    url,
+    api,
+    stream,
+    at(agent) {
+      let client = routed.get(agent);
+      if (!client) routed.set(agent, (client = createApiClient(url, options.token, fetchImpl, agent)));
+      return client;
+    },
+    async upload(agent, spec, file, filename) {
+      const form = new FormData();
+      form.append('spec', JSON.stringify(spec));
+      form.append('file', file, filename);
+      // A form's body is not the typed client's JSON: sent with the same credentials by hand.
+      const response = await fetch(url + routedPath(`${API_PREFIX}/tasks/upload`, agent), {
+        method: 'POST',
+        body: form,
+        credentials: 'same-origin',
+        ...(options.token === undefined ? {} : { headers: { authorization: `Bearer ${options.token}` } }),
+      });
+      const json = (await response.json()) as unknown;
+      if (response.status >= 400) throw errorOfReply(response.status, json);
+      return json as TaskInfo;
+    },
+    close: () => stream.close(),
+  };
 }

@@ -9,6 +9,7 @@ import type { AgentConnection } from '../agent/agent-connection';
 import { LiveFeed } from '../live/live-feed';
 import { createAgentStore } from '../stores/agent-store';
 import { createBrokerStore } from '../stores/broker-store';
+import { createFleetStore } from '../stores/fleet-store';
 import { createTickerStore } from '../stores/ticker-store';
 import { activeList, createWatchlistStore } from '../stores/watchlist-store';
 
@@ -19,6 +20,7 @@ export interface Deck {
   ticker: ReturnType<typeof createTickerStore>;
   watchlists: ReturnType<typeof createWatchlistStore>;
   broker: ReturnType<typeof createBrokerStore>;
+  fleet: ReturnType<typeof createFleetStore>;
   close(): void;
 }
 
@@ -47,6 +49,7 @@ export function openDeck(agent: AgentConnection): Deck {
     ticker,
     watchlists,
     broker: createBrokerStore(agent),
+    fleet: createFleetStore(agent),
     close() {
       offStale();
       feed.close();

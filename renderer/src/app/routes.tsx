@@ -1,5 +1,5 @@
 /** The dashboard's pages: one route each. Fleet, orders and risk add theirs here. */
-import { ApiOutlined, DashboardOutlined, LineChartOutlined, SettingOutlined, ThunderboltOutlined } from '@ant-design/icons';
+import { ApiOutlined, ClusterOutlined, DashboardOutlined, LineChartOutlined, SettingOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import { type ComponentType, createElement, type ReactNode, useEffect, useState } from 'react';
 import { Loading } from './antd-island';
 
@@ -35,6 +35,7 @@ function lazyPage(load: () => Promise<ComponentType>): { page: (testId: string) 
 
 const HomePage = lazyPage(() => import('../pages/home/home-page').then((m) => m.HomePage));
 const MarketPage = lazyPage(() => import('../pages/market/market-page').then((m) => m.MarketPage));
+const FleetPage = lazyPage(() => import('../pages/fleet/fleet-page').then((m) => m.FleetPage));
 const TickerPage = lazyPage(() => import('../pages/ticker/ticker-page').then((m) => m.TickerPage));
 const BrokerPage = lazyPage(() => import('../pages/broker/broker-page').then((m) => m.BrokerPage));
 const SettingsPage = lazyPage(() => import('../pages/settings/settings-page').then((m) => m.SettingsPage));
@@ -54,6 +55,7 @@ export interface Route {
 export const ROUTES: Route[] = [
   { path: '/', label: 'Home', icon: <DashboardOutlined />, key: 'h', ...HomePage },
   { path: '/market', label: 'Market watch', icon: <LineChartOutlined />, key: 'm', ...MarketPage },
+  { path: '/fleet', label: 'Fleet', icon: <ClusterOutlined />, key: 'f', ...FleetPage },
   { path: '/ticker', label: 'Ticker', icon: <ThunderboltOutlined />, key: 't', ...TickerPage },
   { path: '/broker', label: 'Broker', icon: <ApiOutlined />, key: 'b', ...BrokerPage },
   { path: '/settings', label: 'Settings', icon: <SettingOutlined />, key: 's', ...SettingsPage },

@@ -113,3 +113,17 @@ export function directionOf(value: number | undefined): Direction {
   if (value === undefined || !Number.isFinite(value) || value === 0) return 'flat';
   return value > 0 ? 'up' : 'down';
 }
+
+/** A byte rate: `512 B/s`, `12.4 KB/s`, `3.1 MB/s` (binary units). */
+export function formatByteRate(bytesPerSecond: number | undefined): string {
+  if (bytesPerSecond === undefined || !Number.isFinite(bytesPerSecond)) return DASH;
+  if (bytesPerSecond < 1024) return `${Math.round(bytesPerSecond)} B/s`;
+  if (bytesPerSecond < 1024 ** 2) return `${(bytesPerSecond / 1024).toFixed(1)} KB/s`;
+  return `${(bytesPerSecond / 1024 ** 2).toFixed(1)} MB/s`;
+}
+
+/** Memory in MiB as people read it: `740 MB`, `3.8 GB`. */
+export function formatMegabytes(mb: number | null | undefined): string {
+  if (mb === null || mb === undefined || !Number.isFinite(mb)) return DASH;
+  return mb >= 1024 ? `${(mb / 1024).toFixed(1)} GB` : `${Math.round(mb)} MB`;
+}

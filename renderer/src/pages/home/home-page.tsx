@@ -3,7 +3,7 @@
  * the agent's uptime; and shortcuts for everyday actions. Fleet, orders and risk add their
  * figures and shortcuts here. A first run says what to do next.
  */
-import { ApiOutlined, ClockCircleOutlined, LineChartOutlined, PlusOutlined, ThunderboltOutlined, WarningOutlined, ClusterOutlined } from '@ant-design/icons';
+import { ApiOutlined, ClockCircleOutlined, CloudServerOutlined, CloudUploadOutlined, LineChartOutlined, PlusOutlined, RobotOutlined, ThunderboltOutlined, WarningOutlined, ClusterOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Col, List, Row, Space, Statistic, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useDeck, useSlice } from '../../app/deck';
@@ -32,10 +32,12 @@ export function HomePage() {
   const healthAt = useSlice(deck.system, (slice) => slice.healthAt);
   const session = useSlice(deck.system, (slice) => slice.session);
   const lists = useSlice(deck.watchlists, (slice) => slice.lists);
+  const agents = useSlice(deck.fleet, (slice) => slice.agents);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => deck.ticker.getState().watch(), [deck]);
   useEffect(() => deck.system.getState().watch(), [deck]);
   useEffect(() => deck.broker.getState().watch(), [deck]);
+  useEffect(() => deck.fleet.getState().watch(), [deck]);
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1_000);
     return () => clearInterval(timer);
@@ -46,6 +48,8 @@ export function HomePage() {
   const subscribed = ticker?.subscriptions.length ?? 0;
   const loggedIn = broker?.session === 'logged-in';
   const brokerName = broker?.provider === 'kite' ? 'Zerodha Kite' : 'Simulated market';
+  const algos = agents?.reduce((sum, agent) => ({ running: sum.running + agent.tasks.running, total: sum.total + agent.tasks.total, errored: sum.errored + agent.tasks.errored }), { running: 0, total: 0, errored: 0 });
+  const online = agents?.filter((agent) => agent.status === 'online').length ?? 0;
 
   return (
     <div className="page" data-testid="home-page">
@@ -117,6 +121,28 @@ export function HomePage() {
         <Col xs={12} xl={8} xxl={4}>
           <Figure testId="figure-uptime" title="Agent uptime" icon={<ClockCircleOutlined />} value={formatDuration(uptime)} note={health ? `version ${health.version}` : undefined} />
         </Col>
+        <Col xs={12} xl={8} xxl={4}>
+          <Figure
+            testId="figure-algos"
+            title="Algos running"
+            icon={<RobotOutlined />}
+            value={algos ? `${algos.running} of ${algos.total}` : '…'}
+            tone={algos && algos.errored > 0 ? 'bad' : algos && algos.running > 0 ? 'good' : undefined}
+            note={algos ? (algos.total === 0 ? 'none yet: submit one on the Fleet page' : algos.errored > 0 ? `${algos.errored} errored` : 'none errored') : undefined}
+            onClick={() => navigate('/fleet')}
+          />
+        </Col>
+        <Col xs={12} xl={8} xxl={4}>
+          <Figure
+            testId="figure-agents"
+            title="Agents online"
+            icon={<CloudServerOutlined />}
+            value={agents ? `${online} of ${agents.length}` : '…'}
+            tone={agents ? (online === agents.length ? 'good' : 'warn') : undefined}
+            note={agents ? (agents.length === 1 ? 'this computer: add a machine on the Fleet page' : (agents.filter((agent) => agent.status === 'offline').map((agent) => `${agent.name} offline`).slice(0, 2).join(', ') || 'all reachable')) : undefined}
+            onClick={() => navigate('/fleet')}
+          />
+        </Col>
       </Row>
       <Row gutter={12} style={{ marginTop: 12 }}>
         <Col xs={24} xl={12}>
@@ -131,6 +157,7 @@ export function HomePage() {
                 Broker login
               </Button>
               <Button icon={<ThunderboltOutlined />} onClick={() => navigate('/ticker')}>Change the worker count</Button>
+              <Button icon={<CloudUploadOutlined />} onClick={() => navigate('/fleet')}>Start or submit an algo</Button>
             </Space>
           </Card>
           <Card size="small" title="Keyboard">
@@ -142,7 +169,7 @@ export function HomePage() {
                 ['1 – 7', 'switch watchlists'],
                 ['↑ ↓', 'move through the watchlist'],
                 ['C', 'chart the selected instrument'],
-                ['Alt + H M T B S', 'Home, Market watch, Ticker, Broker, Settings'],
+                ['Alt + H M F T B S', 'Home, Market watch, Fleet, Ticker, Broker, Settings'],
               ]}
               renderItem={([keys, what]) => (
                 <List.Item style={{ padding: '2px 0' }}>
