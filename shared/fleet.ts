@@ -21,6 +21,13 @@ export interface AgentInfo {
   joinedAt: string | null;
   /** Its latest statistics (null before the first); `GET /api/v1/agents` adds their history. */
   system: SystemSample | null;
+  /** The main figures of `system`, at the top for a quick look (null without a sample). */
+  cpuPercent: number | null;
+  memoryPercent: number | null;
+  diskPercent: number | null;
+  rxBytesPerSecond: number | null;
+  txBytesPerSecond: number | null;
+  uptimeSeconds: number | null;
   tasks: { total: number; running: number; errored: number };
   /** Why it is offline, when known (`the link closed`, `no answer to pings`…). */
   reason: string | null;
@@ -53,3 +60,15 @@ export interface AuditEntry {
 /** The WebSocket path a member dials on its hub. */
 export const FLEET_LINK_PATH = '/api/v1/fleet/link';
 export const FLEET_LINK_PROTOCOL = 'algodeck.link.v1';
+
+/** The figures an agent's entry shows at its top, from its latest sample. */
+export function headlineFigures(system: SystemSample | null): Pick<AgentInfo, 'cpuPercent' | 'memoryPercent' | 'diskPercent' | 'rxBytesPerSecond' | 'txBytesPerSecond' | 'uptimeSeconds'> {
+  return {
+    cpuPercent: system?.cpu.percent ?? null,
+    memoryPercent: system?.memory.percent ?? null,
+    diskPercent: system?.disk?.percent ?? null,
+    rxBytesPerSecond: system?.network.rxBytesPerSecond ?? null,
+    txBytesPerSecond: system?.network.txBytesPerSecond ?? null,
+    uptimeSeconds: system?.uptimeSeconds ?? null,
+  };
+}

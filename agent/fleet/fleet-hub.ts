@@ -12,7 +12,7 @@ import type { Api } from '../../shared/contract/api';
 import { PreparedJson } from '../../shared/contract/method';
 import type { Principal } from '../../shared/contract/scopes';
 import { ApiError } from '../../shared/errors';
-import { type AgentInfo, type AgentWithHistory, FLEET_LINK_PATH, FLEET_LINK_PROTOCOL } from '../../shared/fleet';
+import { type AgentInfo, type AgentWithHistory, FLEET_LINK_PATH, FLEET_LINK_PROTOCOL, headlineFigures } from '../../shared/fleet';
 import type { ApiCore } from '../api/api-core';
 import type { CallContext } from '../../shared/contract/method';
 import type { AuditLog } from '../audit/audit-log';
@@ -285,6 +285,7 @@ export class Fleet {
       lastSeen: new Date().toISOString(),
       joinedAt: null,
       system: this.options.system.latest(),
+      ...headlineFigures(this.options.system.latest()),
       tasks: { total: tasks.length, running: tasks.filter((t) => t.state === 'running').length, errored: tasks.filter((t) => t.state === 'errored').length },
       reason: null,
     };
@@ -304,6 +305,7 @@ export class Fleet {
       lastSeen: new Date(online ? Date.now() : member.lastSeen).toISOString(),
       joinedAt: new Date(member.joined).toISOString(),
       system: connection?.system ?? null,
+      ...headlineFigures(connection?.system ?? null),
       tasks: connection?.taskCounts() ?? { total: 0, running: 0, errored: 0 },
       reason: online ? null : (this.reasons.get(member.id) ?? 'not connected since the hub started'),
     };

@@ -80,6 +80,20 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/**
+ * Sends `signal` to a task's group, or to its leader alone where groups cannot be signalled
+ * (Windows, where any signal ends the process at once).
+ */
+export function signalTask(leader: number, signal: NodeJS.Signals): boolean {
+  if (signalGroup(leader, signal)) return true;
+  try {
+    process.kill(leader, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Sends `signal` to each process still the one identified; returns how many were signalled. */
 export function signalEach(processes: readonly ProcessIdentity[], signal: NodeJS.Signals, procRoot = '/proc'): number {
   let signalled = 0;

@@ -11,7 +11,7 @@ import type { LogLine, LogStream, TaskInfo, TaskSpec, TaskState } from '../../sh
 import type { ProcessTreeUsage } from '../../shared/system';
 import { RestartBackoff } from '../process/restart-backoff';
 import { LineSplitter } from './task-log';
-import { bootId, groupRemnants, outsideGroup, type ProcessIdentity, signalEach, signalGroup, startTimeOf } from './process-tree';
+import { bootId, groupRemnants, outsideGroup, type ProcessIdentity, signalEach, signalGroup, signalTask, startTimeOf } from './process-tree';
 import type { RestingState, StoredTask, TaskStore } from './task-store';
 
 export interface RunnerContext {
@@ -218,7 +218,7 @@ export class TaskRunner {
     if (run.pid === null) return;
     stopping.escaped = outsideGroup(run.pid);
     this.agentLine(run.number, `stopping: ${this.spec.stopSignal} to the process tree (${stopping.reason})`);
-    signalGroup(run.pid, this.spec.stopSignal);
+    signalTask(run.pid, this.spec.stopSignal);
     signalEach(stopping.escaped, this.spec.stopSignal, this.context.procRoot);
     stopping.timer = setTimeout(() => {
       stopping.killed = true;
@@ -230,7 +230,7 @@ export class TaskRunner {
   private killTree(run: Run, escaped: readonly ProcessIdentity[]): void {
     if (run.pid === null) return;
     const more = run.exit === undefined ? outsideGroup(run.pid) : [];
-    signalGroup(run.pid, 'SIGKILL');
+    signalTask(run.pid, 'SIGKILL');
     signalEach([...escaped, ...more], 'SIGKILL', this.context.procRoot);
   }
 

@@ -1,6 +1,6 @@
 /**
  * Everything the dashboard holds for one signed-in agent: the connection, the live feed, and
- * one store slice per page. Fleet, orders and risk add their slices here.
+ * one store slice per page. Orders and risk add their slices here.
  */
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';

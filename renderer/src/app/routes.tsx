@@ -1,4 +1,4 @@
-/** The dashboard's pages: one route each. Fleet, orders and risk add theirs here. */
+/** The dashboard's pages: one route each. Orders and risk add theirs here. */
 import { ApiOutlined, ClusterOutlined, DashboardOutlined, LineChartOutlined, SettingOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import { type ComponentType, createElement, type ReactNode, useEffect, useState } from 'react';
 import { Loading } from './antd-island';

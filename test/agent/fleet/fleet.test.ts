@@ -44,6 +44,10 @@ test('the hub lists itself and its members with status, version, labels and stat
   assert.match(m1Info.id, /^[0-9a-f]{16}$/);
   assert.equal(m1Info.address, '127.0.0.1');
   await waitFor('statistics of the members', async () => (await agents()).every((a) => a.system !== null && (a.history?.at.length ?? 0) > 0), 5000);
+  const withStats = (await agents()).find((a) => a.name === 'm2')!;
+  assert.equal(withStats.cpuPercent, withStats.system!.cpu.percent, 'the main figures are at the top too');
+  assert.equal(withStats.memoryPercent, withStats.system!.memory.percent);
+  assert.ok((withStats.uptimeSeconds ?? 0) > 0);
   const fleet = (await m1.request('GET', '/api/v1/fleet')).body as { hub: boolean; member: { state: string; hub: { name: string } } };
   assert.equal(fleet.hub, false);
   assert.equal(fleet.member.state, 'online');

@@ -1,7 +1,7 @@
 /**
  * The day at a glance: the ticker (state, rate, stale), the broker session, what is subscribed,
- * the agent's uptime; and shortcuts for everyday actions. Fleet, orders and risk add their
- * figures and shortcuts here. A first run says what to do next.
+ * the agent's uptime, the algos running and the agents online; and shortcuts for everyday
+ * actions. Orders and risk add their figures and shortcuts here. A first run says what to do next.
  */
 import { ApiOutlined, ClockCircleOutlined, CloudServerOutlined, CloudUploadOutlined, LineChartOutlined, PlusOutlined, RobotOutlined, ThunderboltOutlined, WarningOutlined, ClusterOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Col, List, Row, Space, Statistic, Tag, Typography } from 'antd';
