@@ -211,7 +211,11 @@ export class Fleet {
 
   private join(ws: WebSocket, hello: Hello, address: string | null): void {
     const now = Date.now();
+    // An id is its member's: a second agent with a join token cannot take another's place.
+    const secretCheck = this.options.store.memberSecretMatches(hello.id, hello.secret);
+    if (!secretCheck.ok) throw new Error(`the agent ${hello.id} joined before with a secret this one does not hold`);
     const stored = this.options.store.join({ id: hello.id, name: hello.name, labels: hello.labels, address, version: hello.version, lastSeen: now });
+    const secret = secretCheck.known ? undefined : this.options.store.issueSecret(hello.id);
     // The same agent again (a network cut the hub had not noticed yet): the new link wins.
     const previous = this.members.get(hello.id);
     if (previous) {
@@ -223,7 +227,7 @@ export class Fleet {
     const connection = new MemberConnection(ws, hello, address, () => this.emitMember(hello.id));
     this.members.set(hello.id, connection);
     this.alive.add(ws);
-    ws.send(encodeLink({ t: 'welcome', hub: { id: this.options.self.id, name: this.options.self.name } }));
+    ws.send(encodeLink({ t: 'welcome', hub: { id: this.options.self.id, name: this.options.self.name }, ...(secret === undefined ? {} : { secret }) }));
     ws.on('pong', () => this.alive.add(ws));
     ws.on('message', (data) => {
       let message;

@@ -28,6 +28,8 @@ export interface FleetMemberOptions {
   log: Logger;
   /** A CA certificate (PEM) to trust for the hub's TLS certificate, besides the system's. */
   ca?: string | Buffer;
+  /** Where the secret the hub gives at the first join is kept (the agent's database). */
+  secret: { load(): string | undefined; save(secret: string): void };
   backoff?: { initialDelayMs: number; maxDelayMs: number };
 }
 
@@ -105,7 +107,8 @@ export class FleetMember {
     });
     ws.on('open', () => {
       const { id, name, labels, version } = this.options.self;
-      ws.send(encodeLink({ t: 'hello', id, name, labels, version }));
+      const secret = this.options.secret.load();
+      ws.send(encodeLink({ t: 'hello', id, name, labels, version, ...(secret === undefined ? {} : { secret }) }));
     });
     ws.on('message', (data) => this.onMessage(ws, String(data)));
     ws.on('error', (error) => {
@@ -138,6 +141,7 @@ export class FleetMember {
     }
     switch (message.t) {
       case 'welcome':
+        if (message.secret !== undefined) this.options.secret.save(message.secret);
         this.hub = message.hub;
         this.state = 'online';
         this.lastError = null;

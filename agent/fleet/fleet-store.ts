@@ -44,6 +44,24 @@ export class FleetStore {
     this.db.prepare(`UPDATE fleet_agents SET last_seen = ? WHERE id = ?`).run(at, id);
   }
 
+  /**
+   * Whether `secret` is member `id`'s: the one the hub gave it at its first join (kept as a
+   * digest). A member never given one (or new) passes, and gets one with `issueSecret`.
+   */
+  memberSecretMatches(id: string, secret: string | undefined): { ok: boolean; known: boolean } {
+    const row = this.db.prepare(`SELECT secret_hash FROM fleet_agents WHERE id = ?`).get(id) as { secret_hash: string | null } | undefined;
+    if (!row?.secret_hash) return { ok: true, known: false };
+    if (secret === undefined) return { ok: false, known: true };
+    return { ok: timingSafeEqual(Buffer.from(row.secret_hash, 'hex'), digest(secret)), known: true };
+  }
+
+  /** A new secret for member `id` (after its join was recorded): returned once, its digest kept. */
+  issueSecret(id: string): string {
+    const secret = generateToken();
+    this.db.prepare(`UPDATE fleet_agents SET secret_hash = ? WHERE id = ?`).run(digest(secret).toString('hex'), id);
+    return secret;
+  }
+
   forget(id: string): boolean {
     return this.db.prepare(`DELETE FROM fleet_agents WHERE id = ?`).run(id).changes > 0;
   }

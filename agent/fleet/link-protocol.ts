@@ -32,7 +32,15 @@ export const agentIdSchema = agentId;
 export const agentLabelsSchema = labels;
 
 /** The member's first message. */
-export const helloSchema = z.strictObject({ t: z.literal('hello'), id: agentId, name, labels, version: z.string().max(64) });
+export const helloSchema = z.strictObject({
+  t: z.literal('hello'),
+  id: agentId,
+  name,
+  labels,
+  version: z.string().max(64),
+  /** The secret this hub gave the member at its first join: no other agent can claim its id. */
+  secret: z.string().min(16).max(256).optional(),
+});
 export type Hello = z.output<typeof helloSchema>;
 
 const principalSchema = z.union([
@@ -53,7 +61,7 @@ export type MemberMessage = z.output<typeof memberMessageSchema>;
 
 /** Hub → member. */
 export const hubMessageSchema = z.discriminatedUnion('t', [
-  z.strictObject({ t: z.literal('welcome'), hub: z.strictObject({ id: agentId, name }) }),
+  z.strictObject({ t: z.literal('welcome'), hub: z.strictObject({ id: agentId, name }), secret: z.string().min(16).max(256).optional() }),
   z.strictObject({ t: z.literal('call'), id: z.number().int(), method: z.string().max(64), input: z.unknown(), principal: principalSchema, who: z.string().max(200) }),
   z.strictObject({ t: z.literal('open'), sid: z.number().int(), principal: principalSchema }),
   z.strictObject({ t: z.literal('in'), sid: z.number().int(), m: z.unknown() }),

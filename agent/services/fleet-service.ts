@@ -46,6 +46,9 @@ export interface FleetServiceOptions {
   memberBackoff?: { initialDelayMs: number; maxDelayMs: number };
 }
 
+/** The secret a hub gave this member, per hub address (a hub knows its members by it). */
+const MEMBER_SECRET = 'fleet.memberSecret';
+
 export interface FleetParts {
   fleet: Fleet;
   member: FleetMember | undefined;
@@ -73,6 +76,7 @@ export function fleetService(options: FleetServiceOptions): Service<FleetParts> 
       });
       fleet = made;
       if (options.join) {
+        const secretKey = `${MEMBER_SECRET}:${options.join.url}`;
         member = new FleetMember({
           hubUrl: options.join.url,
           joinToken: options.join.token,
@@ -80,6 +84,10 @@ export function fleetService(options: FleetServiceOptions): Service<FleetParts> 
           api: options.api,
           stream: options.stream,
           log: options.log,
+          secret: {
+            load: () => options.db.setting(secretKey),
+            save: (secret) => options.db.saveSettings({ [secretKey]: secret }),
+          },
           ...(options.join.ca ? { ca: options.join.ca } : {}),
           ...(options.memberBackoff ? { backoff: options.memberBackoff } : {}),
         });

@@ -85,7 +85,8 @@ const MIGRATIONS = [
      address TEXT,
      version TEXT,
      joined INTEGER NOT NULL,
-     last_seen INTEGER NOT NULL
+     last_seen INTEGER NOT NULL,
+     secret_hash TEXT
    ) WITHOUT ROWID;
    CREATE TABLE join_tokens (hash TEXT PRIMARY KEY, created INTEGER NOT NULL, label TEXT) WITHOUT ROWID;
    CREATE TABLE audit (

@@ -145,6 +145,13 @@ test('the link refuses a wrong join token, a member that sends commands, a taken
   const taken = await rogue({ t: 'hello', id: 'bbbbbbbbbbbbbbbb', name: 'M1', labels: {}, version: '0' });
   assert.equal(taken.code, 4009);
   assert.match(taken.reason, /named "M1"/);
+  // A second agent with a join token claiming m1's id: m1's link is not taken over.
+  const m1Id = (await agents()).find((a) => a.name === 'm1')!.id;
+  const impostor = await rogue({ t: 'hello', id: m1Id, name: 'm1', labels: {}, version: '0' });
+  assert.equal(impostor.code, 4009);
+  assert.match(impostor.reason, /secret/);
+  const wrongSecret = await rogue({ t: 'hello', id: m1Id, name: 'm1', labels: {}, version: '0', secret: 'guessed-guessed-guessed-guessed' });
+  assert.equal(wrongSecret.code, 4009);
   const garbage = await rogue({ t: 'hello', id: 'not-hex', name: 'x' });
   assert.equal(garbage.code, 4008);
   assert.throws(() => linkUrl('ws://203.0.113.5:7420'), /needs TLS/);
