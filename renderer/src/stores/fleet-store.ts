@@ -146,7 +146,14 @@ export function createFleetStore(agent: AgentConnection) {
         watchers++;
         if (watchers === 1) {
           offMessages = agent.stream.on('message', onMessage as never);
-          const offReconnect = agent.stream.on('reconnected', () => void load());
+          const offReconnect = agent.stream.on('reconnected', () => {
+            void load();
+            // The replayed subscription may have failed (a member not back yet): follow it afresh.
+            if (taskWatchers > 0) {
+              following = null;
+              follow(get().selected);
+            }
+          });
           const off = offMessages;
           offMessages = () => (off(), offReconnect());
           void agent.stream.subscribe('fleet', {}).catch((error: unknown) => set({ error: shownError(error) }));
