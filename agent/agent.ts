@@ -326,7 +326,7 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
     );
     agentUrl = server.url;
     // Tasks start once the API listens (their SDK connects to it), and stop before it closes.
-    await stack.start({ name: 'task-runs', start: () => tasks.recover(), stop: () => tasks.shutdown() });
+    await stack.start({ name: 'task-runs', start: () => tasks.resume(), stop: () => tasks.shutdown() });
     // A member dials its hub last, once it can answer everything the hub may ask; links close
     // before the API server does (it would wait for them).
     await stack.start({

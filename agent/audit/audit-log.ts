@@ -27,9 +27,13 @@ export function whoIs(principal: Principal | undefined): string {
   return principal.kind === 'task' ? `task:${principal.taskId}` : principal.kind;
 }
 
-const SECRET_FIELD = /secret|password|token/i;
+/** Field names that hold secrets by their look: API keys, passwords, tokens, credentials. */
+const SECRET_FIELD = /secret|passw|pwd|token|key|cred|auth|cookie|session/i;
 
-/** `value` fit for the log: secrets out, files as their size, long text cut, depth bounded. */
+/**
+ * `value` fit for the log: secrets out (fields named like one, and every value of a task's
+ * environment, whatever its name), files as their size, long text cut, depth bounded.
+ */
 export function redact(value: unknown, depth = 0): unknown {
   if (value instanceof Uint8Array) return { bytes: value.byteLength };
   if (typeof value === 'string') return value.length > 500 ? `${value.slice(0, 500)}…` : value;
@@ -37,7 +41,11 @@ export function redact(value: unknown, depth = 0): unknown {
   if (depth >= 4) return '…';
   if (Array.isArray(value)) return value.slice(0, 50).map((item) => redact(item, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value).slice(0, 50)) out[key] = SECRET_FIELD.test(key) ? '…' : redact(item, depth + 1);
+  for (const [key, item] of Object.entries(value).slice(0, 50)) {
+    if (SECRET_FIELD.test(key)) out[key] = '…';
+    else if (key === 'env' && typeof item === 'object' && item !== null) out[key] = Object.fromEntries(Object.keys(item).map((name) => [name, '…']));
+    else out[key] = redact(item, depth + 1);
+  }
   return out;
 }
 

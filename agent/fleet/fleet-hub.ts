@@ -239,7 +239,14 @@ export class Fleet {
         return ws.close(LINK_CLOSE.violation, 'a message the link does not allow');
       }
       this.alive.add(ws);
-      connection.receive(message);
+      if (message.t === 'saved') return this.options.store.secretSaved(hello.id);
+      try {
+        connection.receive(message);
+      } catch (error) {
+        // Whatever a member sends, the hub stays up: the link of one that sends nonsense ends.
+        this.options.log.warn({ agent: hello.name, err: error }, 'a member sent a message the hub could not take; its link is closed');
+        ws.close(LINK_CLOSE.violation, 'a message the hub could not take');
+      }
     });
     ws.on('close', (code, reason) => {
       connection.closed();

@@ -31,6 +31,8 @@ export interface FleetMemberOptions {
   /** Where the secret the hub gives at the first join is kept (the agent's database). */
   secret: { load(): string | undefined; save(secret: string): void };
   backoff?: { initialDelayMs: number; maxDelayMs: number };
+  /** How long without a ping or message from the hub before the link is taken for cut (default 20 s). */
+  silenceMs?: number;
 }
 
 export type MemberState = 'connecting' | 'online' | 'offline';
@@ -70,9 +72,11 @@ export class FleetMember {
   lastError: string | null = null;
   /** How many times the link was (re)established. */
   links = 0;
+  private readonly silenceMs: number;
 
   constructor(private readonly options: FleetMemberOptions) {
     this.url = linkUrl(options.hubUrl);
+    this.silenceMs = options.silenceMs ?? 20_000;
     this.backoff = new Backoff(options.backoff ?? { initialDelayMs: 500, maxDelayMs: 30_000 });
   }
 
@@ -111,6 +115,19 @@ export class FleetMember {
       ws.send(encodeLink({ t: 'hello', id, name, labels, version, ...(secret === undefined ? {} : { secret }) }));
     });
     ws.on('message', (data) => this.onMessage(ws, String(data)));
+    // The hub pings every few seconds: silence means a link cut without a word (a NAT entry
+    // dropped, a cable pulled), which TCP alone would notice only after many minutes.
+    let heard = Date.now();
+    ws.on('ping', () => (heard = Date.now()));
+    ws.on('message', () => (heard = Date.now()));
+    const watchdog = setInterval(() => {
+      if (Date.now() - heard > this.silenceMs) {
+        this.lastError = `no word from the hub for ${Math.round(this.silenceMs / 1000)} s`;
+        ws.terminate();
+      }
+    }, Math.min(5000, this.silenceMs / 2));
+    watchdog.unref();
+    ws.on('close', () => clearInterval(watchdog));
     ws.on('error', (error) => {
       // The hub's answer said more than the socket's end does.
       if (!refused) this.lastError = error.message;
@@ -141,7 +158,10 @@ export class FleetMember {
     }
     switch (message.t) {
       case 'welcome':
-        if (message.secret !== undefined) this.options.secret.save(message.secret);
+        if (message.secret !== undefined) {
+          this.options.secret.save(message.secret);
+          ws.send(encodeLink({ t: 'saved' }));
+        }
         this.hub = message.hub;
         this.state = 'online';
         this.lastError = null;

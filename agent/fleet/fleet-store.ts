@@ -49,8 +49,9 @@ export class FleetStore {
    * digest). A member never given one (or new) passes, and gets one with `issueSecret`.
    */
   memberSecretMatches(id: string, secret: string | undefined): { ok: boolean; known: boolean } {
-    const row = this.db.prepare(`SELECT secret_hash FROM fleet_agents WHERE id = ?`).get(id) as { secret_hash: string | null } | undefined;
-    if (!row?.secret_hash) return { ok: true, known: false };
+    const row = this.db.prepare(`SELECT secret_hash, secret_saved FROM fleet_agents WHERE id = ?`).get(id) as { secret_hash: string | null; secret_saved: number } | undefined;
+    // A secret the member never said it stored (its link went before the welcome) binds nothing yet.
+    if (!row?.secret_hash || (row.secret_saved === 0 && secret === undefined)) return { ok: true, known: false };
     if (secret === undefined) return { ok: false, known: true };
     return { ok: timingSafeEqual(Buffer.from(row.secret_hash, 'hex'), digest(secret)), known: true };
   }
@@ -58,8 +59,13 @@ export class FleetStore {
   /** A new secret for member `id` (after its join was recorded): returned once, its digest kept. */
   issueSecret(id: string): string {
     const secret = generateToken();
-    this.db.prepare(`UPDATE fleet_agents SET secret_hash = ? WHERE id = ?`).run(digest(secret).toString('hex'), id);
+    this.db.prepare(`UPDATE fleet_agents SET secret_hash = ?, secret_saved = 0 WHERE id = ?`).run(digest(secret).toString('hex'), id);
     return secret;
+  }
+
+  /** The member stored its secret: from now on its id is only its own. */
+  secretSaved(id: string): void {
+    this.db.prepare(`UPDATE fleet_agents SET secret_saved = 1 WHERE id = ? AND secret_hash IS NOT NULL`).run(id);
   }
 
   forget(id: string): boolean {

@@ -56,6 +56,8 @@ export const memberMessageSchema = z.union([
   z.strictObject({ t: z.literal('result'), id: z.number().int(), ok: z.literal(true), value: z.unknown().optional(), json: z.string().optional() }),
   z.strictObject({ t: z.literal('result'), id: z.number().int(), ok: z.literal(false), error: errorSchema }),
   z.strictObject({ t: z.literal('msg'), sid: z.number().int(), m: z.looseObject({ type: z.string() }) }),
+  /** The member has stored the secret of its welcome. */
+  z.strictObject({ t: z.literal('saved') }),
 ]);
 export type MemberMessage = z.output<typeof memberMessageSchema>;
 

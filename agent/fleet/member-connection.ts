@@ -5,6 +5,7 @@
  * `agent_offline` when the link goes.
  */
 import type { WebSocket } from 'ws';
+import { z } from 'zod';
 import { ApiError } from '../../shared/errors';
 import type { AgentInfo } from '../../shared/fleet';
 import type { SystemSample } from '../../shared/system';
@@ -27,6 +28,22 @@ interface Session {
   onMessage: (message: { type: string; [field: string]: unknown }) => void;
   onClosed: () => void;
 }
+
+const figure = z.number().finite();
+/** What the hub reads of a member's statistics (the rest is passed on as it came). */
+const feedSample = z.looseObject({
+  at: z.string().max(40),
+  hostname: z.string().max(255),
+  platform: z.string().max(32),
+  load: z.array(figure).length(3),
+  uptimeSeconds: figure,
+  agent: z.looseObject({ version: z.string().max(64) }),
+  cpu: z.looseObject({ percent: figure }),
+  memory: z.looseObject({ percent: figure, usedMb: figure, totalMb: figure }),
+  disk: z.looseObject({ percent: figure }).nullable(),
+  network: z.looseObject({ rxBytesPerSecond: figure, txBytesPerSecond: figure }),
+});
+const feedTasks = z.array(z.looseObject({ id: z.string().max(64), state: z.string().max(32) })).max(10_000);
 
 /** How long the hub waits for a member's answer to a call (a task's stop may wait out its grace). */
 export const CALL_TIMEOUT_MS = 11 * 60_000;
@@ -100,7 +117,7 @@ export class MemberConnection {
   }
 
   /** A message of the member, already validated. */
-  receive(message: MemberMessage): void {
+  receive(message: Exclude<MemberMessage, { t: 'saved' }>): void {
     if (message.t === 'msg') {
       this.sessions.get(message.sid)?.onMessage(message.m);
       return;
@@ -130,18 +147,18 @@ export class MemberConnection {
     for (const session of sessions) session.onClosed();
   }
 
+  /** The member's own feed, checked before it is kept: it comes from another machine. */
   private onFeed(message: { type: string; [field: string]: unknown }): void {
     if (message.type === 'system') {
-      this.system = message.sample as SystemSample;
-      this.history.push(this.system);
+      const sample = feedSample.parse(message.sample) as unknown as SystemSample;
+      this.system = sample;
+      this.history.push(sample);
       this.changed();
-    } else if (message.type === 'subscribed' && message.topic === 'tasks') {
-      for (const task of message.tasks as TaskInfo[]) this.tasks.set(task.id, task);
-      this.changed();
-    } else if (message.type === 'tasks') {
-      for (const task of message.tasks as TaskInfo[]) this.tasks.set(task.id, task);
-    } else if (message.type === 'task_removed') {
-      this.tasks.delete(message.id as string);
+    } else if ((message.type === 'subscribed' && message.topic === 'tasks') || message.type === 'tasks') {
+      for (const task of feedTasks.parse(message.tasks) as unknown as TaskInfo[]) this.tasks.set(task.id, task);
+      if (message.type === 'subscribed') this.changed();
+    } else if (message.type === 'task_removed' && typeof message.id === 'string') {
+      this.tasks.delete(message.id);
     }
   }
 }

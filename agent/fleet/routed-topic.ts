@@ -4,7 +4,7 @@
  * naming no agent, or this one, goes to the local topic. Every message says which agent it is of.
  */
 import type { Principal } from '../../shared/contract/scopes';
-import type { TopicDeclaration } from '../../shared/contract/stream';
+import { type TopicDeclaration, type Topics, topics } from '../../shared/contract/stream';
 import { ApiError } from '../../shared/errors';
 import type { StreamPeer, TopicHandler, TopicSession } from '../stream/stream-core';
 import type { Fleet } from './fleet-hub';
@@ -17,10 +17,11 @@ const REPLY_WAIT_MS = 10_000;
 
 interface Remote {
   tunnel: Tunnel;
-  waiting: Map<string, { resolve: (reply: Message) => void; timer: NodeJS.Timeout }>;
+  waiting: Map<string, { resolve: (reply: Message) => void; reject: (error: ApiError) => void; timer: NodeJS.Timeout }>;
 }
 
-export function routedTopic<D extends TopicDeclaration>(topic: string, local: TopicHandler<D>, fleet: Fleet): TopicHandler<D> {
+export function routedTopic<D extends TopicDeclaration>(topic: keyof Topics & string, local: TopicHandler<D>, fleet: Fleet): TopicHandler<D> {
+  const relayed = new Set<string>(topics[topic].messages);
   return {
     open(peer: StreamPeer, principal: Principal | undefined) {
       let localSession: TopicSession<D> | undefined;
@@ -38,12 +39,19 @@ export function routedTopic<D extends TopicDeclaration>(topic: string, local: To
           (message) => {
             const replyTo = typeof message.id === 'string' ? waiting.get(message.id) : undefined;
             if (replyTo) return replyTo.resolve(message);
-            if (message.type === 'welcome' || message.type === 'subscribed' || message.type === 'unsubscribed') return;
-            peer.reply({ ...message, agent: id });
+            // Only what this topic sends is passed on, without an id: a member cannot make a
+            // client take its messages for prices, for the fleet, or for replies to its requests.
+            if (!relayed.has(message.type)) return;
+            const { id: _id, ...rest } = message;
+            peer.reply({ ...rest, agent: id });
           },
           () => {
             remotes.delete(id);
-            for (const { timer } of waiting.values()) clearTimeout(timer);
+            const gone = new ApiError('agent_offline', `${connection.hello.name} went offline.`);
+            for (const { timer, reject } of waiting.values()) {
+              clearTimeout(timer);
+              reject(gone);
+            }
             waiting.clear();
             // The member went: the client hears it once, and follows the fleet topic for its return.
             peer.reply({ type: 'error', ...new ApiError('agent_offline', `${connection.hello.name} went offline: its ${topic} stopped.`).toBody(), agent: id });
@@ -63,6 +71,7 @@ export function routedTopic<D extends TopicDeclaration>(topic: string, local: To
             reject(new ApiError('unavailable', `The agent did not answer the ${type} within ${REPLY_WAIT_MS / 1000} s.`));
           }, REPLY_WAIT_MS);
           waiting.set(requestId, {
+            reject,
             resolve: (reply) => {
               clearTimeout(timer);
               waiting.delete(requestId);

@@ -25,6 +25,9 @@ export function auditService(options: AuditServiceOptions): Service<AuditLog> {
       stopObserving = api.observe((call) => {
         const declaration = api.table[call.name as keyof Api]!;
         if (declaration.method === 'GET') return;
+        // A stranger's refused call (a wrong sign-in) is not a command: were it logged, anybody
+        // could push the real history out of the log. Sign-ins are limited per address instead.
+        if (call.principal === undefined && call.error !== undefined) return;
         const who = whoIs(call.principal);
         log.write({
           who: call.origin.via ? `${call.origin.via}` : who,

@@ -10,7 +10,7 @@ import type { AgentInfo } from '../../shared/fleet';
 import type { ApiCore } from '../api/api-core';
 import type { AuditLog } from '../audit/audit-log';
 import { Fleet, type SelfAgent } from '../fleet/fleet-hub';
-import { FleetMember } from '../fleet/fleet-member';
+import { FleetMember, linkUrl } from '../fleet/fleet-member';
 import { FleetStore } from '../fleet/fleet-store';
 import { routedTopic } from '../fleet/routed-topic';
 import type { AgentDb } from '../store/agent-db';
@@ -76,7 +76,8 @@ export function fleetService(options: FleetServiceOptions): Service<FleetParts> 
       });
       fleet = made;
       if (options.join) {
-        const secretKey = `${MEMBER_SECRET}:${options.join.url}`;
+        // Keyed by the hub's address as the link dials it, however the user spelled it.
+        const secretKey = `${MEMBER_SECRET}:${linkUrl(options.join.url)}`;
         member = new FleetMember({
           hubUrl: options.join.url,
           joinToken: options.join.token,

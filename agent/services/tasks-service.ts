@@ -1,7 +1,8 @@
 /**
  * Tasks as a service: the supervisor, its API methods and stream topics, and the task tokens
- * among the agent's principals. `recover` runs once the API listens: it reaps what a killed
- * agent left and starts the tasks that should run, with the agent's URL in their environment.
+ * among the agent's principals. What a killed agent left running is reaped at the service's
+ * start, before the API listens; the tasks that should run start once it listens (`resume`),
+ * with the agent's URL in their environment.
  */
 import type { Logger } from 'pino';
 import type { Api } from '../../shared/contract/api';
@@ -31,7 +32,7 @@ export function tasksService(options: TasksServiceOptions): Service<TaskSupervis
   let removeResolver: (() => void) | undefined;
   return {
     name: 'tasks',
-    start() {
+    async start() {
       const tasks = new TaskSupervisor({
         db: options.db.db,
         dataDir: options.dataDir,
@@ -58,6 +59,8 @@ export function tasksService(options: TasksServiceOptions): Service<TaskSupervis
         listTaskRuns: ({ id, limit }) => ({ runs: tasks.runs(id, limit) }),
       });
       options.stream.provide({ tasks: tasksTopic(tasks), logs: logsTopic(tasks) });
+      // Before the API listens: nothing can start a task while a killed agent's copy still runs.
+      await tasks.reapLeftovers();
       return tasks;
     },
     async stop() {

@@ -86,7 +86,8 @@ const MIGRATIONS = [
      version TEXT,
      joined INTEGER NOT NULL,
      last_seen INTEGER NOT NULL,
-     secret_hash TEXT
+     secret_hash TEXT,
+     secret_saved INTEGER NOT NULL DEFAULT 0
    ) WITHOUT ROWID;
    CREATE TABLE join_tokens (hash TEXT PRIMARY KEY, created INTEGER NOT NULL, label TEXT) WITHOUT ROWID;
    CREATE TABLE audit (

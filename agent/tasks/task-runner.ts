@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { ApiError } from '../../shared/errors';
 import type { LogLine, LogStream, TaskInfo, TaskSpec, TaskState } from '../../shared/task';
 import type { ProcessTreeUsage } from '../../shared/system';
 import { RestartBackoff } from '../process/restart-backoff';
@@ -69,6 +70,7 @@ export class TaskRunner {
   private backoff: RestartBackoff;
   /** Why the next launch happens, for its log line. */
   private startWhy: string | null = null;
+  private retired = false;
   /** The schedule's window last started (its local date), and whether its stop was made. */
   scheduledOn: string | null;
   scheduleStopped: boolean;
@@ -103,6 +105,10 @@ export class TaskRunner {
     return this.desired === 'running';
   }
 
+  get isRetired(): boolean {
+    return this.retired;
+  }
+
   get busy(): boolean {
     return this.current !== undefined;
   }
@@ -132,6 +138,7 @@ export class TaskRunner {
 
   /** A user's (or the schedule's) start: the task runs, and will again after the agent restarts. Restarts count from 0. */
   start(why = 'started by a user'): void {
+    this.requireNotRetired();
     this.startWhy = why;
     this.desired = 'running';
     this.restarts = 0;
@@ -157,6 +164,7 @@ export class TaskRunner {
 
   /** Stops the task if it runs, then starts it. */
   async restart(): Promise<void> {
+    this.requireNotRetired();
     if (!this.current) return this.start();
     const halted = this.halt('restarted by a user', false);
     this.stopping!.startAfter = true;
@@ -173,6 +181,26 @@ export class TaskRunner {
   }
 
   /** Starts the task if the user wants it running (the agent's start). */
+  /**
+   * The task is being removed: it never starts again, whatever asks (a user, its schedule, its
+   * own token during its stop), so no process outlives its removal.
+   */
+  retire(): void {
+    this.retired = true;
+    this.cancelRestart();
+    if (this.stopping) this.stopping.startAfter = false;
+  }
+
+  /** Keeps the task from starting on the agent's start, `errored` with the reason. */
+  hold(reason: string): void {
+    this.desired = 'stopped';
+    this.rest('errored', reason);
+  }
+
+  private requireNotRetired(): void {
+    if (this.retired) throw new ApiError('conflict', `${this.spec.name} is being removed.`);
+  }
+
   resume(): void {
     if (this.desired === 'running' && !this.current) {
       this.reason = null;
@@ -209,8 +237,9 @@ export class TaskRunner {
     this.state = 'stopping';
     this.save();
     this.context.changed(this);
-    // A process still being spawned is signalled as soon as it has a pid.
-    if (run.pid !== null) this.signalStop(run, stopping);
+    // A process still being spawned is signalled as soon as it has a pid; one that has exited
+    // (its output still draining) is not signalled at all: its pid may be another's by now.
+    if (run.pid !== null && run.exit === undefined) this.signalStop(run, stopping);
     return new Promise((done) => stopping.done.push(done));
   }
 
@@ -235,6 +264,7 @@ export class TaskRunner {
   }
 
   private launch(): void {
+    if (this.retired) return;
     const number = ++this.runNumber;
     const startedAt = this.context.now();
     this.state = 'starting';

@@ -156,7 +156,7 @@ export class TaskSupervisor {
   /** Starts every task not running or about to (a `waiting` one restarts at once). */
   startAll(): TaskInfo[] {
     this.requireOpen();
-    for (const runner of this.runners.values()) if (!runner.busy) runner.start();
+    for (const runner of this.runners.values()) if (!runner.busy && !runner.isRetired) runner.start();
     return this.list();
   }
 
@@ -182,14 +182,16 @@ export class TaskSupervisor {
   /** Stops the task (its whole tree), then forgets it: its runs, its logs and its folder. */
   async remove(id: string): Promise<{ removed: string }> {
     const runner = this.runner(id);
+    runner.retire();
     await runner.stop('the task was removed');
     if (!this.runners.has(id)) return { removed: id };
     this.runners.delete(id);
     this.flush();
     this.store.remove(id);
     this.tokens.revokeTask(id);
-    this.logOf(id).remove();
+    this.logOf(id).close();
     this.logs.delete(id);
+    rmSync(this.home(id), { recursive: true, force: true });
     this.emit('removed', id);
     return { removed: id };
   }
@@ -222,17 +224,26 @@ export class TaskSupervisor {
     }
   }
 
-  /**
-   * The agent's start: reaps every process a previous agent left running, then starts the tasks
-   * whose desired state is running. Call once the API listens (tasks get its URL).
-   */
+  /** The agent's start: `reapLeftovers`, then `resume`. */
   async recover(): Promise<void> {
+    await this.reapLeftovers();
+    this.resume();
+  }
+
+  /**
+   * Stops every process a previous agent left running (runs it never closed). Call before the
+   * API listens: until it is done nothing may start a task, or it would run twice.
+   */
+  async reapLeftovers(): Promise<void> {
     const open = this.store.openRuns();
-    if (open.length > 0) {
-      const reaped = await Promise.all(open.map((run) => this.reap(run)));
-      const processes = reaped.reduce((sum, n) => sum + n, 0);
-      this.options.log.warn({ runs: open.length, processes }, `the agent had stopped without stopping its tasks: ${processes} processes of ${open.length} runs left behind were stopped`);
-    }
+    if (open.length === 0) return;
+    const reaped = await Promise.all(open.map((run) => this.reap(run)));
+    const processes = reaped.reduce((sum, n) => sum + n, 0);
+    this.options.log.warn({ runs: open.length, processes }, `the agent had stopped without stopping its tasks: ${processes} processes of ${open.length} runs left behind were stopped`);
+  }
+
+  /** Starts the tasks whose desired state is running, and the schedules. Call once the API listens (tasks get its URL). */
+  resume(): void {
     for (const runner of this.runners.values()) runner.resume();
     this.applySchedules();
     this.scheduleTimer = setInterval(() => this.applySchedules(), this.options.scheduleCheckMs ?? 10_000);
@@ -253,7 +264,11 @@ export class TaskSupervisor {
       if (window && runner.scheduledOn !== window.date) {
         runner.scheduledOn = window.date;
         runner.scheduleStopped = false;
-        runner.start('started by its schedule');
+        try {
+          runner.start('started by its schedule');
+        } catch {
+          // being removed
+        }
       } else if (!window && runner.scheduledOn !== null && !runner.scheduleStopped && now >= windowOn(schedule, runner.scheduledOn).stopAt) {
         runner.scheduleStopped = true;
         void runner.stop('stopped by its schedule');
@@ -358,6 +373,15 @@ export class TaskSupervisor {
     const procRoot = this.context.procRoot;
     let targets: ProcessIdentity[] = [];
     let group: number | null = null;
+    if (open.pid !== null && open.boot === null && bootId(procRoot) === null && isSameProcess({ pid: open.pid, starttime: null }, procRoot)) {
+      // Without /proc a process cannot be known again for sure: a pid that exists may be the
+      // task's, or another's. The task is not started (two copies of an algo would both trade),
+      // and the user is told to check.
+      const reason = `a process of its run ${open.run} (pid ${open.pid}) may still be running: the agent stopped without stopping it and cannot tell on this system; stop that process, then start the task`;
+      this.runners.get(open.task)?.hold(reason);
+      this.store.runEnded(open.task, open.run, this.context.now(), { code: null, signal: null, reason: 'the agent stopped without stopping it' });
+      return 0;
+    }
     if (open.pid !== null && open.boot !== null && open.boot === bootId(procRoot) && open.procStart !== null) {
       const leader = { pid: open.pid, starttime: open.procStart };
       if (isSameProcess(leader, procRoot)) {

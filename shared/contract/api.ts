@@ -124,7 +124,7 @@ export const api = {
   /** Candles of any interval over any range: stored, fetched from the provider's history when missing, and the forming one from live ticks. */
   getCandles: method({ method: 'GET', path: `${API_PREFIX}/candles`, scope: 'read', input: candlesInput, ...returns<CandlesResult>() }),
   /** This machine's statistics (CPU, memory, load, disk, network, uptime) and their recent history. */
-  getSystem: method({ method: 'GET', path: `${API_PREFIX}/system`, scope: 'read', input: emptySchema, ...returns<SystemStats>() }),
+  getSystem: method({ method: 'GET', path: `${API_PREFIX}/system`, scope: 'observe', input: emptySchema, ...returns<SystemStats>() }),
   /** The agent's tasks; a task's own token sees only its task. */
   listTasks: method({ method: 'GET', path: `${API_PREFIX}/tasks`, scope: 'task', input: emptySchema, ...returns<{ tasks: TaskInfo[] }>() }),
   /** Registers a command as a task (stopped unless `start` is true). */
@@ -146,11 +146,11 @@ export const api = {
   /** A task's recent output, oldest first: the last `tail` lines, of one run or matching a search if asked. */
   getTaskLogs: method({ method: 'GET', path: `${API_PREFIX}/tasks/:id/logs`, scope: 'task', taskParam: 'id', input: taskLogsInput, ...returns<{ lines: LogLine[] }>() }),
   /** Every agent of the fleet (this one first), with its status, statistics and their recent history. */
-  listAgents: method({ method: 'GET', path: `${API_PREFIX}/agents`, scope: 'read', input: emptySchema, ...returns<{ agents: AgentWithHistory[] }>() }),
+  listAgents: method({ method: 'GET', path: `${API_PREFIX}/agents`, scope: 'observe', input: emptySchema, ...returns<{ agents: AgentWithHistory[] }>() }),
   /** A hub forgets an offline member (it is shown again if it joins again). */
   forgetAgent: method({ method: 'DELETE', path: `${API_PREFIX}/agents/:agentId`, scope: 'control', input: agentRefInput, ...returns<{ forgotten: string }>() }),
   /** This agent's place in the fleet: hub or member, its id and name, its link to its hub. */
-  getFleet: method({ method: 'GET', path: `${API_PREFIX}/fleet`, scope: 'read', input: emptySchema, ...returns<FleetState>() }),
+  getFleet: method({ method: 'GET', path: `${API_PREFIX}/fleet`, scope: 'observe', input: emptySchema, ...returns<FleetState>() }),
   /** A new join token for members (shown once; only its SHA-256 is kept). */
   createJoinToken: method({ method: 'POST', path: `${API_PREFIX}/fleet/join-tokens`, scope: 'owner', input: joinTokenInput, status: 201, ...returns<{ token: string; createdAt: string; join: string }>() }),
   /** Revokes every join token: members already linked stay; none can join (or rejoin) until a new token. */

@@ -27,10 +27,12 @@ export function isPrincipal(value: unknown): value is Principal {
   return false;
 }
 
-export const SCOPES = ['public', 'read', 'task', 'control', 'owner'] as const;
+export const SCOPES = ['public', 'read', 'observe', 'task', 'control', 'owner'] as const;
 /**
  * - `public`: no token needed (health).
  * - `read`: any principal (market data, state).
+ * - `observe`: any principal but a task's: the machine's and the fleet's state (a task's token
+ *   reads market data and acts on its own task, nothing about other machines).
  * - `task`: owner, sessions, and a task acting on itself: when the method names a task (its
  *   `taskParam`), a task principal may call it only with its own id.
  * - `control`: owner and sessions (the ticker, starting and stopping tasks).
@@ -55,6 +57,8 @@ export function permits(
   switch (scope) {
     case 'read':
       return true;
+    case 'observe':
+      return principal.kind !== 'task';
     case 'control':
       return CONTROL.includes(principal.kind);
     case 'owner':

@@ -164,14 +164,14 @@ export const topics = {
     ...returns<TopicTypes<{ task: string }, { task: string }, LogsMessage>>(),
   }),
   system: topic({
-    scope: 'read',
+    scope: 'observe',
     selection: z.strictObject({ agent: agentRef }),
     messages: ['system'],
     ...returns<TopicTypes<Record<string, never>, Record<string, never>, SystemMessage>>(),
   }),
   /** Every agent of the fleet as it changes (on an agent that is not a hub: itself). */
   fleet: topic({
-    scope: 'read',
+    scope: 'observe',
     selection: z.strictObject({}),
     messages: ['fleet'],
     ...returns<TopicTypes<{ agents: AgentInfo[] }, Record<string, never>, FleetMessage>>(),

@@ -112,6 +112,9 @@ test('a task token of the hub cannot reach members, and a join token is no API t
   const { readFileSync, existsSync } = await import('node:fs');
   const token = await waitFor('its token', () => existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { env: Record<string, string> }).env.ALGODECK_TASK_TOKEN);
   assert.equal((await on('m1', 'GET', '/api/v1/tasks', undefined, token)).status, 403);
+  for (const path of ['/api/v1/agents', '/api/v1/fleet', '/api/v1/system']) {
+    assert.equal((await hub.request('GET', path, { token })).status, 403, `a task token sees nothing of the machine or the fleet: ${path}`);
+  }
   assert.equal((await hub.request('GET', '/api/v1/agents', { token: JOIN })).status, 401);
   await hub.request('DELETE', `/api/v1/tasks/${id}`);
 });
@@ -241,4 +244,37 @@ test('revoked join tokens let no agent join any more; a new token does', async (
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a member’s secret binds its id once the member says it stored it', async () => {
+  const url = hub.agent.url.replace('http', 'ws') + FLEET_LINK_PATH;
+  // Earlier tests revoked the first token.
+  const { token } = (await hub.request('POST', '/api/v1/fleet/join-tokens', { body: '{}' })).body as { token: string };
+  /** Joins as `hello`; answers `saved` to the welcome when asked; resolves with the welcome's secret or the close code. */
+  const join = (hello: Record<string, unknown>, save: boolean) =>
+    new Promise<{ secret?: string; code?: number }>((resolve) => {
+      const ws = new WebSocket(url, [FLEET_LINK_PROTOCOL], { headers: { authorization: `Bearer ${token}` } });
+      ws.on('open', () => ws.send(JSON.stringify({ t: 'hello', name: 'binding', labels: {}, version: '0', ...hello })));
+      ws.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { t: string; secret?: string };
+        if (message.t !== 'welcome') return;
+        if (save) ws.send(JSON.stringify({ t: 'saved' }));
+        setTimeout(() => ws.close(), 100);
+        resolve(message.secret === undefined ? {} : { secret: message.secret });
+      });
+      ws.on('close', (code) => resolve({ code }));
+      ws.on('error', () => undefined);
+    });
+  const id = 'dddddddddddddddd';
+  const first = await join({ id }, false);
+  assert.ok(first.secret, 'a new member gets a secret');
+  await waitFor('offline', async () => (await agents()).find((a) => a.id === id)?.status === 'offline');
+  const again = await join({ id }, true);
+  assert.ok(again.secret, 'a secret never confirmed binds nothing: the member gets a new one');
+  await waitFor('offline again', async () => (await agents()).find((a) => a.id === id)?.status === 'offline');
+  assert.equal((await join({ id }, false)).code, 4009, 'once confirmed, the id is only the secret holder’s');
+  const back = await join({ id, secret: again.secret }, false);
+  assert.equal(back.code, undefined, 'its holder joins');
+  await waitFor('offline at last', async () => (await agents()).find((a) => a.id === id)?.status === 'offline');
+  await hub.request('DELETE', `/api/v1/agents/${id}`);
 });

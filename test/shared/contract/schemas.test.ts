@@ -68,11 +68,21 @@ test('every method has a unique route under /api/v1; only health, the sign-in an
   assert.equal(new Set(routes).size, routes.length);
   assert.ok(Object.values(api).every((m) => m.path.startsWith('/api/v1/')));
   assert.deepEqual(Object.entries(api).filter(([, m]) => m.scope === 'public').map(([name]) => name), ['health', 'signIn', 'kiteLoginCallback']);
-  // Changing the ticker, the broker session, the instruments and the watchlists is control; reading them is open to any token.
+  // Changing the ticker, the broker session, the instruments, the watchlists and the tasks, and
+  // reading the audit log, is control; reading market data is open to any token.
   assert.deepEqual(
     Object.entries(api).filter(([, m]) => m.scope === 'control').map(([name]) => name),
-    ['setPassword', 'subscribe', 'unsubscribe', 'setWorkers', 'stopTicker', 'startTicker', 'getBrokerLoginUrl', 'createBrokerSession', 'deleteBrokerSession', 'refreshInstruments', 'createWatchlist', 'updateWatchlist', 'deleteWatchlist'],
+    [
+      'setPassword', 'subscribe', 'unsubscribe', 'setWorkers', 'stopTicker', 'startTicker', 'getBrokerLoginUrl', 'createBrokerSession', 'deleteBrokerSession', 'refreshInstruments',
+      'createWatchlist', 'updateWatchlist', 'deleteWatchlist', 'createTask', 'uploadTask', 'startAllTasks', 'stopAllTasks', 'deleteTask', 'forgetAgent', 'getAudit',
+    ],
   );
-  // The broker's secret is the owner's alone to set.
-  assert.deepEqual(Object.entries(api).filter(([, m]) => m.scope === 'owner').map(([name]) => name), ['setBrokerCredentials']);
+  // A task's token acts on its own task: every method about one task names it.
+  for (const [name, m] of Object.entries(api).filter(([, m]) => m.scope === 'task')) {
+    if (name !== 'listTasks') assert.equal(m.taskParam, 'id', `${name} names its task`);
+  }
+  // The machine's and the fleet's state are not a task's to read.
+  assert.deepEqual(Object.entries(api).filter(([, m]) => m.scope === 'observe').map(([name]) => name), ['getSystem', 'listAgents', 'getFleet']);
+  // The broker's secret and the fleet's join tokens are the owner's alone.
+  assert.deepEqual(Object.entries(api).filter(([, m]) => m.scope === 'owner').map(([name]) => name), ['setBrokerCredentials', 'createJoinToken', 'revokeJoinTokens']);
 });

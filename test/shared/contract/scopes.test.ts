@@ -13,6 +13,7 @@ test('who may call each scope, without a task in question', () => {
   const table: Record<Scope, Array<Principal | undefined>> = {
     public: [undefined, viewer, task, session, owner],
     read: [viewer, task, session, owner],
+    observe: [viewer, session, owner],
     task: [task, session, owner],
     control: [session, owner],
     owner: [owner],

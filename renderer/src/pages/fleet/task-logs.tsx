@@ -28,6 +28,10 @@ export function TaskLogs({ agent, agentId, task }: { agent: AgentConnection; age
   const [stream, setStream] = useState<StreamFilter>('all');
   const [follow, setFollow] = useState(true);
   const box = useRef<HTMLDivElement>(null);
+  // Bumped when the stream comes back: the tail is read again, so lines written meanwhile show.
+  // (A member going offline unmounts this view; it is made afresh when the member is back.)
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => agent.stream.on('reconnected', () => setGeneration((n) => n + 1)), [agent]);
 
   useEffect(() => {
     let live = true;
@@ -60,7 +64,7 @@ export function TaskLogs({ agent, agentId, task }: { agent: AgentConnection; age
       off();
       void agent.stream.unsubscribe('logs', selection).catch(() => undefined);
     };
-  }, [agent, agentId, task.id, search, stream]);
+  }, [agent, agentId, task.id, search, stream, generation]);
 
   // A new query starts from an empty page (a new task gets a new component: see its key).
   const query = (next: { search?: string; stream?: StreamFilter }) => {
