@@ -1,0 +1,72 @@
+/**
+ * The central risk manager's vocabulary: limits (global, per algo, per instrument across algos),
+ * trading states, and the named rules an order is refused by.
+ */
+
+export const TRADING_STATES = ['ACTIVE', 'REDUCING', 'HALTED'] as const;
+/** ACTIVE: orders pass the checks; REDUCING: only orders that reduce exposure; HALTED: nothing new (cancels pass). */
+export type TradingState = (typeof TRADING_STATES)[number];
+
+/** Limits that apply to an algo, or to all of them together (`global`). Absent: no limit. */
+export interface RiskLimits {
+  maxOrderValue?: number;
+  maxOrderQuantity?: number;
+  /** Money at risk one order may add. */
+  maxRiskPerTrade?: number;
+  /** Money at risk in total: of the algo, or of the portfolio (global). */
+  maxRisk?: number;
+  maxOpenPositions?: number;
+  maxOrdersPerSecond?: number;
+  maxOrdersPerMinute?: number;
+  /** Loss since the session opened (realised and unrealised), as a positive amount. */
+  maxDailyLoss?: number;
+  /** Equity below the day's peak, as a positive amount. */
+  maxDrawdown?: number;
+  /** What crossing the daily loss or drawdown limit does (default HALTED). */
+  onBreach?: 'REDUCING' | 'HALTED';
+}
+
+/** Limits of one instrument across every algo. */
+export interface InstrumentLimits {
+  maxOrderValue?: number;
+  maxOrderQuantity?: number;
+  maxRisk?: number;
+}
+
+export interface RiskLimitSet {
+  global: RiskLimits & {
+    /** Money at risk of a position without a stop: this share of its notional (default 0.02). */
+    fallbackRiskFraction?: number;
+    /** Only these instruments may be traded (absent: any). */
+    allow?: string[];
+    deny?: string[];
+  };
+  algos: Record<string, RiskLimits>;
+  instruments: Record<string, InstrumentLimits>;
+}
+
+export const RISK_RULES = [
+  'halted',
+  'reducing',
+  'instrument_denied',
+  'instrument_not_allowed',
+  'no_price',
+  'max_order_quantity',
+  'max_order_value',
+  'max_orders_per_second',
+  'max_orders_per_minute',
+  'max_risk_per_trade',
+  'max_risk_algo',
+  'max_risk_instrument',
+  'max_risk_portfolio',
+  'max_open_positions',
+] as const;
+export type RiskRule = (typeof RISK_RULES)[number];
+
+/** Why an order was refused: the rule, a sentence, and the figures it compared. */
+export interface RiskRejection {
+  rule: RiskRule;
+  message: string;
+  limit?: number;
+  value?: number;
+}
