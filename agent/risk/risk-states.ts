@@ -1,0 +1,159 @@
+/**
+ * Trading states (ACTIVE, REDUCING, HALTED) per algo and for everything, and what moves them:
+ * a user, the kill switch, or a breach of the daily loss or drawdown limit. Equity is realised
+ * plus unrealised P&L (marked to the last price); the day's P&L counts from the session's open,
+ * and drawdown trails the day's peak equity, per algo and overall. A breach moves the state to
+ * the limit's `onBreach` (HALTED by default) and never relaxes it by itself within the day; the
+ * next session's open lifts what breaches set (not what a user set).
+ */
+import type { RiskLimitSet, TradingState } from '../../shared/risk';
+import type { RiskBook } from './risk-book';
+
+export interface StateInfo {
+  state: TradingState;
+  reason: string | null;
+  since: number;
+  /** Set by a breach (lifted at the next session), not by a user. */
+  breach: boolean;
+}
+
+export interface Equity {
+  realised: number;
+  unrealised: number;
+  /** Realised plus unrealised, now. */
+  equity: number;
+  /** Equity at the session's open (the day's P&L is `equity − open`). */
+  open: number;
+  peak: number;
+  drawdown: number;
+  dayPnl: number;
+}
+
+export interface StateChange {
+  scope: 'global' | string;
+  from: TradingState;
+  to: TradingState;
+  reason: string;
+}
+
+const SEVERITY: Record<TradingState, number> = { ACTIVE: 0, REDUCING: 1, HALTED: 2 };
+const ACTIVE = (now: number): StateInfo => ({ state: 'ACTIVE', reason: null, since: now, breach: false });
+
+export class RiskStates {
+  private global: StateInfo;
+  private readonly algos = new Map<string, StateInfo>();
+  private readonly opens = new Map<string, number>();
+  private readonly peaks = new Map<string, number>();
+  private killSwitch = false;
+
+  constructor(now: number) {
+    this.global = ACTIVE(now);
+  }
+
+  get killSwitchEngaged(): boolean {
+    return this.killSwitch;
+  }
+
+  globalState(): StateInfo {
+    return this.global;
+  }
+
+  algoState(algo: string): StateInfo | undefined {
+    return this.algos.get(algo);
+  }
+
+  /** The states as the pre-trade check reads them. */
+  forCheck(): { global: TradingState; algos: Map<string, TradingState> } {
+    return { global: this.global.state, algos: new Map([...this.algos].map(([algo, info]) => [algo, info.state])) };
+  }
+
+  /** A user's choice for one algo, or for everything (`global`). */
+  set(scope: 'global' | string, state: TradingState, reason: string, now: number): StateChange | null {
+    if (scope === 'global' && this.killSwitch && state !== 'HALTED') return null;
+    return this.move(scope, state, reason, now, false, true);
+  }
+
+  engageKillSwitch(now: number): StateChange | null {
+    this.killSwitch = true;
+    return this.move('global', 'HALTED', 'the kill switch is engaged', now, false, true);
+  }
+
+  releaseKillSwitch(now: number): StateChange | null {
+    if (!this.killSwitch) return null;
+    this.killSwitch = false;
+    return this.move('global', 'ACTIVE', 'the kill switch was released', now, false, true);
+  }
+
+  /** Equity of one algo (or, without one, of the whole book), from the book's cells. */
+  equity(book: RiskBook, algo?: string): Equity {
+    let realised = 0;
+    let unrealised = 0;
+    for (const cell of book.allCells()) {
+      if (algo !== undefined && cell.algo !== algo) continue;
+      realised += cell.realised;
+      unrealised += book.unrealised(cell);
+    }
+    const equity = realised + unrealised;
+    const key = algo ?? '';
+    const open = this.opens.get(key) ?? 0;
+    const peak = Math.max(this.peaks.get(key) ?? open, equity);
+    return { realised, unrealised, equity, open, peak, drawdown: peak - equity, dayPnl: equity - open };
+  }
+
+  /**
+   * Follows equity (call on every fill and mark): keeps the day's peaks, and moves the state of
+   * an algo (or everything) that crosses its daily loss or drawdown limit. Returns what changed.
+   */
+  evaluate(book: RiskBook, limits: RiskLimitSet, now: number): StateChange[] {
+    const changes: StateChange[] = [];
+    const algos = new Set<string>();
+    for (const cell of book.allCells()) algos.add(cell.algo);
+    for (const algo of algos) {
+      const change = this.watch(book, algo, limits.algos[algo] ?? {}, now);
+      if (change) changes.push(change);
+    }
+    const change = this.watch(book, undefined, limits.global, now);
+    if (change) changes.push(change);
+    return changes;
+  }
+
+  /** The session opened: P&L and peaks count from here, and states set by breaches are lifted. */
+  openSession(book: RiskBook, now: number): StateChange[] {
+    const changes: StateChange[] = [];
+    const algos = new Set<string>([...this.algos.keys()]);
+    for (const cell of book.allCells()) algos.add(cell.algo);
+    for (const key of [undefined, ...algos]) {
+      const { equity } = this.equity(book, key);
+      this.opens.set(key ?? '', equity);
+      this.peaks.set(key ?? '', equity);
+    }
+    for (const [algo, info] of [['global', this.global] as const, ...this.algos]) {
+      if (!info.breach) continue;
+      const change = this.move(algo, 'ACTIVE', 'a new session', now, false, true);
+      if (change) changes.push(change);
+    }
+    return changes;
+  }
+
+  private watch(book: RiskBook, algo: string | undefined, limits: RiskLimitSet['algos'][string], now: number): StateChange | null {
+    const equity = this.equity(book, algo);
+    this.peaks.set(algo ?? '', equity.peak);
+    const who = algo ?? 'the portfolio';
+    const money = (value: number) => `₹${value.toLocaleString('en-IN', { maximumFractionDigits: 2 })}`;
+    let reason: string | null = null;
+    if (limits.maxDailyLoss !== undefined && -equity.dayPnl >= limits.maxDailyLoss) reason = `${who} lost ${money(-equity.dayPnl)} today, at or over its daily loss limit of ${money(limits.maxDailyLoss)}`;
+    else if (limits.maxDrawdown !== undefined && equity.drawdown >= limits.maxDrawdown) reason = `${who} is ${money(equity.drawdown)} below today's peak, at or over its drawdown limit of ${money(limits.maxDrawdown)}`;
+    if (reason === null) return null;
+    return this.move(algo ?? 'global', limits.onBreach ?? 'HALTED', reason, now, true, false);
+  }
+
+  /** Moves a state; a breach only ever tightens it, a user may set anything. */
+  private move(scope: 'global' | string, to: TradingState, reason: string, now: number, breach: boolean, user: boolean): StateChange | null {
+    const current = scope === 'global' ? this.global : (this.algos.get(scope) ?? ACTIVE(now));
+    if (current.state === to || (!user && SEVERITY[to] <= SEVERITY[current.state])) return null;
+    const next: StateInfo = { state: to, reason: to === 'ACTIVE' ? null : reason, since: now, breach: breach && to !== 'ACTIVE' };
+    if (scope === 'global') this.global = next;
+    else this.algos.set(scope, next);
+    return { scope, from: current.state, to, reason };
+  }
+}
