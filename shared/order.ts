@@ -38,3 +38,38 @@ export interface OrderRequest {
 export function sideSign(side: OrderSide): 1 | -1 {
   return side === 'BUY' ? 1 : -1;
 }
+
+/** An order as the hub keeps it, from the moment it is written (before any broker sees it). */
+export interface Order extends OrderRequest {
+  id: string;
+  state: OrderState;
+  filledQuantity: number;
+  /** Of the fills so far. */
+  averagePrice: number | null;
+  fees: number;
+  brokerOrderId: string | null;
+  /** Why it was refused: the risk rule (or null for the broker's refusal) and a sentence. */
+  rejection: { rule: string | null; message: string } | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Fill {
+  orderId: string;
+  at: string;
+  quantity: number;
+  price: number;
+  fees: number;
+}
+
+/** States an order never leaves. */
+export const FINAL_ORDER_STATES: readonly OrderState[] = ['filled', 'cancelled', 'rejected'];
+
+/** Whether an order may go from `from` to `to` (its lifecycle only moves forward). */
+export function orderMayMove(from: OrderState, to: OrderState): boolean {
+  if (FINAL_ORDER_STATES.includes(from)) return false;
+  if (from === to) return from === 'partially_filled';
+  if (to === 'pending') return false;
+  if (from === 'partially_filled') return to !== 'open' && to !== 'rejected';
+  return true;
+}

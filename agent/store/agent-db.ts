@@ -103,6 +103,28 @@ const MIGRATIONS = [
      status INTEGER NOT NULL,
      duration_ms INTEGER NOT NULL
    );`,
+  // Orders: written before a broker sees them, every transition and fill kept. A client order id
+  // is an algo's own: the same one again is the same order, never a second.
+  `CREATE TABLE orders (
+     id TEXT PRIMARY KEY,
+     algo TEXT NOT NULL,
+     client_id TEXT,
+     request TEXT NOT NULL,
+     state TEXT NOT NULL,
+     filled INTEGER NOT NULL DEFAULT 0,
+     average_price REAL,
+     fees REAL NOT NULL DEFAULT 0,
+     broker_id TEXT,
+     rejection TEXT,
+     created INTEGER NOT NULL,
+     updated INTEGER NOT NULL,
+     UNIQUE (algo, client_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX orders_open ON orders (state) WHERE state NOT IN ('filled', 'cancelled', 'rejected');
+   CREATE TABLE order_events (order_id TEXT NOT NULL, at INTEGER NOT NULL, state TEXT NOT NULL, message TEXT);
+   CREATE INDEX order_events_order ON order_events (order_id);
+   CREATE TABLE fills (id INTEGER PRIMARY KEY, order_id TEXT NOT NULL, at INTEGER NOT NULL, quantity INTEGER NOT NULL, price REAL NOT NULL, fees REAL NOT NULL);
+   CREATE INDEX fills_order ON fills (order_id);`,
 ];
 
 export class AgentDb {

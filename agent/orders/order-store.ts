@@ -1,0 +1,128 @@
+/**
+ * Orders in the hub's database: each is written before any broker sees it, with every
+ * transition and fill, so a hub that restarts loses nothing and can reconcile what was in flight
+ * with the broker's order book. An order's lifecycle only moves forward; a resent order with the
+ * same client order id (per algo) is the order already written, never a second one.
+ */
+import type Database from 'better-sqlite3';
+import { type Fill, type Order, type OrderRequest, type OrderState, orderMayMove } from '../../shared/order';
+
+interface Row {
+  id: string;
+  algo: string;
+  client_id: string | null;
+  request: string;
+  state: OrderState;
+  filled: number;
+  average_price: number | null;
+  fees: number;
+  broker_id: string | null;
+  rejection: string | null;
+  created: number;
+  updated: number;
+}
+
+function orderOf(row: Row): Order {
+  return {
+    ...(JSON.parse(row.request) as OrderRequest),
+    id: row.id,
+    state: row.state,
+    filledQuantity: row.filled,
+    averagePrice: row.average_price,
+    fees: row.fees,
+    brokerOrderId: row.broker_id,
+    rejection: row.rejection === null ? null : (JSON.parse(row.rejection) as Order['rejection']),
+    createdAt: new Date(row.created).toISOString(),
+    updatedAt: new Date(row.updated).toISOString(),
+  };
+}
+
+export interface OrderQuery {
+  algo?: string | undefined;
+  state?: OrderState | undefined;
+  limit: number;
+}
+
+export class OrderStore {
+  constructor(private readonly db: Database.Database) {}
+
+  /** Writes a new order (`pending`), or returns the one this algo already sent with the same client order id. */
+  insertOrGet(id: string, request: OrderRequest, now: number): { order: Order; created: boolean } {
+    return this.db.transaction(() => {
+      if (request.clientOrderId !== undefined) {
+        const existing = this.db.prepare(`SELECT * FROM orders WHERE algo = ? AND client_id = ?`).get(request.algo, request.clientOrderId) as Row | undefined;
+        if (existing) return { order: orderOf(existing), created: false };
+      }
+      this.db
+        .prepare(`INSERT INTO orders (id, algo, client_id, request, state, created, updated) VALUES (?, ?, ?, ?, 'pending', ?, ?)`)
+        .run(id, request.algo, request.clientOrderId ?? null, JSON.stringify(request), now, now);
+      this.db.prepare(`INSERT INTO order_events (order_id, at, state, message) VALUES (?, ?, 'pending', NULL)`).run(id, now);
+      return { order: this.get(id)!, created: true };
+    })();
+  }
+
+  get(id: string): Order | undefined {
+    const row = this.db.prepare(`SELECT * FROM orders WHERE id = ?`).get(id) as Row | undefined;
+    return row ? orderOf(row) : undefined;
+  }
+
+  list(query: OrderQuery): Order[] {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (query.algo !== undefined) {
+      where.push('algo = ?');
+      values.push(query.algo);
+    }
+    if (query.state !== undefined) {
+      where.push('state = ?');
+      values.push(query.state);
+    }
+    const rows = this.db.prepare(`SELECT * FROM orders ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created DESC, id DESC LIMIT ?`).all(...values, query.limit) as Row[];
+    return rows.map(orderOf);
+  }
+
+  /** Orders not yet filled, cancelled or rejected (what a restarted hub reconciles). */
+  unfinished(): Order[] {
+    return (this.db.prepare(`SELECT * FROM orders WHERE state NOT IN ('filled', 'cancelled', 'rejected') ORDER BY created`).all() as Row[]).map(orderOf);
+  }
+
+  /** Moves an order on; a move its lifecycle does not allow is a bug, and throws. */
+  transition(id: string, state: OrderState, now: number, patch: { brokerOrderId?: string; rejection?: Order['rejection']; message?: string } = {}): Order {
+    return this.db.transaction(() => {
+      const order = this.get(id);
+      if (!order) throw new Error(`no order ${id}`);
+      if (!orderMayMove(order.state, state)) throw new Error(`order ${id} cannot go from ${order.state} to ${state}`);
+      this.db
+        .prepare(`UPDATE orders SET state = ?, broker_id = coalesce(?, broker_id), rejection = coalesce(?, rejection), updated = ? WHERE id = ?`)
+        .run(state, patch.brokerOrderId ?? null, patch.rejection ? JSON.stringify(patch.rejection) : null, now, id);
+      this.db.prepare(`INSERT INTO order_events (order_id, at, state, message) VALUES (?, ?, ?, ?)`).run(id, now, state, patch.message ?? patch.rejection?.message ?? null);
+      return this.get(id)!;
+    })();
+  }
+
+  /** A fill: the order's filled quantity, average price, fees and state follow, in one transaction. */
+  addFill(id: string, quantity: number, price: number, fees: number, now: number): Order {
+    return this.db.transaction(() => {
+      const order = this.get(id);
+      if (!order) throw new Error(`no order ${id}`);
+      const filled = Math.min(order.quantity, order.filledQuantity + quantity);
+      const taken = filled - order.filledQuantity;
+      if (taken <= 0) return order;
+      const average = ((order.averagePrice ?? 0) * order.filledQuantity + price * taken) / filled;
+      this.db.prepare(`INSERT INTO fills (order_id, at, quantity, price, fees) VALUES (?, ?, ?, ?, ?)`).run(id, now, taken, price, fees);
+      this.db.prepare(`UPDATE orders SET filled = ?, average_price = ?, fees = fees + ? WHERE id = ?`).run(filled, average, fees, id);
+      return this.transition(id, filled === order.quantity ? 'filled' : 'partially_filled', now);
+    })();
+  }
+
+  fills(id: string): Fill[] {
+    const rows = this.db.prepare(`SELECT order_id, at, quantity, price, fees FROM fills WHERE order_id = ? ORDER BY id`).all(id) as Array<{ order_id: string; at: number; quantity: number; price: number; fees: number }>;
+    return rows.map((row) => ({ orderId: row.order_id, at: new Date(row.at).toISOString(), quantity: row.quantity, price: row.price, fees: row.fees }));
+  }
+
+  /** Every state an order passed through, oldest first. */
+  history(id: string): Array<{ at: string; state: OrderState; message: string | null }> {
+    const rows = this.db.prepare(`SELECT at, state, message FROM order_events WHERE order_id = ? ORDER BY rowid`).all(id) as Array<{ at: number; state: OrderState; message: string | null }>;
+    return rows.map((row) => ({ at: new Date(row.at).toISOString(), state: row.state, message: row.message }));
+  }
+}
