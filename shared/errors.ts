@@ -20,6 +20,7 @@ export const ERROR_STATUS = {
   broker_rate_limited: 429,
   too_many_attempts: 429,
   capacity_exceeded: 422,
+  risk_rejected: 422,
   no_history: 422,
   unavailable: 503,
   agent_offline: 503,

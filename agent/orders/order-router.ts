@@ -1,0 +1,199 @@
+/**
+ * The order router at the hub: every order is written (pending) before anything else, checked
+ * by the pre-trade check against the risk book (orders in flight included), and only then sent
+ * to the broker; the broker's updates move the order, the book and the trading states. The check
+ * and the order's entry into the book happen in one synchronous step, so no other order can slip
+ * between them. A router that starts again rebuilds the book from the stored fills and sends the
+ * orders still in flight again: nothing is lost, and nothing placed twice.
+ */
+import { randomBytes } from 'node:crypto';
+import { ApiError } from '../../shared/errors';
+import type { Order, OrderRequest } from '../../shared/order';
+import type { RiskLimitSet } from '../../shared/risk';
+import type { PaperOrder, PaperUpdate } from './paper-broker';
+import type { OrderStore } from './order-store';
+import { preTradeCheck, type RateWindow } from '../risk/pre-trade-check';
+import type { RiskBook } from '../risk/risk-book';
+import type { RiskStates, StateChange } from '../risk/risk-states';
+
+/** What the router needs of a broker: the paper broker, and the Kite adapter to come. */
+export interface OrderBroker {
+  place(order: PaperOrder): void;
+  cancel(id: string): boolean;
+}
+
+export interface RouterEvents {
+  order(order: Order): void;
+  states(changes: StateChange[]): void;
+}
+
+export interface OrderRouterOptions {
+  store: OrderStore;
+  book: RiskBook;
+  states: RiskStates;
+  limits: () => RiskLimitSet;
+  now?: () => number;
+  events?: Partial<RouterEvents>;
+}
+
+/** Accepted orders of the last minute, per algo and in all, for the rate rules. */
+export class AcceptedOrders implements RateWindow {
+  private readonly times: Array<{ algo: string; at: number }> = [];
+
+  record(algo: string, at: number): void {
+    this.times.push({ algo, at });
+    while (this.times.length > 0 && this.times[0]!.at <= at - 60_000) this.times.shift();
+  }
+
+  count(algo: string | null, withinMs: number, now: number): number {
+    let n = 0;
+    for (let i = this.times.length - 1; i >= 0; i--) {
+      const entry = this.times[i]!;
+      if (entry.at <= now - withinMs) break;
+      if (algo === null || entry.algo === algo) n++;
+    }
+    return n;
+  }
+}
+
+export class OrderRouter {
+  private broker: OrderBroker | undefined;
+  private readonly rates = new AcceptedOrders();
+  private readonly now: () => number;
+
+  constructor(private readonly options: OrderRouterOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Connects the broker; its updates must come to `onBrokerUpdate`. */
+  useBroker(broker: OrderBroker): void {
+    this.broker = broker;
+  }
+
+  /**
+   * Places an order for an algo: the stored order, or a `risk_rejected` error naming the rule
+   * (the refused order is kept too, with its rule). The same client order id again answers the
+   * order already placed.
+   */
+  place(request: OrderRequest): Order {
+    const now = this.now();
+    const { order, created } = this.options.store.insertOrGet(newOrderId(), request, now);
+    if (!created) return order;
+    return this.admit(order, now);
+  }
+
+  /** The check, then the book and the broker: one synchronous step, so nothing slips between. */
+  private admit(order: Order, now: number): Order {
+    const request: OrderRequest = order;
+    const result = preTradeCheck(request, this.options.book, this.options.limits(), this.options.states.forCheck(), this.rates, now);
+    if (!result.ok) {
+      const rejected = this.options.store.transition(order.id, 'rejected', now, { rejection: { rule: result.rule, message: result.message } });
+      this.options.events?.order?.(rejected);
+      throw new ApiError('risk_rejected', result.message, {
+        details: { rule: result.rule, ...(result.limit === undefined ? {} : { limit: result.limit }), ...(result.value === undefined ? {} : { value: result.value }), order: rejected },
+      });
+    }
+    this.rates.record(request.algo, now);
+    this.options.book.addInFlight({ id: order.id, algo: request.algo, instrument: request.instrument, side: request.side, remaining: request.quantity, price: limitPrice(request), stopLoss: request.stopLoss ?? null });
+    this.send(order);
+    return this.options.store.get(order.id)!;
+  }
+
+  /** Cancels what is left of an order; cancels pass in every trading state. */
+  cancel(id: string): Order {
+    const order = this.options.store.get(id);
+    if (!order) throw new ApiError('not_found', `No order ${id}.`, { field: 'id' });
+    if (order.state === 'filled' || order.state === 'cancelled' || order.state === 'rejected') {
+      throw new ApiError('conflict', `Order ${id} is ${order.state}: there is nothing left to cancel.`, { field: 'id' });
+    }
+    if (!this.broker?.cancel(id)) this.onBrokerUpdate({ id, kind: 'cancelled' });
+    return this.options.store.get(id)!;
+  }
+
+  /** What the broker says of an order. */
+  onBrokerUpdate(update: PaperUpdate): void {
+    const now = this.now();
+    const { store, book } = this.options;
+    let order: Order;
+    switch (update.kind) {
+      case 'open': {
+        const current = store.get(update.id);
+        if (current?.state !== 'pending') return;
+        order = store.transition(update.id, 'open', now);
+        break;
+      }
+      case 'fill':
+        order = store.addFill(update.id, update.quantity, update.price, update.fees, now);
+        book.fill(update.id, update.quantity, update.price);
+        break;
+      case 'rejected':
+        order = store.transition(update.id, 'rejected', now, { rejection: { rule: null, message: update.message } });
+        book.removeInFlight(update.id);
+        break;
+      case 'cancelled':
+        order = store.transition(update.id, 'cancelled', now);
+        book.removeInFlight(update.id);
+        break;
+    }
+    this.options.events?.order?.(order);
+    if (update.kind === 'fill') this.evaluate();
+  }
+
+  /** A new price: positions are valued again, and the limits watched. */
+  onPrice(instrument: string, price: number): void {
+    this.options.book.mark(instrument, price);
+    this.evaluate();
+  }
+
+  /**
+   * After a restart: the book again from every stored fill, and the orders still in flight
+   * sent to the broker again for what is left of them.
+   */
+  recover(): number {
+    const { store, book } = this.options;
+    const all = store.list({ limit: Number.MAX_SAFE_INTEGER }).reverse();
+    const unfinished: Order[] = [];
+    const unchecked: Order[] = [];
+    for (const order of all) {
+      const fills = store.fills(order.id);
+      const done = order.state === 'filled' || order.state === 'cancelled' || order.state === 'rejected';
+      if (done && fills.length === 0) continue;
+      // Written but maybe never checked (the hub stopped in between): it is checked now, not trusted.
+      if (order.state === 'pending' && fills.length === 0) {
+        unchecked.push(order);
+        continue;
+      }
+      book.addInFlight({ id: order.id, algo: order.algo, instrument: order.instrument, side: order.side, remaining: order.quantity, price: limitPrice(order), stopLoss: order.stopLoss ?? null });
+      for (const fill of fills) book.fill(order.id, fill.quantity, fill.price);
+      if (done) book.removeInFlight(order.id);
+      else unfinished.push(order);
+    }
+    for (const order of unfinished) this.send(order, order.quantity - order.filledQuantity);
+    for (const order of unchecked) {
+      try {
+        this.admit(order, this.now());
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+      }
+    }
+    return unfinished.length + unchecked.length;
+  }
+
+  private send(order: Order, quantity = order.quantity): void {
+    if (!this.broker) throw new Error('no broker');
+    this.broker.place({ id: order.id, instrument: order.instrument, side: order.side, quantity, type: order.type, price: order.price, trigger: order.trigger });
+  }
+
+  private evaluate(): void {
+    const changes = this.options.states.evaluate(this.options.book, this.options.limits(), this.now());
+    if (changes.length > 0) this.options.events?.states?.(changes);
+  }
+}
+
+function limitPrice(order: OrderRequest): number | null {
+  return order.type === 'LIMIT' || order.type === 'SL' ? (order.price ?? null) : null;
+}
+
+function newOrderId(): string {
+  return `o-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
