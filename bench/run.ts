@@ -11,6 +11,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   candles: () => import('./candles').then((m) => m.runCandlesBench()),
   'kite-parse': () => import('./kite-parse').then((m) => m.runKiteParseBench()),
   ui: () => import('./ui').then((m) => m.runUiBench()),
+  risk: () => import('./risk').then((m) => m.runRiskBench()),
   fleet: () => import('./fleet').then((m) => m.runFleetBench()),
 };
 

@@ -32,6 +32,8 @@ export interface Cell {
   inFlight: InFlight[];
   /** Money at risk, as last computed. */
   risk: number;
+  /** Whether it holds a position or an order in flight (it counts as an open position). */
+  open: boolean;
 }
 
 const key = (algo: string, instrument: string) => `${algo}\u0000${instrument}`;
@@ -44,6 +46,8 @@ export class RiskBook {
   private readonly algoRisk = new Map<string, number>();
   private readonly instrumentRisk = new Map<string, number>();
   private portfolio = 0;
+  private readonly openByAlgo = new Map<string, number>();
+  private openTotal = 0;
 
   constructor(private readonly fallbackRiskFraction = 0.02) {}
 
@@ -138,20 +142,14 @@ export class RiskBook {
     return this.cellRisk(cell, [...cell.inFlight, { ...order, id: '' }]) - cell.risk;
   }
 
-  /** Cells with a position or an order in flight that would make one, by algo (or all). */
+  /** Cells with a position or an order in flight that would make one, by algo (or all). Kept, not counted. */
   openPositions(algo?: string): number {
-    let count = 0;
-    for (const cell of this.cells.values()) {
-      if (algo !== undefined && cell.algo !== algo) continue;
-      if (cell.quantity !== 0 || cell.inFlight.some((o) => o.remaining > 0)) count++;
-    }
-    return count;
+    return algo === undefined ? this.openTotal : (this.openByAlgo.get(algo) ?? 0);
   }
 
   /** Whether `algo` holds or has in flight anything in `instrument` (an order there opens no new position). */
   holds(algo: string, instrument: string): boolean {
-    const cell = this.cell(algo, instrument);
-    return cell !== undefined && (cell.quantity !== 0 || cell.inFlight.some((o) => o.remaining > 0));
+    return this.cell(algo, instrument)?.open === true;
   }
 
   /** Unrealised P&L of a cell at its mark (0 without one). */
@@ -189,6 +187,13 @@ export class RiskBook {
   }
 
   private revalue(cell: Cell): void {
+    const open = cell.quantity !== 0 || cell.inFlight.some((o) => o.remaining > 0);
+    if (open !== cell.open) {
+      cell.open = open;
+      const step = open ? 1 : -1;
+      this.openTotal += step;
+      this.openByAlgo.set(cell.algo, (this.openByAlgo.get(cell.algo) ?? 0) + step);
+    }
     const next = this.cellRisk(cell, cell.inFlight);
     const delta = next - cell.risk;
     if (delta === 0) return;
@@ -202,7 +207,7 @@ export class RiskBook {
     const k = key(algo, instrument);
     let cell = this.cells.get(k);
     if (!cell) {
-      cell = { algo, instrument, quantity: 0, averagePrice: 0, realised: 0, stopLoss: null, inFlight: [], risk: 0 };
+      cell = { algo, instrument, quantity: 0, averagePrice: 0, realised: 0, stopLoss: null, inFlight: [], risk: 0, open: false };
       this.cells.set(k, cell);
       let set = this.byInstrument.get(instrument);
       if (!set) this.byInstrument.set(instrument, (set = new Set()));

@@ -215,6 +215,9 @@ test('property: across random orders, fills, cancels and price moves, no accepte
       // The kept totals always equal the cells summed afresh.
       const cells = [...book.allCells()];
       assert.ok(Math.abs(cells.reduce((sum, c) => sum + c.risk, 0) - book.risk()) < 1e-6, `seed ${seed} step ${step}: totals drifted`);
+      const open = cells.filter((c) => c.quantity !== 0 || c.inFlight.some((o) => o.remaining > 0));
+      assert.equal(book.openPositions(), open.length, `seed ${seed} step ${step}: open positions kept right`);
+      for (const algo of algos) assert.equal(book.openPositions(algo), open.filter((c) => c.algo === algo).length);
     }
     assert.ok(accepted > 20, `seed ${seed}: enough orders accepted to mean something (${accepted})`);
   }
