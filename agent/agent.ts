@@ -45,6 +45,7 @@ import { tasksService } from './services/tasks-service';
 import type { TaskLogOptions } from './tasks/task-log';
 import type { TaskSupervisor } from './tasks/task-supervisor';
 import { auditService } from './services/audit-service';
+import { riskService } from './services/risk-service';
 import { type FleetJoin, fleetService } from './services/fleet-service';
 import { agentIdentity } from './fleet/agent-identity';
 import type { Fleet } from './fleet/fleet-hub';
@@ -307,6 +308,7 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
       }),
     );
     provideBrokerApi(apiCore, broker, instruments, () => agentUrl);
+    await stack.start(riskService({ db, log, api: apiCore, stream: streamCore, hub: engine.hub, registry, tasks, fleet: fleetParts.fleet }));
     const server = await stack.start(
       apiServerService({
         api: apiCore,

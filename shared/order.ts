@@ -32,6 +32,11 @@ export interface OrderRequest {
   product?: Product;
   /** Makes a resent order the same order: never placed twice. */
   clientOrderId?: string;
+  /**
+   * An exit the kill switch sends to square off: it passes HALTED, but only if it reduces the
+   * position (the same check as REDUCING). Never taken from a client.
+   */
+  exit?: boolean;
 }
 
 /** +1 for a buy, −1 for a sell: the sign of the position change. */

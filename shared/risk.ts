@@ -70,3 +70,47 @@ export interface RiskRejection {
   limit?: number;
   value?: number;
 }
+
+/** A position of one algo in one instrument, marked to the last price. */
+export interface PositionInfo {
+  algo: string;
+  instrument: string;
+  /** Signed: long above zero, short below. */
+  quantity: number;
+  averagePrice: number;
+  lastPrice: number | null;
+  /** Realised plus unrealised. */
+  pnl: number;
+  realised: number;
+  unrealised: number;
+  moneyAtRisk: number;
+  stopLoss: number | null;
+}
+
+export interface StateInfo {
+  state: TradingState;
+  reason: string | null;
+  since: string;
+}
+
+export interface RiskFigures {
+  moneyAtRisk: number;
+  pnl: number;
+  /** P&L since the session opened. */
+  dayPnl: number;
+  /** Equity below the day's peak. */
+  drawdown: number;
+  openPositions: number;
+}
+
+/** `GET /api/v1/risk`. */
+export interface RiskSummary {
+  state: StateInfo & { killSwitch: boolean };
+  totals: RiskFigures;
+  algos: Record<string, StateInfo & RiskFigures>;
+  /** Money at risk by algo, then instrument. */
+  moneyAtRisk: Record<string, Record<string, number>>;
+  /** Money at risk in each instrument across algos. */
+  instruments: Record<string, number>;
+  limits: RiskLimitSet;
+}

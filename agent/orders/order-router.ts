@@ -136,13 +136,13 @@ export class OrderRouter {
         break;
     }
     this.options.events?.order?.(order);
-    if (update.kind === 'fill') this.evaluate();
+    if (update.kind === 'fill') this.evaluateStates();
   }
 
   /** A new price: positions are valued again, and the limits watched. */
   onPrice(instrument: string, price: number): void {
     this.options.book.mark(instrument, price);
-    this.evaluate();
+    this.evaluateStates();
   }
 
   /**
@@ -184,7 +184,8 @@ export class OrderRouter {
     this.broker.place({ id: order.id, instrument: order.instrument, side: order.side, quantity, type: order.type, price: order.price, trigger: order.trigger });
   }
 
-  private evaluate(): void {
+  /** Watches the limits (after fills, and as prices move): trading states change on a breach. */
+  evaluateStates(): void {
     const changes = this.options.states.evaluate(this.options.book, this.options.limits(), this.now());
     if (changes.length > 0) this.options.events?.states?.(changes);
   }

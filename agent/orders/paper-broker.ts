@@ -66,6 +66,11 @@ export class PaperBroker {
     return true;
   }
 
+  /** Whether orders of `instrument` rest, waiting for the market (its ticks are then wanted). */
+  wants(instrument: string): boolean {
+    return (this.byInstrument.get(instrument)?.size ?? 0) > 0;
+  }
+
   /** Orders still resting. */
   get open(): number {
     return this.resting.size;

@@ -40,8 +40,10 @@ export function preTradeCheck(order: OrderRequest, book: RiskBook, limits: RiskL
   const instrumentLimits = limits.instruments[instrument] ?? {};
   const algoState = state.algos.get(algo) ?? 'ACTIVE';
 
-  if (state.global === 'HALTED') return refuse('halted', 'Trading is halted for every algo: nothing new passes (cancels do).');
-  if (algoState === 'HALTED') return refuse('halted', `${algo} is halted: nothing new passes (cancels do).`);
+  // The kill switch's exits pass a halt, but only as reducing orders (checked below): never a bypass.
+  const exit = order.exit === true;
+  if (state.global === 'HALTED' && !exit) return refuse('halted', 'Trading is halted for every algo: nothing new passes (cancels do).');
+  if (algoState === 'HALTED' && !exit) return refuse('halted', `${algo} is halted: nothing new passes (cancels do).`);
   if (limits.global.deny?.includes(instrument)) return refuse('instrument_denied', `${instrument} is on the deny list.`);
   if (limits.global.allow && !limits.global.allow.includes(instrument)) return refuse('instrument_not_allowed', `${instrument} is not on the allow list.`);
 
@@ -49,8 +51,8 @@ export function preTradeCheck(order: OrderRequest, book: RiskBook, limits: RiskL
   const reference = order.type === 'LIMIT' || order.type === 'SL' ? (order.price ?? mark) : (mark ?? order.trigger);
   if (reference === undefined) return refuse('no_price', `There is no price for ${instrument} yet to value the order by: subscribe it to the ticker, or send a limit price.`);
 
-  if (state.global === 'REDUCING' || algoState === 'REDUCING') {
-    const who = state.global === 'REDUCING' ? 'Every algo' : algo;
+  if (exit || state.global === 'REDUCING' || algoState === 'REDUCING') {
+    const who = exit ? 'An exit' : state.global === 'REDUCING' ? 'Every algo' : algo;
     const position = book.projected(algo, instrument);
     const signed = sideSign(order.side) * quantity;
     if (position === 0) return refuse('reducing', `${who} may only reduce exposure, and ${algo} holds nothing in ${instrument} to reduce.`);

@@ -34,6 +34,8 @@ export interface Cell {
   risk: number;
   /** Whether it holds a position or an order in flight (it counts as an open position). */
   open: boolean;
+  /** Whether anything of it ever filled (a flat position with its P&L is still a position). */
+  traded: boolean;
 }
 
 const key = (algo: string, instrument: string) => `${algo}\u0000${instrument}`;
@@ -94,6 +96,7 @@ export class RiskBook {
     const filled = Math.min(quantity, order.remaining);
     order.remaining -= filled;
     const cell = this.cellFor(order.algo, order.instrument);
+    if (filled > 0) cell.traded = true;
     const signed = sideSign(order.side) * filled;
     const before = cell.quantity;
     if (before === 0 || Math.sign(before) === Math.sign(signed)) {
@@ -207,7 +210,7 @@ export class RiskBook {
     const k = key(algo, instrument);
     let cell = this.cells.get(k);
     if (!cell) {
-      cell = { algo, instrument, quantity: 0, averagePrice: 0, realised: 0, stopLoss: null, inFlight: [], risk: 0, open: false };
+      cell = { algo, instrument, quantity: 0, averagePrice: 0, realised: 0, stopLoss: null, inFlight: [], risk: 0, open: false, traded: false };
       this.cells.set(k, cell);
       let set = this.byInstrument.get(instrument);
       if (!set) this.byInstrument.set(instrument, (set = new Set()));

@@ -32,6 +32,9 @@ import type { LogLine, TaskInfo, TaskRun } from '../task';
 import type { SystemStats } from '../system';
 import type { AgentWithHistory, AuditEntry } from '../fleet';
 import { agentRefInput, auditInput, joinTokenInput } from './fleet-schemas';
+import { killSwitchInput, listOrdersInput, orderIdInput, placeOrderInput, setRiskLimitsInput } from './order-schemas';
+import type { Order } from '../order';
+import type { PositionInfo, RiskLimitSet, RiskSummary } from '../risk';
 
 export const API_PREFIX = '/api/v1';
 
@@ -157,6 +160,18 @@ export const api = {
   revokeJoinTokens: method({ method: 'DELETE', path: `${API_PREFIX}/fleet/join-tokens`, scope: 'owner', input: emptySchema, ...returns<{ revoked: number }>() }),
   /** Commands made on this agent (and, on a hub, routed to members): newest first. */
   getAudit: method({ method: 'GET', path: `${API_PREFIX}/audit`, scope: 'control', input: auditInput, ...returns<{ entries: AuditEntry[] }>() }),
+  /** Places an order through the central risk manager: the order, or 422 risk_rejected naming the rule. An algo's own token places for its own algo only. */
+  placeOrder: method({ method: 'POST', path: `${API_PREFIX}/orders`, scope: 'task', input: placeOrderInput, status: 201, ...returns<Order>() }),
+  listOrders: method({ method: 'GET', path: `${API_PREFIX}/orders`, scope: 'task', input: listOrdersInput, ...returns<{ orders: Order[] }>() }),
+  /** Cancels what is left of an order (cancels pass in every trading state). */
+  cancelOrder: method({ method: 'DELETE', path: `${API_PREFIX}/orders/:id`, scope: 'task', input: orderIdInput, ...returns<Order>() }),
+  getPositions: method({ method: 'GET', path: `${API_PREFIX}/positions`, scope: 'task', input: emptySchema, ...returns<{ positions: PositionInfo[] }>() }),
+  /** Trading states, money at risk by algo and instrument, P&L and drawdowns, and the limits in force. */
+  getRisk: method({ method: 'GET', path: `${API_PREFIX}/risk`, scope: 'read', input: emptySchema, ...returns<RiskSummary>() }),
+  /** Changes the limits live (a partial body changes only what it names; null removes); answers the limits in force. */
+  setRiskLimits: method({ method: 'PUT', path: `${API_PREFIX}/risk/limits`, scope: 'control', input: setRiskLimitsInput, ...returns<RiskLimitSet>() }),
+  /** Engages (halt, cancel every open order, optionally square off and stop every algo) or releases the kill switch. */
+  setKillSwitch: method({ method: 'POST', path: `${API_PREFIX}/risk/kill-switch`, scope: 'control', input: killSwitchInput, ...returns<KillSwitchResult>() }),
   /** A task's runs, newest first: start, end, exit code or signal, and why it ended. */
   listTaskRuns: method({ method: 'GET', path: `${API_PREFIX}/tasks/:id/runs`, scope: 'task', taskParam: 'id', input: taskRunsInput, ...returns<{ runs: TaskRun[] }>() }),
 };
@@ -321,4 +336,17 @@ export interface FleetState {
   joinTokens: number;
   /** On a member: its hub and the link's state. */
   member: { hubUrl: string; hub: { id: string; name: string } | null; state: 'connecting' | 'online' | 'offline'; lastError: string | null } | null;
+}
+
+/** `POST /api/v1/risk/kill-switch`: what it did. */
+export interface KillSwitchResult {
+  engaged: boolean;
+  cancelled: number;
+  /** Exit orders sent to square off (with `flatten`), and those refused with their reason. */
+  exits: Order[];
+  exitsRefused: Array<{ algo: string; instrument: string; message: string }>;
+  /** Agents whose algos were stopped (with `stopAlgos`), and those that could not be reached. */
+  algosStopped: string[];
+  agentsNotReached: Array<{ agent: string; message: string }>;
+  risk: RiskSummary;
 }

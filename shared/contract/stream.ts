@@ -12,6 +12,8 @@ import { type Returns, returns } from './method';
 import { candleSelectionSchema, instrumentListSchema } from './schemas';
 import { taskLogSelectionSchema } from './task-schemas';
 import type { AgentInfo } from '../fleet';
+import type { Order } from '../order';
+import type { TradingState } from '../risk';
 import type { SystemSample } from '../system';
 import type { LogLine, TaskInfo } from '../task';
 import type { Scope } from './scopes';
@@ -126,6 +128,12 @@ export type LogsMessage = { type: 'logs'; task: string; lines: LogLine[]; agent?
 /** Each second's statistics of the machine (`GET /api/v1/system` gives the history to start from). */
 export type SystemMessage = { type: 'system'; sample: SystemSample; agent?: string };
 
+/** Orders that moved (placed, open, filled in part or whole, cancelled, rejected). */
+export type OrdersMessage = { type: 'orders'; orders: Order[] };
+
+/** Trading states that changed, and why (a user, the kill switch, a breach). */
+export type RiskMessage = { type: 'risk_state'; scope: string; from: TradingState; to: TradingState; reason: string };
+
 /** Agents of the fleet that changed: joined, left, or sent their statistics (every second). */
 export type FleetMessage = { type: 'fleet'; agents: AgentInfo[] };
 
@@ -168,6 +176,20 @@ export const topics = {
     selection: z.strictObject({ agent: agentRef }),
     messages: ['system'],
     ...returns<TopicTypes<Record<string, never>, Record<string, never>, SystemMessage>>(),
+  }),
+  /** Every order's transitions and fills (an algo's own token: its own algo's). */
+  orders: topic({
+    scope: 'task',
+    selection: z.strictObject({}),
+    messages: ['orders'],
+    ...returns<TopicTypes<Record<string, never>, Record<string, never>, OrdersMessage>>(),
+  }),
+  /** Trading-state changes and breaches. */
+  risk: topic({
+    scope: 'read',
+    selection: z.strictObject({}),
+    messages: ['risk_state'],
+    ...returns<TopicTypes<Record<string, never>, Record<string, never>, RiskMessage>>(),
   }),
   /** Every agent of the fleet as it changes (on an agent that is not a hub: itself). */
   fleet: topic({

@@ -1,0 +1,240 @@
+/**
+ * Orders and the central risk manager as a service: the order store, the risk book, trading
+ * states and limits, the order router with the paper broker on the simulated market, their API
+ * methods and the `orders` and `risk` topics. Prices come from the tick hub as an observer: the
+ * book is marked on every tick, and the limits are watched a few times a second.
+ */
+import type { Logger } from 'pino';
+import type { Api, KillSwitchResult } from '../../shared/contract/api';
+import type { Principal } from '../../shared/contract/scopes';
+import type { OrdersMessage, RiskMessage, Topics } from '../../shared/contract/stream';
+import { ApiError } from '../../shared/errors';
+import { readPacketPrice } from '../../shared/kite-packet';
+import type { OrderRequest } from '../../shared/order';
+import type { PositionInfo, RiskSummary } from '../../shared/risk';
+import type { ApiCore } from '../api/api-core';
+import type { Fleet } from '../fleet/fleet-hub';
+import type { InstrumentRegistry } from '../instruments/instrument-registry';
+import { OrderRouter } from '../orders/order-router';
+import { OrderStore } from '../orders/order-store';
+import { PaperBroker } from '../orders/paper-broker';
+import { RiskBook } from '../risk/risk-book';
+import { LimitsStore } from '../risk/risk-limits';
+import { RiskStates } from '../risk/risk-states';
+import type { AgentDb } from '../store/agent-db';
+import { broadcastTopic } from '../stream/broadcast-topic';
+import type { StreamCore } from '../stream/stream-core';
+import type { TaskSupervisor } from '../tasks/task-supervisor';
+import type { TickHub } from '../ticker/tick-hub';
+import type { Service } from './service';
+
+export interface RiskServiceOptions {
+  db: AgentDb;
+  log: Logger;
+  api: ApiCore<Api>;
+  stream: StreamCore<Topics>;
+  hub: TickHub;
+  registry: InstrumentRegistry;
+  tasks: TaskSupervisor;
+  fleet: Fleet;
+}
+
+/** How often the limits are watched as prices move (fills are watched at once). */
+const WATCH_MS = 250;
+
+export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
+  let stopObserving: (() => void) | undefined;
+  let watch: NodeJS.Timeout | undefined;
+  return {
+    name: 'risk',
+    start() {
+      const { db, hub, registry, tasks, fleet } = options;
+      const limits = new LimitsStore(db);
+      const book = new RiskBook(limits.get().global.fallbackRiskFraction ?? 0.02);
+      const states = new RiskStates(Date.now());
+      const store = new OrderStore(db.db);
+      const ordersTopic = broadcastTopic<Topics['orders']>();
+      const riskTopic = broadcastTopic<Topics['risk']>();
+      const router = new OrderRouter({
+        store,
+        book,
+        states,
+        limits: () => limits.get(),
+        events: {
+          order: (order) => ordersTopic.listened && ordersTopic.publish({ type: 'orders', orders: [order] } satisfies OrdersMessage),
+          states: (changes) => {
+            for (const change of changes) {
+              options.log.warn({ scope: change.scope, to: change.to }, change.reason);
+              riskTopic.publish({ type: 'risk_state', ...change } satisfies RiskMessage);
+            }
+          },
+        },
+      });
+      const quote = (instrument: string) => {
+        const token = registry.get(instrument)?.token;
+        return token === undefined ? undefined : hub.latest(token);
+      };
+      const paper = new PaperBroker({ quote, onUpdate: (update) => router.onBrokerUpdate(update) });
+      router.useBroker(paper);
+      // Marks from every tick; the paper broker's resting orders are worked after the hub's turn.
+      const waiting = new Set<string>();
+      const work = () => {
+        for (const instrument of waiting) {
+          const tick = quote(instrument);
+          if (tick) paper.onTick(tick);
+        }
+        waiting.clear();
+      };
+      stopObserving = hub.observe({
+        tick(token, view, offset, length) {
+          const instrument = registry.byTokenOf(token)?.id;
+          if (instrument === undefined) return;
+          book.mark(instrument, readPacketPrice(view, offset, length));
+          if (paper.wants(instrument) && waiting.size === 0) setImmediate(work);
+          if (paper.wants(instrument)) waiting.add(instrument);
+        },
+      });
+      for (const instrument of registry.search(undefined, registry.size)) {
+        const tick = hub.latest(instrument.token);
+        if (tick) book.mark(instrument.id, tick.lastPrice);
+      }
+      const resumed = router.recover();
+      if (resumed > 0) options.log.info({ orders: resumed }, 'orders in flight when the agent stopped were sent on');
+      states.openSession(book, Date.now());
+      watch = setInterval(() => router.evaluateStates(), WATCH_MS);
+      watch.unref();
+
+      /** The algo a caller may act for: any (owner, sessions), or a task's own (its name). */
+      const ownAlgo = (principal: Principal | undefined): string | null => (principal?.kind === 'task' ? tasks.get(principal.taskId).name : null);
+      const summary = (): RiskSummary => riskSummary(book, states, limits.get());
+
+      options.api.provide({
+        placeOrder: (input, { principal }) => {
+          const own = ownAlgo(principal);
+          if (own !== null && input.algo !== own) throw new ApiError('forbidden', `An algo's token places orders for its own algo only (${own}).`, { field: 'algo' });
+          return router.place(input);
+        },
+        listOrders: ({ algo, state, limit }, { principal }) => {
+          const own = ownAlgo(principal);
+          if (own !== null && algo !== undefined && algo !== own) throw new ApiError('forbidden', `An algo's token sees its own algo's orders only (${own}).`, { field: 'algo' });
+          return { orders: store.list({ algo: own ?? algo, state, limit }) };
+        },
+        cancelOrder: ({ id }, { principal }) => {
+          const own = ownAlgo(principal);
+          const order = store.get(id);
+          if (order && own !== null && order.algo !== own) throw new ApiError('forbidden', `An algo's token cancels its own algo's orders only (${own}).`, { field: 'id' });
+          return router.cancel(id);
+        },
+        getPositions: (_input, { principal }) => {
+          const own = ownAlgo(principal);
+          return { positions: positions(book).filter((p) => own === null || p.algo === own) };
+        },
+        getRisk: () => summary(),
+        setRiskLimits: (change) => {
+          const next = limits.change(change);
+          router.evaluateStates();
+          return next;
+        },
+        setKillSwitch: async ({ engage, flatten, stopAlgos }) => {
+          const result: KillSwitchResult = { engaged: engage, cancelled: 0, exits: [], exitsRefused: [], algosStopped: [], agentsNotReached: [], risk: summary() };
+          if (!engage) {
+            const change = states.releaseKillSwitch(Date.now());
+            if (change) riskTopic.publish({ type: 'risk_state', ...change } satisfies RiskMessage);
+            return { ...result, risk: summary() };
+          }
+          const change = states.engageKillSwitch(Date.now());
+          if (change) riskTopic.publish({ type: 'risk_state', ...change } satisfies RiskMessage);
+          for (const order of store.unfinished()) {
+            router.cancel(order.id);
+            result.cancelled++;
+          }
+          if (flatten) {
+            for (const cell of [...book.allCells()]) {
+              if (cell.quantity === 0) continue;
+              const exit: OrderRequest = { algo: cell.algo, instrument: cell.instrument, side: cell.quantity > 0 ? 'SELL' : 'BUY', quantity: Math.abs(cell.quantity), type: 'MARKET', exit: true };
+              try {
+                result.exits.push(router.place(exit));
+              } catch (error) {
+                result.exitsRefused.push({ algo: cell.algo, instrument: cell.instrument, message: (error as Error).message });
+              }
+            }
+          }
+          if (stopAlgos) {
+            await tasks.stopAll();
+            result.algosStopped.push(fleet.self.name);
+            for (const agent of fleet.agents().filter((a) => !a.hub && a.status === 'online' && a.id !== fleet.self.id)) {
+              try {
+                await fleet.route(agent.id, 'stopAllTasks', {}, { kind: 'owner' }, undefined);
+                result.algosStopped.push(agent.name);
+              } catch (error) {
+                result.agentsNotReached.push({ agent: agent.name, message: (error as Error).message });
+              }
+            }
+          }
+          return { ...result, risk: summary() };
+        },
+      });
+      options.stream.provide({ orders: ordersTopic.handler, risk: riskTopic.handler });
+      return router;
+    },
+    stop() {
+      stopObserving?.();
+      if (watch) clearInterval(watch);
+    },
+  };
+}
+
+function positions(book: RiskBook): PositionInfo[] {
+  const list: PositionInfo[] = [];
+  for (const cell of book.allCells()) {
+    if (!cell.traded) continue;
+    const unrealised = book.unrealised(cell);
+    list.push({
+      algo: cell.algo,
+      instrument: cell.instrument,
+      quantity: cell.quantity,
+      averagePrice: cell.averagePrice,
+      lastPrice: book.markOf(cell.instrument) ?? null,
+      pnl: cell.realised + unrealised,
+      realised: cell.realised,
+      unrealised,
+      moneyAtRisk: cell.risk,
+      stopLoss: cell.stopLoss,
+    });
+  }
+  return list;
+}
+
+function riskSummary(book: RiskBook, states: RiskStates, limits: RiskSummary['limits']): RiskSummary {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const moneyAtRisk: RiskSummary['moneyAtRisk'] = {};
+  const instruments: RiskSummary['instruments'] = {};
+  const algos: RiskSummary['algos'] = {};
+  for (const cell of book.allCells()) {
+    (moneyAtRisk[cell.algo] ??= {})[cell.instrument] = cell.risk;
+    instruments[cell.instrument] = book.riskOfInstrument(cell.instrument);
+    if (algos[cell.algo]) continue;
+    const equity = states.equity(book, cell.algo);
+    const state = states.algoState(cell.algo);
+    algos[cell.algo] = {
+      state: state?.state ?? 'ACTIVE',
+      reason: state?.reason ?? null,
+      since: iso(state?.since ?? 0),
+      moneyAtRisk: book.riskOfAlgo(cell.algo),
+      pnl: equity.equity,
+      dayPnl: equity.dayPnl,
+      drawdown: equity.drawdown,
+      openPositions: book.openPositions(cell.algo),
+    };
+  }
+  const total = states.equity(book);
+  const global = states.globalState();
+  return {
+    state: { state: global.state, reason: global.reason, since: iso(global.since), killSwitch: states.killSwitchEngaged },
+    totals: { moneyAtRisk: book.risk(), pnl: total.equity, dayPnl: total.dayPnl, drawdown: total.drawdown, openPositions: book.openPositions() },
+    algos,
+    moneyAtRisk,
+    instruments,
+    limits,
+  };
+}
