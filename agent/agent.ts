@@ -46,6 +46,7 @@ import type { TaskLogOptions } from './tasks/task-log';
 import type { TaskSupervisor } from './tasks/task-supervisor';
 import { auditService } from './services/audit-service';
 import { riskService } from './services/risk-service';
+import { NSE_EQUITY_SESSION, SIM_SESSION } from '../shared/market-session';
 import { type FleetJoin, fleetService } from './services/fleet-service';
 import { agentIdentity } from './fleet/agent-identity';
 import type { Fleet } from './fleet/fleet-hub';
@@ -308,7 +309,9 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
       }),
     );
     provideBrokerApi(apiCore, broker, instruments, () => agentUrl);
-    await stack.start(riskService({ db, log, api: apiCore, stream: streamCore, hub: engine.hub, registry, tasks, fleet: fleetParts.fleet }));
+    await stack.start(
+      riskService({ db, log, api: apiCore, stream: streamCore, hub: engine.hub, registry, tasks, fleet: fleetParts.fleet, session: provider === 'kite' ? NSE_EQUITY_SESSION : SIM_SESSION }),
+    );
     const server = await stack.start(
       apiServerService({
         api: apiCore,

@@ -58,7 +58,7 @@ function sessionLength(session: MarketSession): number {
 }
 
 /** Epoch ms of the open of the session that would hold `epochMs` (whether or not it trades that day). */
-function sessionOpenBefore(epochMs: number, session: MarketSession): number {
+export function sessionOpenBefore(epochMs: number, session: MarketSession): number {
   const offset = session.utcOffsetMinutes * MINUTE_MS;
   const open = session.openMinute * MINUTE_MS;
   return Math.floor((epochMs + offset - open) / DAY_MS) * DAY_MS + open - offset;
@@ -113,4 +113,9 @@ export function barsBack(to: number, interval: CandleInterval, session: MarketSe
     left -= bars;
   }
   return open;
+}
+
+/** The local date (YYYY-MM-DD) a session opening at `open` belongs to. */
+export function sessionDate(open: number, session: MarketSession): string {
+  return new Date(open + session.utcOffsetMinutes * MINUTE_MS).toISOString().slice(0, 10);
 }

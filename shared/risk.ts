@@ -114,3 +114,16 @@ export interface RiskSummary {
   instruments: Record<string, number>;
   limits: RiskLimitSet;
 }
+
+/** One session's record: its highest money at risk (overall, per algo, per instrument), P&L and deepest drawdown. */
+export interface RiskDay {
+  /** The local date the session opened on. */
+  date: string;
+  maxMoneyAtRisk: number;
+  maxMoneyAtRiskByAlgo: Record<string, number>;
+  maxMoneyAtRiskByInstrument: Record<string, number>;
+  pnl: number;
+  pnlByAlgo: Record<string, number>;
+  maxDrawdown: number;
+  maxDrawdownByAlgo: Record<string, number>;
+}

@@ -10,6 +10,7 @@ import type { Principal } from '../../shared/contract/scopes';
 import type { OrdersMessage, RiskMessage, Topics } from '../../shared/contract/stream';
 import { ApiError } from '../../shared/errors';
 import { readPacketPrice } from '../../shared/kite-packet';
+import type { MarketSession } from '../../shared/market-session';
 import type { OrderRequest } from '../../shared/order';
 import type { PositionInfo, RiskSummary } from '../../shared/risk';
 import type { ApiCore } from '../api/api-core';
@@ -19,6 +20,7 @@ import { OrderRouter } from '../orders/order-router';
 import { OrderStore } from '../orders/order-store';
 import { PaperBroker } from '../orders/paper-broker';
 import { RiskBook } from '../risk/risk-book';
+import { RiskDays } from '../risk/risk-days';
 import { LimitsStore } from '../risk/risk-limits';
 import { RiskStates } from '../risk/risk-states';
 import type { AgentDb } from '../store/agent-db';
@@ -37,6 +39,8 @@ export interface RiskServiceOptions {
   registry: InstrumentRegistry;
   tasks: TaskSupervisor;
   fleet: Fleet;
+  /** The exchange's session: the risk day rolls at its open. */
+  session: MarketSession;
 }
 
 /** How often the limits are watched as prices move (fills are watched at once). */
@@ -101,7 +105,12 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
       const resumed = router.recover();
       if (resumed > 0) options.log.info({ orders: resumed }, 'orders in flight when the agent stopped were sent on');
       states.openSession(book, Date.now());
-      watch = setInterval(() => router.evaluateStates(), WATCH_MS);
+      const days = new RiskDays(db.db, options.session, Date.now());
+      watch = setInterval(() => {
+        router.evaluateStates();
+        const rolled = days.observe(book, states, Date.now());
+        if (rolled) options.log.info({ date: rolled.date, maxMoneyAtRisk: rolled.maxMoneyAtRisk, pnl: rolled.pnl }, 'the risk day rolled');
+      }, WATCH_MS);
       watch.unref();
 
       /** The algo a caller may act for: any (owner, sessions), or a task's own (its name). */
@@ -130,6 +139,7 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
           return { positions: positions(book).filter((p) => own === null || p.algo === own) };
         },
         getRisk: () => summary(),
+        getRiskHistory: ({ days: count }) => ({ days: days.history(count) }),
         setRiskLimits: (change) => {
           const next = limits.change(change);
           router.evaluateStates();

@@ -124,7 +124,9 @@ const MIGRATIONS = [
    CREATE TABLE order_events (order_id TEXT NOT NULL, at INTEGER NOT NULL, state TEXT NOT NULL, message TEXT);
    CREATE INDEX order_events_order ON order_events (order_id);
    CREATE TABLE fills (id INTEGER PRIMARY KEY, order_id TEXT NOT NULL, at INTEGER NOT NULL, quantity INTEGER NOT NULL, price REAL NOT NULL, fees REAL NOT NULL);
-   CREATE INDEX fills_order ON fills (order_id);`,
+   CREATE INDEX fills_order ON fills (order_id);
+   -- Each session's risk record, written as the day goes and kept when it rolls.
+   CREATE TABLE risk_days (date TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;`,
 ];
 
 export class AgentDb {

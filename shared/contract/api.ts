@@ -32,9 +32,9 @@ import type { LogLine, TaskInfo, TaskRun } from '../task';
 import type { SystemStats } from '../system';
 import type { AgentWithHistory, AuditEntry } from '../fleet';
 import { agentRefInput, auditInput, joinTokenInput } from './fleet-schemas';
-import { killSwitchInput, listOrdersInput, orderIdInput, placeOrderInput, setRiskLimitsInput } from './order-schemas';
+import { killSwitchInput, listOrdersInput, orderIdInput, placeOrderInput, riskHistoryInput, setRiskLimitsInput } from './order-schemas';
 import type { Order } from '../order';
-import type { PositionInfo, RiskLimitSet, RiskSummary } from '../risk';
+import type { PositionInfo, RiskDay, RiskLimitSet, RiskSummary } from '../risk';
 
 export const API_PREFIX = '/api/v1';
 
@@ -168,6 +168,8 @@ export const api = {
   getPositions: method({ method: 'GET', path: `${API_PREFIX}/positions`, scope: 'task', input: emptySchema, ...returns<{ positions: PositionInfo[] }>() }),
   /** Trading states, money at risk by algo and instrument, P&L and drawdowns, and the limits in force. */
   getRisk: method({ method: 'GET', path: `${API_PREFIX}/risk`, scope: 'read', input: emptySchema, ...returns<RiskSummary>() }),
+  /** The daily records (highest money at risk overall, per algo and per instrument; P&L; deepest drawdown), newest first, today's included. */
+  getRiskHistory: method({ method: 'GET', path: `${API_PREFIX}/risk/history`, scope: 'read', input: riskHistoryInput, ...returns<{ days: RiskDay[] }>() }),
   /** Changes the limits live (a partial body changes only what it names; null removes); answers the limits in force. */
   setRiskLimits: method({ method: 'PUT', path: `${API_PREFIX}/risk/limits`, scope: 'control', input: setRiskLimitsInput, ...returns<RiskLimitSet>() }),
   /** Engages (halt, cancel every open order, optionally square off and stop every algo) or releases the kill switch. */

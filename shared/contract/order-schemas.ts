@@ -70,3 +70,5 @@ export const killSwitchInput = z.strictObject({
   /** Stop every algo task, on this agent and every member of its fleet. */
   stopAlgos: z.boolean().default(false),
 });
+
+export const riskHistoryInput = z.strictObject({ days: z.coerce.number().int().min(1).max(3660).default(30) });

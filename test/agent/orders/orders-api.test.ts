@@ -99,3 +99,13 @@ test('the kill switch halts, cancels, squares off through the same checks, and r
   assert.equal(released.risk.state.state, 'ACTIVE');
   assert.equal((await place({ quantity: 1 })).status, 201);
 });
+
+test('the risk history has today’s record with its highs; a bad days is refused', async () => {
+  const record = await waitFor('today’s record', async () => {
+    const { days } = (await t.request('GET', '/api/v1/risk/history?days=5')).body as { days: Array<{ date: string; maxMoneyAtRisk: number; maxMoneyAtRiskByAlgo: Record<string, number> }> };
+    return days[0] !== undefined && days[0].maxMoneyAtRisk > 0 && days[0];
+  });
+  assert.ok((record.maxMoneyAtRiskByAlgo.ma ?? 0) > 0);
+  assert.match(record.date, /^\d{4}-\d{2}-\d{2}$/);
+  assert.equal((await t.request('GET', '/api/v1/risk/history?days=0')).status, 400);
+});
