@@ -23,15 +23,13 @@ import { buildUniverse } from './market/sim/universe';
 import { ApiError } from '../shared/errors';
 import type { CandleInterval } from '../shared/candle';
 import type { Instrument } from '../shared/instrument';
-import type { Tick } from '../shared/tick';
-import type { KiteApi, KiteCallClass } from './broker/kite/kite-api';
+import type { KiteCallClass } from './broker/kite/kite-api';
 import { KiteHistoryProvider } from './broker/kite/kite-history-provider';
-import { kiteQuotes } from './broker/kite/kite-quotes';
-import type { KiteSession } from './broker/kite/kite-session';
+import { brokerQuotes, kiteFeed, requireApi, UNSET_KEY } from './broker/kite/kite-wiring';
 import { FileSecretStore, type SecretStore } from './broker/secret-store';
 import type { BucketSpec } from './broker/token-bucket';
 import { apiServerService } from './services/api-server-service';
-import { type Broker, brokerService, type KiteEndpoints, kiteEndpoints, provideBrokerApi } from './services/broker-service';
+import { type Broker, brokerService, kiteEndpoints, provideBrokerApi } from './services/broker-service';
 import type { Instruments } from './services/instruments-service';
 import { type CandlesEngine, candlesService } from './services/candles-service';
 import { instrumentsService } from './services/instruments-service';
@@ -384,34 +382,6 @@ function storeService(dataDir: string) {
     start: () => (db = new AgentDb(join(dataDir, 'agent.db'))),
     stop: () => db?.close(),
   };
-}
-
-/** Before the first login the worker needs some key in its URL; it waits unauthorized anyway. */
-const UNSET_KEY = 'unset';
-
-/** Kite's websocket with the session's key and token (none before a login: the workers then wait). */
-function kiteFeed(endpoints: KiteEndpoints, session: KiteSession): Feed {
-  const token = session.usableToken;
-  return { url: endpoints.ws, apiKey: session.apiKey ?? UNSET_KEY, ...(token ? { accessToken: token } : {}) };
-}
-
-function requireApi(session: KiteSession): KiteApi {
-  if (!session.api) throw new ApiError('broker_not_configured', 'Set the API key and secret of your Kite app first (PUT /api/v1/broker/credentials).');
-  return session.api;
-}
-
-/** How long a quote waits for its turn at Kite (1 request a second) before the answer goes without it. */
-const QUOTE_WAIT_MS = 3000;
-
-/** Quotes from Kite of instruments the ticker does not carry: none without a session, none after a wait. */
-async function brokerQuotes(session: KiteSession, wanted: Instrument[]): Promise<Map<string, Tick>> {
-  if (session.usableToken === null) throw new ApiError('broker_login_required', 'Log in to Kite for quotes of instruments the ticker does not carry.');
-  try {
-    return await kiteQuotes(requireApi(session), wanted, AbortSignal.timeout(QUOTE_WAIT_MS));
-  } catch (error) {
-    if ((error as Error).name !== 'TimeoutError') throw error;
-    throw new ApiError('broker_rate_limited', "Kite's quotes (1 request a second) are busy: subscribe the instruments to the ticker for live prices.");
-  }
 }
 
 /** The simulated market's named instruments (the NIFTY 50 stocks and two indices), in full mode. */

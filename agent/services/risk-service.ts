@@ -94,8 +94,9 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
           const instrument = registry.byTokenOf(token)?.id;
           if (instrument === undefined) return;
           book.mark(instrument, readPacketPrice(view, offset, length));
-          if (paper.wants(instrument) && waiting.size === 0) setImmediate(work);
-          if (paper.wants(instrument)) waiting.add(instrument);
+          if (!paper.wants(instrument)) return;
+          if (waiting.size === 0) setImmediate(work);
+          waiting.add(instrument);
         },
       });
       for (const instrument of registry.search(undefined, registry.size)) {

@@ -4,15 +4,13 @@
  * grows while it keeps dying; too many deaths within the window and the task is `errored`, with
  * the reason. A stop sends the task's signal to the tree and kills what is left after its grace.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { ApiError } from '../../shared/errors';
 import type { LogLine, LogStream, TaskInfo, TaskSpec, TaskState } from '../../shared/task';
 import type { ProcessTreeUsage } from '../../shared/system';
 import { RestartBackoff } from '../process/restart-backoff';
-import { LineSplitter } from './task-log';
-import { bootId, groupRemnants, outsideGroup, type ProcessIdentity, signalEach, signalGroup, signalTask, startTimeOf } from './process-tree';
+import { captureOutput, folderProblem, leaderExited, type Run, spawnTask, startFailure, type Stopping, workingFolder } from './task-process';
+import { bootId, outsideGroup, type ProcessIdentity, signalEach, signalTask, startTimeOf } from './process-tree';
 import type { RestingState, StoredTask, TaskStore } from './task-store';
 
 export interface RunnerContext {
@@ -29,29 +27,6 @@ export interface RunnerContext {
   procRoot: string;
 }
 
-/** How long output may keep flowing after the process ended (a descendant holding the pipe). */
-const CLOSE_WAIT_MS = 2000;
-
-interface Stopping {
-  reason: string;
-  /** Keep `desired` as it is (the agent is stopping, not the user). */
-  keepDesired: boolean;
-  startAfter: boolean;
-  killed: boolean;
-  since: number;
-  escaped: ProcessIdentity[];
-  timer: NodeJS.Timeout | undefined;
-  done: Array<() => void>;
-}
-
-interface Run {
-  number: number;
-  child: ChildProcess;
-  pid: number | null;
-  procStart: number | null;
-  startedAt: number;
-  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-}
 
 export class TaskRunner {
   readonly id: string;
@@ -269,26 +244,18 @@ export class TaskRunner {
     const startedAt = this.context.now();
     this.state = 'starting';
     this.nextStartAt = null;
-    const cwd = this.spec.cwd === null ? this.context.home(this.id) : isAbsolute(this.spec.cwd) ? this.spec.cwd : resolve(this.context.home(this.id), this.spec.cwd);
+    const cwd = workingFolder(this.spec, this.context.home(this.id));
     const problem = folderProblem(cwd);
     if (problem) return this.failedToStart(number, startedAt, problem);
-    const command = this.spec.command === 'node' ? process.execPath : this.spec.command;
     let child: ChildProcess;
     try {
-      child = spawn(command, this.spec.args, {
-        cwd,
-        env: this.context.environment(this, number),
-        // Its own process group: a signal to the group reaches every process it started.
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        windowsHide: true,
-      });
+      child = spawnTask(this.spec, cwd, this.context.environment(this, number));
     } catch (error) {
       return this.failedToStart(number, startedAt, `cannot start ${this.spec.command}: ${(error as Error).message}`);
     }
     const run: Run = { number, child, pid: null, procStart: null, startedAt, exit: undefined };
     this.current = run;
-    this.capture(run, child);
+    captureOutput(child, (stream, texts) => this.lines(number, stream, texts));
     child.once('spawn', () => {
       run.pid = child.pid ?? null;
       run.procStart = run.pid === null ? null : startTimeOf(run.pid, this.context.procRoot);
@@ -304,36 +271,16 @@ export class TaskRunner {
       // Only a process that never started ends here; other errors (a failed kill) change nothing.
       if (run.pid !== null || this.current !== run) return;
       this.current = undefined;
-      const why = error.code === 'ENOENT' ? `command not found: ${this.spec.command}` : error.code === 'EACCES' ? `not allowed to run ${this.spec.command} (is it executable?)` : error.message;
-      this.failedToStart(number, startedAt, why);
+      this.failedToStart(number, startedAt, startFailure(error, this.spec.command));
     });
     child.once('exit', (code, signal) => {
       run.exit = { code, signal };
-      // What the process left in its group dies with it: a task never leaves orphans behind.
-      if (run.pid !== null && run.procStart !== null) signalEach(groupRemnants(run.pid, run.procStart), 'SIGKILL', this.context.procRoot);
-      else if (run.pid !== null) signalGroup(run.pid, 'SIGKILL');
-      const wait = setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-      }, CLOSE_WAIT_MS);
-      child.once('close', () => clearTimeout(wait));
+      leaderExited(run, this.context.procRoot);
     });
     child.once('close', () => {
       if (run.exit) this.ended(run, run.exit.code, run.exit.signal);
     });
     this.context.changed(this);
-  }
-
-  private capture(run: Run, child: ChildProcess): void {
-    const pipe = (stream: NodeJS.ReadableStream | null, name: LogStream) => {
-      if (!stream) return;
-      const splitter = new LineSplitter();
-      stream.on('data', (chunk: Buffer) => this.lines(run.number, name, splitter.push(chunk)));
-      stream.on('end', () => this.lines(run.number, name, splitter.end()));
-      stream.on('error', () => undefined);
-    };
-    pipe(child.stdout, 'stdout');
-    pipe(child.stderr, 'stderr');
   }
 
   private lines(run: number, stream: LogStream, texts: string[]): void {
@@ -444,14 +391,5 @@ export class TaskRunner {
   private save(): void {
     const resting: RestingState = this.state === 'exited' || this.state === 'errored' ? this.state : 'stopped';
     this.context.store.saveStatus(this.id, { desired: this.desired, state: resting, reason: this.reason, restarts: this.restarts, scheduledOn: this.scheduledOn, scheduleStopped: this.scheduleStopped });
-  }
-}
-
-/** Why `dir` cannot be a working folder, or null when it can. */
-function folderProblem(dir: string): string | null {
-  try {
-    return statSync(dir).isDirectory() ? null : `the working folder ${dir} is not a folder`;
-  } catch {
-    return `the working folder ${dir} does not exist`;
   }
 }

@@ -15,9 +15,9 @@ import { ApiError } from '../../shared/errors';
 import type { ProcessTreeUsage } from '../../shared/system';
 import { type LogLine, TASK_ENV, type TaskInfo, type TaskRun, type TaskSpec } from '../../shared/task';
 import { childEnv } from '../process/child-env';
-import { bootId, groupRemnants, isSameProcess, outsideGroup, type ProcessIdentity, signalEach, signalGroup, survivors } from './process-tree';
 import { type LogQuery, TaskLog, type TaskLogOptions } from './task-log';
 import { type RunnerContext, TaskRunner } from './task-runner';
+import { stopLeftover } from './task-reaper';
 import { windowAt, windowOn } from './task-schedule';
 import { chooseEntry, runnerFor, stageUpload, type UploadLimits } from './task-upload';
 import { type OpenRun, TaskStore } from './task-store';
@@ -370,46 +370,22 @@ export class TaskSupervisor {
 
   /** Stops what one unclosed run left running; returns how many processes it signalled. */
   private async reap(open: OpenRun): Promise<number> {
-    const procRoot = this.context.procRoot;
-    let targets: ProcessIdentity[] = [];
-    let group: number | null = null;
-    if (open.pid !== null && open.boot === null && bootId(procRoot) === null && isSameProcess({ pid: open.pid, starttime: null }, procRoot)) {
-      // Without /proc a process cannot be known again for sure: a pid that exists may be the
-      // task's, or another's. The task is not started (two copies of an algo would both trade),
-      // and the user is told to check.
+    const graceMs = Math.min(REAP_GRACE_MS, (this.runners.get(open.task)?.spec.stopTimeoutSeconds ?? 5) * 1000);
+    const leftover = await stopLeftover(open, { procRoot: this.context.procRoot, graceMs, now: this.context.now });
+    if (leftover.kind === 'unverified') {
+      // The task is not started (two copies of an algo would both trade), and the user is told to check.
       const reason = `a process of its run ${open.run} (pid ${open.pid}) may still be running: the agent stopped without stopping it and cannot tell on this system; stop that process, then start the task`;
       this.runners.get(open.task)?.hold(reason);
       this.store.runEnded(open.task, open.run, this.context.now(), { code: null, signal: null, reason: 'the agent stopped without stopping it' });
       return 0;
     }
-    if (open.pid !== null && open.boot !== null && open.boot === bootId(procRoot) && open.procStart !== null) {
-      const leader = { pid: open.pid, starttime: open.procStart };
-      if (isSameProcess(leader, procRoot)) {
-        group = open.pid;
-        targets = [leader, ...outsideGroup(open.pid)];
-      } else {
-        targets = groupRemnants(open.pid, open.procStart);
-      }
-    }
-    const signalled = targets.length;
-    if (signalled > 0) {
-      if (group !== null) signalGroup(group, 'SIGTERM');
-      signalEach(targets.filter((t) => t.pid !== group), 'SIGTERM', procRoot);
-      const grace = Math.min(REAP_GRACE_MS, (this.runners.get(open.task)?.spec.stopTimeoutSeconds ?? 5) * 1000);
-      const deadline = this.context.now() + grace;
-      const gone = async (until: number) => {
-        while (survivors(targets, procRoot).length > 0 && this.context.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
-      };
-      await gone(deadline);
-      if (group !== null) signalGroup(group, 'SIGKILL');
-      signalEach(survivors(targets, procRoot), 'SIGKILL', procRoot);
-      await gone(this.context.now() + 1000);
-    }
+    const signalled = leftover.processes;
     const reason = 'left running by an agent that did not stop cleanly; stopped when the agent started again';
     this.store.runEnded(open.task, open.run, this.context.now(), { code: null, signal: signalled > 0 ? 'SIGTERM' : null, reason });
     if (this.runners.has(open.task)) this.output(open.task, [{ time: this.context.now(), run: open.run, stream: 'agent', text: `run ${open.run} was ${reason} (${signalled} processes)` }]);
     return signalled;
   }
+
 }
 
 function newTaskId(): string {
