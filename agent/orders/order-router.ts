@@ -16,10 +16,29 @@ import { preTradeCheck, type RateWindow } from '../risk/pre-trade-check';
 import type { RiskBook } from '../risk/risk-book';
 import type { RiskStates, StateChange } from '../risk/risk-states';
 
-/** What the router needs of a broker: the paper broker, and the Kite adapter to come. */
+/**
+ * What the router needs of a broker (the paper broker, the Kite adapter). A broker answers
+ * through the router's `onBrokerUpdate`, at once or later; `place` and `cancel` never throw for
+ * the broker's own refusals (those come back as a `rejected` update).
+ */
 export interface OrderBroker {
   place(order: PaperOrder): void;
+  /** Asks for a cancel; false when the broker has nothing of this order to cancel. */
   cancel(id: string): boolean;
+  /**
+   * After a restart: orders that were in flight, each with what of it is already recorded. A
+   * broker with an order book of its own reconciles them with it (never placing one twice, and
+   * reporting only fills beyond `filledQuantity`); the paper broker places what is left.
+   */
+  resume(orders: ResumedOrder[]): void;
+}
+
+export interface ResumedOrder {
+  order: PaperOrder;
+  /** Already filled and recorded. */
+  filledQuantity: number;
+  /** The broker's id, when it had answered before the stop. */
+  brokerOrderId: string | null;
 }
 
 export interface RouterEvents {
@@ -119,7 +138,7 @@ export class OrderRouter {
       case 'open': {
         const current = store.get(update.id);
         if (current?.state !== 'pending') return;
-        order = store.transition(update.id, 'open', now);
+        order = store.transition(update.id, 'open', now, update.brokerOrderId === undefined ? {} : { brokerOrderId: update.brokerOrderId });
         break;
       }
       case 'fill':
@@ -168,7 +187,10 @@ export class OrderRouter {
       if (done) book.removeInFlight(order.id);
       else unfinished.push(order);
     }
-    for (const order of unfinished) this.send(order, order.quantity - order.filledQuantity);
+    if (unfinished.length > 0) {
+      if (!this.broker) throw new Error('no broker');
+      this.broker.resume(unfinished.map((order) => ({ order: paperOrder(order), filledQuantity: order.filledQuantity, brokerOrderId: order.brokerOrderId })));
+    }
     for (const order of unchecked) {
       try {
         this.admit(order, this.now());
@@ -179,9 +201,9 @@ export class OrderRouter {
     return unfinished.length + unchecked.length;
   }
 
-  private send(order: Order, quantity = order.quantity): void {
+  private send(order: Order): void {
     if (!this.broker) throw new Error('no broker');
-    this.broker.place({ id: order.id, instrument: order.instrument, side: order.side, quantity, type: order.type, price: order.price, trigger: order.trigger });
+    this.broker.place(paperOrder(order));
   }
 
   /** Watches the limits (after fills, and as prices move): trading states change on a breach. */
@@ -189,6 +211,10 @@ export class OrderRouter {
     const changes = this.options.states.evaluate(this.options.book, this.options.limits(), this.now());
     if (changes.length > 0) this.options.events?.states?.(changes);
   }
+}
+
+function paperOrder(order: Order): PaperOrder {
+  return { id: order.id, instrument: order.instrument, side: order.side, quantity: order.quantity, type: order.type, price: order.price, trigger: order.trigger, product: order.product };
 }
 
 function limitPrice(order: OrderRequest): number | null {

@@ -5,7 +5,7 @@
  * then rests as a limit, SL-M fills as a market order). Optional fees per order and per value.
  * It knows nothing of risk or storage: the router gives it orders and takes its updates.
  */
-import type { OrderSide, OrderType } from '../../shared/order';
+import type { OrderSide, OrderType, Product } from '../../shared/order';
 import type { Tick } from '../../shared/tick';
 
 export interface PaperOrder {
@@ -16,10 +16,11 @@ export interface PaperOrder {
   type: OrderType;
   price?: number | undefined;
   trigger?: number | undefined;
+  product?: Product | undefined;
 }
 
 export type PaperUpdate =
-  | { id: string; kind: 'open' }
+  | { id: string; kind: 'open'; brokerOrderId?: string }
   | { id: string; kind: 'fill'; quantity: number; price: number; fees: number; remaining: number }
   | { id: string; kind: 'rejected'; message: string }
   | { id: string; kind: 'cancelled' };
@@ -64,6 +65,14 @@ export class PaperBroker {
     this.forget(entry);
     this.options.onUpdate({ id, kind: 'cancelled' });
     return true;
+  }
+
+  /** After a restart the simulated book is new: what was left of each order is placed again. */
+  resume(orders: ReadonlyArray<{ order: PaperOrder; filledQuantity: number }>): void {
+    for (const { order, filledQuantity } of orders) {
+      if (this.resting.has(order.id) || filledQuantity >= order.quantity) continue;
+      this.place({ ...order, quantity: order.quantity - filledQuantity });
+    }
   }
 
   /** Whether orders of `instrument` rest, waiting for the market (its ticks are then wanted). */
