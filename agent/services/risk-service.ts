@@ -16,9 +16,9 @@ import type { PositionInfo, RiskSummary } from '../../shared/risk';
 import type { ApiCore } from '../api/api-core';
 import type { Fleet } from '../fleet/fleet-hub';
 import type { InstrumentRegistry } from '../instruments/instrument-registry';
-import { OrderRouter } from '../orders/order-router';
+import { type OrderBroker, OrderRouter } from '../orders/order-router';
 import { OrderStore } from '../orders/order-store';
-import { PaperBroker } from '../orders/paper-broker';
+import { PaperBroker, type PaperUpdate } from '../orders/paper-broker';
 import { RiskBook } from '../risk/risk-book';
 import { RiskDays } from '../risk/risk-days';
 import { LimitsStore } from '../risk/risk-limits';
@@ -41,6 +41,11 @@ export interface RiskServiceOptions {
   fleet: Fleet;
   /** The exchange's session: the risk day rolls at its open. */
   session: MarketSession;
+  /**
+   * The broker orders go to (a Kite session's); absent: the paper broker on the agent's
+   * simulated market. Its updates must go to `onUpdate`.
+   */
+  broker?: (onUpdate: (update: PaperUpdate) => void) => OrderBroker;
 }
 
 /** How often the limits are watched as prices move (fills are watched at once). */
@@ -78,14 +83,15 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
         const token = registry.get(instrument)?.token;
         return token === undefined ? undefined : hub.latest(token);
       };
-      const paper = new PaperBroker({ quote, onUpdate: (update) => router.onBrokerUpdate(update) });
-      router.useBroker(paper);
+      const onUpdate = (update: PaperUpdate) => router.onBrokerUpdate(update);
+      const paper = options.broker ? null : new PaperBroker({ quote, onUpdate });
+      router.useBroker(paper ?? options.broker!(onUpdate));
       // Marks from every tick; the paper broker's resting orders are worked after the hub's turn.
       const waiting = new Set<string>();
       const work = () => {
         for (const instrument of waiting) {
           const tick = quote(instrument);
-          if (tick) paper.onTick(tick);
+          if (tick) paper?.onTick(tick);
         }
         waiting.clear();
       };
@@ -94,7 +100,7 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
           const instrument = registry.byTokenOf(token)?.id;
           if (instrument === undefined) return;
           book.mark(instrument, readPacketPrice(view, offset, length));
-          if (!paper.wants(instrument)) return;
+          if (!paper?.wants(instrument)) return;
           if (waiting.size === 0) setImmediate(work);
           waiting.add(instrument);
         },
