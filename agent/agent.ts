@@ -44,6 +44,7 @@ import type { TaskLogOptions } from './tasks/task-log';
 import type { TaskSupervisor } from './tasks/task-supervisor';
 import { auditService } from './services/audit-service';
 import { riskService } from './services/risk-service';
+import { memberRiskService } from './services/member-risk-service';
 import { NSE_EQUITY_SESSION, SIM_SESSION } from '../shared/market-session';
 import { type FleetJoin, fleetService } from './services/fleet-service';
 import { agentIdentity } from './fleet/agent-identity';
@@ -307,8 +308,11 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
       }),
     );
     provideBrokerApi(apiCore, broker, instruments, () => agentUrl);
-    await stack.start(
-      riskService({ db, log, api: apiCore, stream: streamCore, hub: engine.hub, registry, tasks, fleet: fleetParts.fleet, session: provider === 'kite' ? NSE_EQUITY_SESSION : SIM_SESSION }),
+    // Orders are checked and placed at the hub: a member asks it for its algos.
+    await stack.start<unknown>(
+      fleetParts.member
+        ? memberRiskService({ api: apiCore, stream: streamCore, member: fleetParts.member, tasks })
+        : riskService({ db, log, api: apiCore, stream: streamCore, hub: engine.hub, registry, tasks, fleet: fleetParts.fleet, session: provider === 'kite' ? NSE_EQUITY_SESSION : SIM_SESSION }),
     );
     const server = await stack.start(
       apiServerService({

@@ -24,6 +24,10 @@ export const ERROR_STATUS = {
   no_history: 422,
   unavailable: 503,
   agent_offline: 503,
+  /** A fleet member could not reach its hub (where orders are checked and placed). */
+  hub_unreachable: 503,
+  /** Done at the fleet's hub only (risk limits, the kill switch), not on a member. */
+  hub_only: 409,
   provider_unavailable: 503,
   internal: 500,
 } as const;

@@ -24,7 +24,9 @@ export interface AuditQuery {
 /** A principal as the log names it. */
 export function whoIs(principal: Principal | undefined): string {
   if (!principal) return 'anonymous';
-  return principal.kind === 'task' ? `task:${principal.taskId}` : principal.kind;
+  if (principal.kind === 'task') return `task:${principal.taskId}`;
+  if (principal.kind === 'member') return `member:${principal.agentId}${principal.algo === undefined ? '' : `:${principal.algo}`}`;
+  return principal.kind;
 }
 
 /** Field names that hold secrets by their look: API keys, passwords, tokens, credentials. */

@@ -20,7 +20,7 @@ import { whoIs } from '../audit/audit-log';
 import { bearerToken } from '../server/auth';
 import type { SystemStatsSource } from '../services/system-service';
 import type { TaskSupervisor } from '../tasks/task-supervisor';
-import { decodeLink, encodeLink, type Hello, helloSchema, LINK_CLOSE, type LinkPrincipal, memberMessageSchema } from './link-protocol';
+import { decodeLink, encodeLink, type Hello, helloSchema, LINK_CLOSE, type LinkPrincipal, type MemberMessage, memberMessageSchema } from './link-protocol';
 import { MemberConnection, offline } from './member-connection';
 import type { FleetStore, StoredMember } from './fleet-store';
 
@@ -45,6 +45,15 @@ export interface FleetOptions {
   address: () => string | null;
   /** Between pings of a member; two missed and it is offline (default 5 s). */
   heartbeatMs?: number;
+  /** Where members' asks go (their algos' orders at the risk manager); absent, an ask is a violation. */
+  desk?: MemberDesk;
+}
+
+/** The hub's side of members' asks: see `member-desk.ts`. */
+export interface MemberDesk {
+  /** A member linked: its algos' order and risk events start flowing to it. */
+  linked(connection: MemberConnection): void;
+  ask(connection: MemberConnection, ask: Extract<MemberMessage, { t: 'ask' }>): void;
 }
 
 /** Methods about the caller's own browser or the broker's redirect: never routed. */
@@ -57,6 +66,7 @@ export class Fleet {
   private readonly reasons = new Map<string, string>();
   private readonly alive = new WeakSet<WebSocket>();
   private readonly listeners = new Set<(agent: AgentInfo) => void>();
+  private readonly forgetListeners = new Set<(agentId: string) => void>();
   private readonly wss: WebSocketServer | undefined;
   private readonly heartbeat: NodeJS.Timeout | undefined;
   private readonly stopSampling: () => void;
@@ -78,6 +88,11 @@ export class Fleet {
 
   get isHub(): boolean {
     return this.options.hub;
+  }
+
+  /** Calls `listener` with the id of each member forgotten from now on. */
+  onForget(listener: (agentId: string) => void): void {
+    this.forgetListeners.add(listener);
   }
 
   onChange(listener: (agent: AgentInfo) => void): () => void {
@@ -174,6 +189,7 @@ export class Fleet {
     if (this.members.get(id)?.isOpen) throw new ApiError('conflict', `${this.stored.get(id)!.name} is online: stop it first, or it joins again.`, { field: 'agentId' });
     this.options.store.forget(id);
     this.stored.delete(id);
+    for (const listener of this.forgetListeners) listener(id);
     return { forgotten: id };
   }
 
@@ -228,6 +244,7 @@ export class Fleet {
     this.members.set(hello.id, connection);
     this.alive.add(ws);
     ws.send(encodeLink({ t: 'welcome', hub: { id: this.options.self.id, name: this.options.self.name }, ...(secret === undefined ? {} : { secret }) }));
+    this.options.desk?.linked(connection);
     ws.on('pong', () => this.alive.add(ws));
     ws.on('message', (data) => {
       let message;
@@ -241,6 +258,10 @@ export class Fleet {
       this.alive.add(ws);
       if (message.t === 'saved') return this.options.store.secretSaved(hello.id);
       try {
+        if (message.t === 'ask') {
+          if (!this.options.desk) throw new Error('this hub takes no asks');
+          return this.options.desk.ask(connection, message);
+        }
         connection.receive(message);
       } catch (error) {
         // Whatever a member sends, the hub stays up: the link of one that sends nonsense ends.

@@ -16,7 +16,7 @@ import { FLEET_LINK_PATH, FLEET_LINK_PROTOCOL } from '../../shared/fleet';
 import type { ApiCore } from '../api/api-core';
 import type { StreamCore, StreamPeer, StreamSession } from '../stream/stream-core';
 import type { SelfAgent } from './fleet-hub';
-import { decodeLink, encodeLink, type HubMessage, hubMessageSchema, LINK_CLOSE } from './link-protocol';
+import { decodeLink, encodeLink, type HubMessage, hubMessageSchema, knownCode, LINK_CLOSE, type MemberAsk } from './link-protocol';
 
 export interface FleetMemberOptions {
   /** The hub's address: `wss://hub.example.net:7420` (or `ws://` on loopback). */
@@ -36,6 +36,9 @@ export interface FleetMemberOptions {
 }
 
 export type MemberState = 'connecting' | 'online' | 'offline';
+
+/** How long an ask waits for the hub's answer. */
+const ASK_TIMEOUT_MS = 30_000;
 
 /** Stream sessions the hub may hold open on this member at once. */
 const MAX_SESSIONS = 2000;
@@ -73,6 +76,9 @@ export class FleetMember {
   /** How many times the link was (re)established. */
   links = 0;
   private readonly silenceMs: number;
+  private nextAsk = 1;
+  private readonly asks = new Map<number, { resolve: (value: unknown) => void; reject: (error: ApiError) => void; timer: NodeJS.Timeout }>();
+  private readonly eventListeners = new Set<(message: { type: string; [field: string]: unknown }) => void>();
 
   constructor(private readonly options: FleetMemberOptions) {
     this.url = linkUrl(options.hubUrl);
@@ -90,6 +96,33 @@ export class FleetMember {
     this.closeSessions();
     this.ws?.close(1000, 'the member is stopping');
     this.state = 'offline';
+  }
+
+  /**
+   * Asks the hub (its risk manager) for this agent's algos, or for one of them. Fails with
+   * `hub_unreachable` when the link is down; when it goes down before the answer, the outcome is
+   * unknown, and the error says so.
+   */
+  ask(method: MemberAsk, input: unknown, algo?: string, timeoutMs = ASK_TIMEOUT_MS): Promise<unknown> {
+    const ws = this.ws;
+    if (this.state !== 'online' || ws?.readyState !== WebSocket.OPEN) {
+      return Promise.reject(new ApiError('hub_unreachable', `This agent is not connected to its hub${this.hub ? ` ${this.hub.name}` : ''} (${this.lastError ?? 'connecting'}): nothing was sent.`));
+    }
+    const id = this.nextAsk++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.asks.delete(id);
+        reject(new ApiError('hub_unreachable', `The hub did not answer within ${Math.round(timeoutMs / 1000)} s: whether it was done is unknown. An order sent again with the same clientOrderId is never placed twice.`));
+      }, timeoutMs);
+      this.asks.set(id, { resolve, reject, timer });
+      ws.send(encodeLink({ t: 'ask', id, method, input, ...(algo === undefined ? {} : { algo }) }));
+    });
+  }
+
+  /** Order and risk events of this agent's algos, as the hub sends them. */
+  onEvent(listener: (message: { type: string; [field: string]: unknown }) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
   }
 
   private connect(): void {
@@ -192,6 +225,18 @@ export class FleetMember {
         this.sessions.get(message.sid)?.close();
         this.sessions.delete(message.sid);
         return;
+      case 'answer': {
+        const ask = this.asks.get(message.id);
+        if (!ask) return;
+        this.asks.delete(message.id);
+        clearTimeout(ask.timer);
+        if (message.ok) return ask.resolve(message.value);
+        const error = message.error ?? { code: 'internal', message: 'The hub refused without saying why.' };
+        return ask.reject(new ApiError(knownCode(error.code), error.message, { ...(error.field === undefined ? {} : { field: error.field }), ...(error.details === undefined ? {} : { details: error.details }) }));
+      }
+      case 'event':
+        for (const listener of this.eventListeners) listener(message.m);
+        return;
     }
   }
 
@@ -216,5 +261,11 @@ export class FleetMember {
   private closeSessions(): void {
     for (const session of this.sessions.values()) session.close();
     this.sessions.clear();
+    // Asks in flight have no answer coming: whether the hub did them is unknown.
+    for (const ask of this.asks.values()) {
+      clearTimeout(ask.timer);
+      ask.reject(new ApiError('hub_unreachable', 'The link to the hub was cut before it answered: whether it was done is unknown. An order sent again with the same clientOrderId is never placed twice.'));
+    }
+    this.asks.clear();
   }
 }

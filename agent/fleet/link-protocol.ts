@@ -1,12 +1,19 @@
 /**
  * The link between a member and its hub: one WebSocket the member dials, JSON messages both
  * ways. The hub calls the member's API (`call` → `result`) and tunnels stream sessions to it
- * (`open`, `in`, `close` → `msg`); the member only ever answers. A member has no message that
- * asks the hub to do anything, so it cannot act on the hub or on other members.
+ * (`open`, `in`, `close` → `msg`). A member asks the hub for one thing only: its own algos'
+ * orders at the central risk manager (`ask` → `answer`, a short list of methods run as the
+ * member's principal), and the hub sends it their order and risk events (`event`). It cannot
+ * act on the hub otherwise, nor on other members.
  */
 import { z } from 'zod';
 import { ERROR_STATUS, type ErrorCode } from '../../shared/errors';
 import type { Principal } from '../../shared/contract/scopes';
+import { algoNameSchema } from '../../shared/contract/order-schemas';
+
+/** What a member may ask of its hub: its algos' orders, positions and the shared risk state. */
+export const MEMBER_ASKS = ['placeOrder', 'cancelOrder', 'listOrders', 'getPositions', 'getRisk', 'getRiskHistory'] as const;
+export type MemberAsk = (typeof MEMBER_ASKS)[number];
 
 /** Bytes cross the link as `{"$bytes":"<base64>"}` (an upload routed to a member). */
 export function encodeLink(message: unknown): string {
@@ -58,6 +65,8 @@ export const memberMessageSchema = z.union([
   z.strictObject({ t: z.literal('msg'), sid: z.number().int(), m: z.looseObject({ type: z.string() }) }),
   /** The member has stored the secret of its welcome. */
   z.strictObject({ t: z.literal('saved') }),
+  /** For its algos (one of them, when it acts for that algo's task): the hub's answer comes as `answer`. */
+  z.strictObject({ t: z.literal('ask'), id: z.number().int().nonnegative(), method: z.enum(MEMBER_ASKS), input: z.unknown(), algo: algoNameSchema.optional() }),
 ]);
 export type MemberMessage = z.output<typeof memberMessageSchema>;
 
@@ -68,6 +77,9 @@ export const hubMessageSchema = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('open'), sid: z.number().int(), principal: principalSchema }),
   z.strictObject({ t: z.literal('in'), sid: z.number().int(), m: z.unknown() }),
   z.strictObject({ t: z.literal('close'), sid: z.number().int() }),
+  z.strictObject({ t: z.literal('answer'), id: z.number().int(), ok: z.boolean(), value: z.unknown().optional(), error: errorSchema.optional() }),
+  /** An order or risk event of the member's algos (from the hub's `orders` and `risk` topics). */
+  z.strictObject({ t: z.literal('event'), m: z.looseObject({ type: z.enum(['orders', 'risk_state']) }) }),
 ]);
 export type HubMessage = z.output<typeof hubMessageSchema>;
 

@@ -56,6 +56,7 @@ export class MemberConnection {
   system: SystemSample | null = null;
   private readonly tasks = new Map<string, TaskInfo>();
   private open = true;
+  private readonly closers: Array<() => void> = [];
 
   constructor(
     readonly ws: WebSocket,
@@ -116,8 +117,24 @@ export class MemberConnection {
     };
   }
 
+  /** Answers a member's `ask`. */
+  answer(id: number, body: { ok: true; value: unknown } | { ok: false; error: ReturnType<ApiError['toBody']>['error'] }): void {
+    if (this.open) this.ws.send(encodeLink({ t: 'answer', id, ...body }));
+  }
+
+  /** Sends the member an event of its algos (prepared JSON text of an `orders` or `risk_state` message). */
+  pushEvent(json: string): void {
+    if (this.open) this.ws.send(`{"t":"event","m":${json}}`);
+  }
+
+  /** Runs `fn` once the link is gone (at once if it already is). */
+  whenClosed(fn: () => void): void {
+    if (!this.open) return fn();
+    this.closers.push(fn);
+  }
+
   /** A message of the member, already validated. */
-  receive(message: Exclude<MemberMessage, { t: 'saved' }>): void {
+  receive(message: Exclude<MemberMessage, { t: 'saved' } | { t: 'ask' }>): void {
     if (message.t === 'msg') {
       this.sessions.get(message.sid)?.onMessage(message.m);
       return;
@@ -145,6 +162,7 @@ export class MemberConnection {
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     for (const session of sessions) session.onClosed();
+    for (const fn of this.closers.splice(0)) fn();
   }
 
   /** The member's own feed, checked before it is kept: it comes from another machine. */

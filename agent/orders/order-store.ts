@@ -39,6 +39,8 @@ function orderOf(row: Row): Order {
 
 export interface OrderQuery {
   algo?: string | undefined;
+  /** Any of these algos (none: no order). */
+  algos?: string[] | undefined;
   state?: OrderState | undefined;
   limit: number;
 }
@@ -72,6 +74,10 @@ export class OrderStore {
     if (query.algo !== undefined) {
       where.push('algo = ?');
       values.push(query.algo);
+    }
+    if (query.algos !== undefined) {
+      where.push(`algo IN (SELECT value FROM json_each(?))`);
+      values.push(JSON.stringify(query.algos));
     }
     if (query.state !== undefined) {
       where.push('state = ?');

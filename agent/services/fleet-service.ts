@@ -12,6 +12,7 @@ import type { AuditLog } from '../audit/audit-log';
 import { Fleet, type SelfAgent } from '../fleet/fleet-hub';
 import { FleetMember, linkUrl } from '../fleet/fleet-member';
 import { FleetStore } from '../fleet/fleet-store';
+import { memberDesk } from '../fleet/member-desk';
 import { routedTopic } from '../fleet/routed-topic';
 import type { AgentDb } from '../store/agent-db';
 import type { StreamCore, TopicHandler } from '../stream/stream-core';
@@ -73,6 +74,7 @@ export function fleetService(options: FleetServiceOptions): Service<FleetParts> 
         log: options.log,
         address: options.address,
         ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+        ...(options.hub ? { desk: memberDesk({ api: options.api, stream: options.stream, log: options.log }) } : {}),
       });
       fleet = made;
       if (options.join) {

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Api, KillSwitchResult } from '../../shared/contract/api';
 import type { Principal } from '../../shared/contract/scopes';
-import type { OrdersMessage, RiskMessage, Topics } from '../../shared/contract/stream';
+import type { RiskMessage, Topics } from '../../shared/contract/stream';
 import { ApiError } from '../../shared/errors';
 import { readPacketPrice } from '../../shared/kite-packet';
 import type { MarketSession } from '../../shared/market-session';
@@ -18,6 +18,8 @@ import type { Fleet } from '../fleet/fleet-hub';
 import type { InstrumentRegistry } from '../instruments/instrument-registry';
 import { type OrderBroker, OrderRouter } from '../orders/order-router';
 import { OrderStore } from '../orders/order-store';
+import { AlgoOwners } from '../orders/algo-owners';
+import { accessOf, ordersTopic } from '../orders/order-access';
 import { PaperBroker, type PaperUpdate } from '../orders/paper-broker';
 import { RiskBook } from '../risk/risk-book';
 import { RiskDays } from '../risk/risk-days';
@@ -62,7 +64,11 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
       const book = new RiskBook(limits.get().global.fallbackRiskFraction ?? 0.02);
       const states = new RiskStates(Date.now());
       const store = new OrderStore(db.db);
-      const ordersTopic = broadcastTopic<Topics['orders']>();
+      const owners = new AlgoOwners(db.db);
+      const access = (principal: Principal | undefined) =>
+        accessOf(principal, { owners, selfId: fleet.self.id, taskName: (id) => tasks.get(id).name, agentName: (id) => fleet.agents().find((a) => a.id === id)?.name ?? id });
+      fleet.onForget((agentId) => owners.release(agentId));
+      const orders = ordersTopic((principal) => access(principal).mayAct);
       const riskTopic = broadcastTopic<Topics['risk']>();
       const router = new OrderRouter({
         store,
@@ -70,7 +76,7 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
         states,
         limits: () => limits.get(),
         events: {
-          order: (order) => ordersTopic.listened && ordersTopic.publish({ type: 'orders', orders: [order] } satisfies OrdersMessage),
+          order: (order) => orders.listened && orders.publish([order]),
           states: (changes) => {
             for (const change of changes) {
               options.log.warn({ scope: change.scope, to: change.to }, change.reason);
@@ -120,30 +126,27 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
       }, WATCH_MS);
       watch.unref();
 
-      /** The algo a caller may act for: any (owner, sessions), or a task's own (its name). */
-      const ownAlgo = (principal: Principal | undefined): string | null => (principal?.kind === 'task' ? tasks.get(principal.taskId).name : null);
       const summary = (): RiskSummary => riskSummary(book, states, limits.get());
 
       options.api.provide({
         placeOrder: (input, { principal }) => {
-          const own = ownAlgo(principal);
-          if (own !== null && input.algo !== own) throw new ApiError('forbidden', `An algo's token places orders for its own algo only (${own}).`, { field: 'algo' });
+          access(principal).claim(input.algo);
           return router.place(input);
         },
         listOrders: ({ algo, state, limit }, { principal }) => {
-          const own = ownAlgo(principal);
-          if (own !== null && algo !== undefined && algo !== own) throw new ApiError('forbidden', `An algo's token sees its own algo's orders only (${own}).`, { field: 'algo' });
-          return { orders: store.list({ algo: own ?? algo, state, limit }) };
+          const reach = access(principal);
+          if (reach.all) return { orders: store.list({ algo, state, limit }) };
+          if (algo !== undefined && !reach.mayAct(algo)) throw new ApiError('forbidden', `This token sees its own algos' orders only, not ${algo}'s.`, { field: 'algo' });
+          return { orders: store.list({ algos: algo !== undefined ? [algo] : reach.algos(), state, limit }) };
         },
         cancelOrder: ({ id }, { principal }) => {
-          const own = ownAlgo(principal);
           const order = store.get(id);
-          if (order && own !== null && order.algo !== own) throw new ApiError('forbidden', `An algo's token cancels its own algo's orders only (${own}).`, { field: 'id' });
+          if (order && !access(principal).mayAct(order.algo)) throw new ApiError('forbidden', `This token cancels its own algos' orders only, not ${order.algo}'s.`, { field: 'id' });
           return router.cancel(id);
         },
         getPositions: (_input, { principal }) => {
-          const own = ownAlgo(principal);
-          return { positions: positions(book).filter((p) => own === null || p.algo === own) };
+          const reach = access(principal);
+          return { positions: positions(book).filter((p) => reach.mayAct(p.algo)) };
         },
         getRisk: () => summary(),
         getRiskHistory: ({ days: count }) => ({ days: days.history(count) }),
@@ -191,7 +194,7 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
           return { ...result, risk: summary() };
         },
       });
-      options.stream.provide({ orders: ordersTopic.handler, risk: riskTopic.handler });
+      options.stream.provide({ orders: orders.handler, risk: riskTopic.handler });
       return router;
     },
     stop() {

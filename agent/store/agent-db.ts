@@ -127,6 +127,8 @@ const MIGRATIONS = [
    CREATE INDEX fills_order ON fills (order_id);
    -- Each session's risk record, written as the day goes and kept when it rolls.
    CREATE TABLE risk_days (date TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;`,
+  // The agent each algo trades from (at the hub): another agent cannot trade under its name.
+  `CREATE TABLE algo_agents (algo TEXT PRIMARY KEY, agent TEXT NOT NULL, since INTEGER NOT NULL) WITHOUT ROWID;`,
 ];
 
 export class AgentDb {

@@ -35,6 +35,7 @@ import { agentRefInput, auditInput, joinTokenInput } from './fleet-schemas';
 import { killSwitchInput, listOrdersInput, orderIdInput, placeOrderInput, riskHistoryInput, setRiskLimitsInput } from './order-schemas';
 import type { Order } from '../order';
 import type { PositionInfo, RiskDay, RiskLimitSet, RiskSummary } from '../risk';
+import type { PrincipalKind } from './scopes';
 
 export const API_PREFIX = '/api/v1';
 
@@ -322,7 +323,7 @@ export interface Watchlist {
 
 export interface SessionInfo {
   /** Who the caller is: `session` for a signed-in browser, else the token's kind. */
-  principal: 'owner' | 'session' | 'task' | 'viewer';
+  principal: PrincipalKind;
   /** When an unused browser session ends (null for a token). */
   expiresAt: string | null;
   /** Whether a dashboard password is set (else only the agent's token signs in). */

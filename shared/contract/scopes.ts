@@ -13,7 +13,12 @@ export type Principal =
   /** An algo running as a task, with its own token: market data, and its own task only. */
   | { kind: 'task'; taskId: string }
   /** Read-only: market data and state, no changes. */
-  | { kind: 'viewer' };
+  | { kind: 'viewer' }
+  /**
+   * A fleet member at its hub, for its own algos' orders (one algo when it acts for one of its
+   * tasks): what a member's link may ask of the hub's risk manager, and nothing else.
+   */
+  | { kind: 'member'; agentId: string; algo?: string };
 
 export type PrincipalKind = Principal['kind'];
 
@@ -24,6 +29,10 @@ export function isPrincipal(value: unknown): value is Principal {
   if (kind === 'owner' || kind === 'viewer') return true;
   if (kind === 'session') return typeof (value as { sessionId?: unknown }).sessionId === 'string';
   if (kind === 'task') return typeof (value as { taskId?: unknown }).taskId === 'string';
+  if (kind === 'member') {
+    const { agentId, algo } = value as { agentId?: unknown; algo?: unknown };
+    return typeof agentId === 'string' && (algo === undefined || typeof algo === 'string');
+  }
   return false;
 }
 
@@ -31,7 +40,7 @@ export const SCOPES = ['public', 'read', 'observe', 'task', 'control', 'owner'] 
 /**
  * - `public`: no token needed (health).
  * - `read`: any principal (market data, state).
- * - `observe`: any principal but a task's: the machine's and the fleet's state (a task's token
+ * - `observe`: any principal but a task's (or a member's acting for its algos): the machine's and the fleet's state (a task's token
  *   reads market data and acts on its own task, nothing about other machines).
  * - `task`: owner, sessions, and a task acting on itself: when the method names a task (its
  *   `taskParam`), a task principal may call it only with its own id.
@@ -58,13 +67,15 @@ export function permits(
     case 'read':
       return true;
     case 'observe':
-      return principal.kind !== 'task';
+      return principal.kind !== 'task' && principal.kind !== 'member';
     case 'control':
       return CONTROL.includes(principal.kind);
     case 'owner':
       return principal.kind === 'owner';
     case 'task': {
       if (CONTROL.includes(principal.kind)) return true;
+      // A member acts for its algos, never on a named task of the hub.
+      if (principal.kind === 'member') return taskParam === undefined;
       if (principal.kind !== 'task') return false;
       if (taskParam === undefined) return true;
       const named = typeof input === 'object' && input !== null && Object.hasOwn(input, taskParam) ? (input as Record<string, unknown>)[taskParam] : undefined;

@@ -6,15 +6,16 @@ const owner: Principal = { kind: 'owner' };
 const session: Principal = { kind: 'session', sessionId: 's1' };
 const task: Principal = { kind: 'task', taskId: 't1' };
 const viewer: Principal = { kind: 'viewer' };
+const member: Principal = { kind: 'member', agentId: '0123456789abcdef', algo: 'ema' };
 
-const everyone: Array<Principal | undefined> = [undefined, viewer, task, session, owner];
+const everyone: Array<Principal | undefined> = [undefined, viewer, task, member, session, owner];
 
 test('who may call each scope, without a task in question', () => {
   const table: Record<Scope, Array<Principal | undefined>> = {
-    public: [undefined, viewer, task, session, owner],
-    read: [viewer, task, session, owner],
+    public: [undefined, viewer, task, member, session, owner],
+    read: [viewer, task, member, session, owner],
     observe: [viewer, session, owner],
-    task: [task, session, owner],
+    task: [task, member, session, owner],
     control: [session, owner],
     owner: [owner],
   };
@@ -34,11 +35,14 @@ test('a task acts only on its own task; owner and sessions on any', () => {
   assert.equal(permits('task', task, Object.create({ id: 't1' }), 'id'), false);
   for (const principal of [owner, session]) assert.equal(permits('task', principal, { id: 'anything' }, 'id'), true);
   assert.equal(permits('task', viewer, { id: 't1' }, 'id'), false);
+  // A member acts for its algos: never on a task of the hub, whatever the id.
+  assert.equal(permits('task', member, { id: 't1' }, 'id'), false);
   assert.equal(permits('task', undefined, { id: 't1' }, 'id'), false);
 });
 
 test('only a principal of a known kind is one', () => {
-  for (const good of [owner, session, task, viewer]) assert.equal(isPrincipal(good), true);
+  for (const good of [owner, session, task, viewer, member, { kind: 'member', agentId: 'a' }]) assert.equal(isPrincipal(good), true);
+  for (const bad of [{ kind: 'member' }, { kind: 'member', agentId: 1 }, { kind: 'member', agentId: 'a', algo: 7 }]) assert.equal(isPrincipal(bad), false, JSON.stringify(bad));
   for (const bad of [{}, { kind: 'admin' }, { kind: 'task' }, { kind: 'session', sessionId: 7 }, Object.create({ kind: 'owner' }), Object.prototype, () => 1, 'owner', null, undefined, 1]) {
     assert.equal(isPrincipal(bad), false, String(bad));
     assert.equal(permits('read', bad as Principal), false, 'nor may it read');
