@@ -51,6 +51,7 @@ import { agentIdentity } from './fleet/agent-identity';
 import type { Fleet } from './fleet/fleet-hub';
 import type { FleetMember } from './fleet/fleet-member';
 import { AgentDb } from './store/agent-db';
+import { type Checkpointer, checkpointOffThread } from './store/checkpointer';
 import { KITE_LIMITS } from './ticker/kite/limits';
 import type { ProviderLimits } from './ticker/provider';
 import type { TickHub } from './ticker/tick-hub';
@@ -182,7 +183,7 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
 
   const stack = new ServiceStack(log);
   try {
-    const db = await stack.start(storeService(options.dataDir));
+    const db = await stack.start(storeService(options.dataDir, log));
     const provider = options.provider ?? 'sim';
     const firstRun = provider === 'sim' && options.firstRunWatchlist !== false;
     const endpoints = kiteEndpoints(options.kite?.root);
@@ -378,13 +379,22 @@ function checkedPublicNames(given: readonly string[]): string[] {
   });
 }
 
-/** The agent's database: opened first, closed last. */
-function storeService(dataDir: string) {
+/** The agent's database: opened first, closed last; its checkpoints on a thread of their own. */
+function storeService(dataDir: string, log: Logger) {
   let db: AgentDb | undefined;
+  let checkpoints: Checkpointer | undefined;
   return {
     name: 'store',
-    start: () => (db = new AgentDb(join(dataDir, 'agent.db'))),
-    stop: () => db?.close(),
+    start: () => {
+      const file = join(dataDir, 'agent.db');
+      db = new AgentDb(file);
+      checkpoints = checkpointOffThread(db.db, file, (message) => log.warn(message));
+      return db;
+    },
+    stop: async () => {
+      await checkpoints?.stop();
+      db?.close();
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 /** The ticker benchmark's processes: starting them from the built tree or the sources, talking to them, stopping them. */
+import { type Agent as HttpAgent, request } from 'node:http';
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,4 +79,36 @@ export function knob(name: string, fallback: number, min = 1): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number ≥ ${min}, got ${text}`);
   return value;
+}
+
+/** One HTTP call on a keep-alive connection of `agent`; resolves to its duration in ms (request written to the response's last byte) and its body. */
+export function timedCall(agent: HttpAgent, url: string, method: string, path: string, token: string, body?: string): Promise<number> {
+  return timedCallWithBody(agent, url, method, path, token, body).then((answer) => answer.ms);
+}
+
+export function timedCallWithBody(agent: HttpAgent, url: string, method: string, path: string, token: string, body?: string): Promise<{ ms: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = request(
+      url + path,
+      {
+        method,
+        agent,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const ms = performance.now() - started;
+          const text = Buffer.concat(chunks).toString();
+          if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) resolve({ ms, body: text });
+          else reject(new Error(`${method} ${url}${path}: HTTP ${res.statusCode} ${text.slice(0, 300)}`));
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }

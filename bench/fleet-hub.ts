@@ -25,13 +25,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent as HttpAgent, request } from 'node:http';
+import { Agent as HttpAgent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { AGENT_NODE_FLAGS } from '../agent/process/node-flags';
-import { FROM_SOURCE, knob, sleep, TOKEN } from './bench-processes';
+import { FROM_SOURCE, knob, sleep, timedCall as call, TOKEN } from './bench-processes';
 import { round, rssMb } from './proc-stats';
 import { stopAll, type Proc, procTable, tree, percentiles, Meter, type Usage, usage, addUsage, MachineView } from './fleet-hub-meter';
 
@@ -96,33 +96,6 @@ async function startCli(name: string, dataDir: string, args: string[], env: Reco
   });
   const token = env.ALGODECK_TOKEN ?? readFileSync(join(dataDir, 'agent-token'), 'utf8').trim();
   return { name, child, dataDir, url, token, output };
-}
-
-/** One HTTP call on a keep-alive connection of `agent`; resolves to its duration in ms (request written to the response's last byte). */
-function call(agent: HttpAgent, url: string, method: string, path: string, token: string, body?: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const req = request(
-      url + path,
-      {
-        method,
-        agent,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const ms = performance.now() - started;
-          if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) resolve(ms);
-          else reject(new Error(`${method} ${url}${path}: HTTP ${res.statusCode} ${Buffer.concat(chunks).toString().slice(0, 300)}`));
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 async function getJson<T>(url: string, path: string, token: string): Promise<T> {

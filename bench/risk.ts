@@ -1,67 +1,21 @@
 /**
- * `npm run bench -- risk` (first part): the pre-trade check in process, with 50 algos × 50
- * instruments of positions (2,500 cells, each with a stop, and an order in flight in a tenth of
- * them), under limits that every rule reads. Each measured call checks an order of a random algo
- * and instrument; the accepted ones are not added, so the book stays the same size. Latency per
- * check from `performance.now()` around batches of 100 calls (the timer's resolution is too
- * coarse for one), as p50 / p99 / max of the per-call mean of each batch; target p99 ≤ 50 µs.
- * Later parts (an order through the hub to the paper broker, the kill switch) join with the
- * order API.
+ * `npm run bench -- risk`: the central risk manager. Parts (BENCH_RISK_PARTS, comma-separated;
+ * all by default): `check` (the pre-trade check in process, `risk-check.ts`), `orders` (an order
+ * from a client through the hub's check to the paper broker's answer, one at a time, from a
+ * member, and sustained) and `kill` (the kill switch with 200 open orders), both in
+ * `risk-orders.ts`.
  */
-import type { OrderRequest } from '../shared/order';
-import type { RiskLimitSet } from '../shared/risk';
-import { preTradeCheck, type RateWindow } from '../agent/risk/pre-trade-check';
-import { RiskBook } from '../agent/risk/risk-book';
-import { knob } from './bench-processes';
+import { runCheckBench } from './risk-check';
+import { runOrderPathBench } from './risk-orders';
+
+const PARTS = ['check', 'orders', 'kill'];
 
 export async function runRiskBench(): Promise<Record<string, unknown>> {
-  const algos = Array.from({ length: 50 }, (_, i) => `algo${i}`);
-  const instruments = Array.from({ length: 50 }, (_, i) => `NSE:SYM${i}`);
-  const book = new RiskBook();
-  let id = 0;
-  for (const [j, instrument] of instruments.entries()) {
-    const price = 100 + j * 10;
-    book.mark(instrument, price);
-    for (const [i, algo] of algos.entries()) {
-      const side = (i + j) % 2 === 0 ? 'BUY' : 'SELL';
-      const orderId = `o${++id}`;
-      book.addInFlight({ id: orderId, algo, instrument, side, remaining: 10, price: null, stopLoss: side === 'BUY' ? price * 0.98 : price * 1.02 });
-      book.fill(orderId, 10, price);
-      if ((i + j) % 10 === 0) book.addInFlight({ id: `p${id}`, algo, instrument, side, remaining: 5, price: price * 0.99, stopLoss: side === 'BUY' ? price * 0.97 : price * 1.03 });
-    }
-  }
-  const limits: RiskLimitSet = {
-    global: { maxRisk: 1e12, maxOrderValue: 1e9, maxOrderQuantity: 1e6, maxOpenPositions: 100_000, maxOrdersPerSecond: 1e6, maxOrdersPerMinute: 1e7, deny: ['NSE:NOPE'] },
-    algos: Object.fromEntries(algos.map((algo) => [algo, { maxRisk: 1e10, maxRiskPerTrade: 1e8, maxOpenPositions: 1000, maxOrdersPerSecond: 1e6 }])),
-    instruments: Object.fromEntries(instruments.map((instrument) => [instrument, { maxRisk: 1e10, maxOrderQuantity: 1e6 }])),
-  };
-  const state = { global: 'ACTIVE' as const, algos: new Map() };
-  const rates: RateWindow = { count: () => 0 };
-  let seed = 7;
-  const next = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-  // One order in ten is in an instrument nobody holds: the open-positions rules then count.
-  const fresh = Array.from({ length: 10 }, (_, i) => `NSE:NEW${i}`);
-  for (const instrument of fresh) book.mark(instrument, 500);
-  const orders: OrderRequest[] = Array.from({ length: 10_000 }, () => {
-    const instrument = next() < 0.1 ? fresh[Math.floor(next() * fresh.length)]! : instruments[Math.floor(next() * instruments.length)]!;
-    return { algo: algos[Math.floor(next() * algos.length)]!, instrument, side: next() < 0.5 ? 'BUY' : 'SELL', quantity: 1 + Math.floor(next() * 20), type: 'MARKET', stopLoss: book.markOf(instrument)! * 0.99 };
-  });
-  const batch = 100;
-  const batches = knob('BENCH_RISK_BATCHES', 2000);
-  let accepted = 0;
-  for (let i = 0; i < 20_000; i++) if (preTradeCheck(orders[i % orders.length]!, book, limits, state, rates, i).ok) accepted++;
-  const perCall: number[] = [];
-  for (let b = 0; b < batches; b++) {
-    const started = performance.now();
-    for (let i = 0; i < batch; i++) if (preTradeCheck(orders[(b * batch + i) % orders.length]!, book, limits, state, rates, i).ok) accepted++;
-    perCall.push(((performance.now() - started) * 1000) / batch);
-  }
-  perCall.sort((a, b) => a - b);
-  const at = (q: number) => Math.round(perCall[Math.min(perCall.length - 1, Math.floor(q * perCall.length))]! * 100) / 100;
-  const p99 = at(0.99);
-  process.stderr.write(`risk: pre-trade check p50 ${at(0.5)} µs, p99 ${p99} µs over ${batches * batch} checks\n`);
-  return {
-    bench: 'risk',
-    preTradeCheck: { cells: algos.length * instruments.length, checks: batches * batch, accepted, p50Us: at(0.5), p99Us: p99, maxUs: at(1), target: { p99Us: 50, met: p99 <= 50 } },
-  };
+  const chosen = new Set((process.env.BENCH_RISK_PARTS ?? PARTS.join(',')).split(',').map((part) => part.trim()));
+  const unknown = [...chosen].filter((part) => !PARTS.includes(part));
+  if (unknown.length > 0) throw new Error(`BENCH_RISK_PARTS: unknown part ${unknown.join(', ')} (have ${PARTS.join(', ')})`);
+  const figures: Record<string, unknown> = { bench: 'risk' };
+  if (chosen.has('check')) figures.preTradeCheck = runCheckBench();
+  if (chosen.has('orders') || chosen.has('kill')) Object.assign(figures, await runOrderPathBench(chosen));
+  return figures;
 }

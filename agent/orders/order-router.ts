@@ -114,8 +114,12 @@ export class OrderRouter {
     }
     this.rates.record(request.algo, now);
     this.options.book.addInFlight({ id: order.id, algo: request.algo, instrument: request.instrument, side: request.side, remaining: request.quantity, price: limitPrice(request), stopLoss: request.stopLoss ?? null });
-    this.send(order);
-    return this.options.store.get(order.id)!;
+    // The order is stored before this (pending): what the broker answers at once (the paper
+    // broker's open and fills) is written in one commit. A broker that calls out does so later.
+    return this.options.store.atomically(() => {
+      this.send(order);
+      return this.options.store.get(order.id)!;
+    });
   }
 
   /** Cancels what is left of an order; cancels pass in every trading state. */

@@ -46,25 +46,44 @@ export interface OrderQuery {
 }
 
 export class OrderStore {
-  constructor(private readonly db: Database.Database) {}
+  /** The statements of the order path, prepared once (preparing costs more than running them). */
+  private readonly sql;
+
+  constructor(private readonly db: Database.Database) {
+    this.sql = {
+      byClientId: db.prepare(`SELECT * FROM orders WHERE algo = ? AND client_id = ?`),
+      insert: db.prepare(`INSERT INTO orders (id, algo, client_id, request, state, created, updated) VALUES (?, ?, ?, ?, 'pending', ?, ?)`),
+      event: db.prepare(`INSERT INTO order_events (order_id, at, state, message) VALUES (?, ?, ?, ?)`),
+      get: db.prepare(`SELECT * FROM orders WHERE id = ?`),
+      move: db.prepare(`UPDATE orders SET state = ?, broker_id = coalesce(?, broker_id), rejection = coalesce(?, rejection), updated = ? WHERE id = ?`),
+      fill: db.prepare(`INSERT INTO fills (order_id, at, quantity, price, fees) VALUES (?, ?, ?, ?, ?)`),
+      filled: db.prepare(`UPDATE orders SET filled = ?, average_price = ?, fees = fees + ? WHERE id = ?`),
+    };
+  }
+
+  /**
+   * Runs `work` in one transaction: the writes of an order's admission (its check's outcome, the
+   * paper broker's answer and fills) are then one commit rather than several.
+   */
+  atomically<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
 
   /** Writes a new order (`pending`), or returns the one this algo already sent with the same client order id. */
   insertOrGet(id: string, request: OrderRequest, now: number): { order: Order; created: boolean } {
     return this.db.transaction(() => {
       if (request.clientOrderId !== undefined) {
-        const existing = this.db.prepare(`SELECT * FROM orders WHERE algo = ? AND client_id = ?`).get(request.algo, request.clientOrderId) as Row | undefined;
+        const existing = this.sql.byClientId.get(request.algo, request.clientOrderId) as Row | undefined;
         if (existing) return { order: orderOf(existing), created: false };
       }
-      this.db
-        .prepare(`INSERT INTO orders (id, algo, client_id, request, state, created, updated) VALUES (?, ?, ?, ?, 'pending', ?, ?)`)
-        .run(id, request.algo, request.clientOrderId ?? null, JSON.stringify(request), now, now);
-      this.db.prepare(`INSERT INTO order_events (order_id, at, state, message) VALUES (?, ?, 'pending', NULL)`).run(id, now);
+      this.sql.insert.run(id, request.algo, request.clientOrderId ?? null, JSON.stringify(request), now, now);
+      this.sql.event.run(id, now, 'pending', null);
       return { order: this.get(id)!, created: true };
     })();
   }
 
   get(id: string): Order | undefined {
-    const row = this.db.prepare(`SELECT * FROM orders WHERE id = ?`).get(id) as Row | undefined;
+    const row = this.sql.get.get(id) as Row | undefined;
     return row ? orderOf(row) : undefined;
   }
 
@@ -98,10 +117,8 @@ export class OrderStore {
       const order = this.get(id);
       if (!order) throw new Error(`no order ${id}`);
       if (!orderMayMove(order.state, state)) throw new Error(`order ${id} cannot go from ${order.state} to ${state}`);
-      this.db
-        .prepare(`UPDATE orders SET state = ?, broker_id = coalesce(?, broker_id), rejection = coalesce(?, rejection), updated = ? WHERE id = ?`)
-        .run(state, patch.brokerOrderId ?? null, patch.rejection ? JSON.stringify(patch.rejection) : null, now, id);
-      this.db.prepare(`INSERT INTO order_events (order_id, at, state, message) VALUES (?, ?, ?, ?)`).run(id, now, state, patch.message ?? patch.rejection?.message ?? null);
+      this.sql.move.run(state, patch.brokerOrderId ?? null, patch.rejection ? JSON.stringify(patch.rejection) : null, now, id);
+      this.sql.event.run(id, now, state, patch.message ?? patch.rejection?.message ?? null);
       return this.get(id)!;
     })();
   }
@@ -115,8 +132,8 @@ export class OrderStore {
       const taken = filled - order.filledQuantity;
       if (taken <= 0) return order;
       const average = ((order.averagePrice ?? 0) * order.filledQuantity + price * taken) / filled;
-      this.db.prepare(`INSERT INTO fills (order_id, at, quantity, price, fees) VALUES (?, ?, ?, ?, ?)`).run(id, now, taken, price, fees);
-      this.db.prepare(`UPDATE orders SET filled = ?, average_price = ?, fees = fees + ? WHERE id = ?`).run(filled, average, fees, id);
+      this.sql.fill.run(id, now, taken, price, fees);
+      this.sql.filled.run(filled, average, fees, id);
       return this.transition(id, filled === order.quantity ? 'filled' : 'partially_filled', now);
     })();
   }

@@ -164,10 +164,13 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
           }
           const change = states.engageKillSwitch(Date.now());
           if (change) riskTopic.publish({ type: 'risk_state', ...change } satisfies RiskMessage);
-          for (const order of store.unfinished()) {
-            router.cancel(order.id);
-            result.cancelled++;
-          }
+          // One commit for every cancel the broker answers at once (the paper broker's all).
+          store.atomically(() => {
+            for (const order of store.unfinished()) {
+              router.cancel(order.id);
+              result.cancelled++;
+            }
+          });
           if (flatten) {
             for (const cell of [...book.allCells()]) {
               if (cell.quantity === 0) continue;
