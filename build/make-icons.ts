@@ -13,8 +13,8 @@ type Rgba = readonly [number, number, number, number];
 
 const BACKGROUND: Rgba = [15, 17, 21, 255];
 const BLUE: Rgba = [59, 130, 246, 255];
-/** The tray's states: live, wanting attention (a login, stale prices, stopped), no agent. */
-export const TRAY_COLOURS = { ok: BLUE, attention: [245, 158, 11, 255] as Rgba, down: [148, 163, 184, 255] as Rgba };
+/** The tray's states: live, wanting attention (a login, stale prices, stopped), no agent, trading halted. */
+export const TRAY_COLOURS = { ok: BLUE, attention: [245, 158, 11, 255] as Rgba, down: [148, 163, 184, 255] as Rgba, halted: [239, 68, 68, 255] as Rgba };
 
 /** One layer of a picture: whether a point (in 0..1 units) is inside, and its colour. */
 interface Shape {

@@ -12,7 +12,8 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, net, Notificati
 import { defaultDataDir } from '../agent/agent-config';
 import { EMBEDDED_AGENT_ENTRY } from '../agent/hosted-entries';
 import { api } from '../shared/contract/api';
-import type { BrokerState, TickerState } from '../shared/contract/api';
+import type { BrokerState, KillSwitchResult, TickerState } from '../shared/contract/api';
+import type { RiskSummary } from '../shared/risk';
 import type { AgentWithHistory } from '../shared/fleet';
 import { DESKTOP_CHANNELS, DESKTOP_EVENT_CHANNEL, type DesktopConnection, type DesktopEvent, type DesktopMethod, type MarketProvider } from '../shared/desktop';
 import { resolveAppRequest } from './app-protocol';
@@ -24,7 +25,7 @@ import { finishKiteLogin, loginNavigation } from './kite-login';
 import { closeToTray, guardQuit, singleInstance } from './lifecycle';
 import { probeAgent, RemoteAgents } from './remote-agents';
 import { SafeSecretFile } from './safe-secret-file';
-import { type FleetCommand, fleetCommandNotice, fleetCommandTargets, fleetSummary, quitQuestion, stopAllQuestion, type TrayAction, type TrayInput, trayModel } from './tray-model';
+import { type FleetCommand, fleetCommandNotice, fleetCommandTargets, fleetSummary, killSwitchDialog, quitQuestion, stopAllQuestion, type TrayAction, type TrayIcon, type TrayInput, trayModel, trayRisk } from './tray-model';
 import { UtilityProcessHost } from './utility-process-host';
 import { APP_ENTRY, APP_SCHEME, contentSecurityPolicy, externalUrlAllowed, isTrustedSender, navigationAllowed, webPreferences } from './window-policy';
 import { placeWindow, readWindowState, writeWindowState } from './window-state';
@@ -48,7 +49,7 @@ if (singleInstance(app, () => showOnSecondLaunch())) void app.whenReady().then(s
 let window: BrowserWindow | null = null;
 let tray: Tray | null = null;
 let quitting: () => boolean = () => false;
-const trayInput: TrayInput = { windowVisible: false, ticker: null, broker: null, fleet: null, fleetCommand: null, agentUrl: null, startAtLogin: false };
+const trayInput: TrayInput = { windowVisible: false, ticker: null, broker: null, fleet: null, fleetCommand: null, risk: null, agentUrl: null, startAtLogin: false };
 
 function log(message: string): void {
   process.stderr.write(`[algodeck] ${message}\n`);
@@ -253,6 +254,8 @@ function createTray(desktop: DesktopService, current: Current): void {
       void tickerCommand(current, action === 'start-ticker' ? api.startTicker.path : api.stopTicker.path);
     } else if (action === 'start-all-tasks' || action === 'stop-all-tasks') {
       void fleetCommand(current, action === 'start-all-tasks' ? 'start' : 'stop');
+    } else if (action === 'engage-kill-switch' || action === 'release-kill-switch') {
+      void killSwitch(current);
     } else if (action === 'open-in-browser' && trayInput.agentUrl) void shell.openExternal(trayInput.agentUrl);
     else if (action === 'toggle-start-at-login') void desktop.handle('setStartAtLogin', [!trayInput.startAtLogin]).then(refreshTray);
     else if (action === 'quit') app.quit();
@@ -277,9 +280,9 @@ async function tickerCommand(current: Current, path: string): Promise<void> {
 }
 
 /** A call to the embedded agent with its token: the answer's status and body (null when not JSON). */
-async function callAgent<T>(agent: { url: string; token: string }, path: string, method: 'GET' | 'POST' = 'GET'): Promise<{ ok: boolean; status: number; body: (T & { error?: { message: string } }) | null }> {
+async function callAgent<T>(agent: { url: string; token: string }, path: string, method: 'GET' | 'POST' = 'GET', input: unknown = {}): Promise<{ ok: boolean; status: number; body: (T & { error?: { message: string } }) | null }> {
   const headers = { authorization: `Bearer ${agent.token}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) };
-  const answer = await net.fetch(`${agent.url}${path}`, { method, headers, ...(method === 'POST' ? { body: '{}' } : {}) });
+  const answer = await net.fetch(`${agent.url}${path}`, { method, headers, ...(method === 'POST' ? { body: JSON.stringify(input) } : {}) });
   const body = (await answer.json().catch(() => null)) as (T & { error?: { message: string } }) | null;
   return { ok: answer.ok, status: answer.status, body };
 }
@@ -318,7 +321,21 @@ async function fleetCommand(current: Current, command: FleetCommand): Promise<vo
   }
 }
 
-function trayIcon(state: 'ok' | 'attention' | 'down'): Electron.NativeImage {
+/** The kill switch from the tray: one confirm that names what it does; the agent's refusal is shown as it is. */
+async function killSwitch(current: Current): Promise<void> {
+  const agent = current();
+  if (!agent || !trayInput.risk) return;
+  const open = await callAgent<{ orders: Array<{ state: string }> }>(agent, `${api.listOrders.path}?limit=1000`).catch(() => null);
+  const dialogModel = killSwitchDialog(trayInput.risk, open?.body?.orders.filter((o) => ['pending', 'open', 'partially_filled'].includes(o.state)).length ?? 0, trayInput.fleet?.algosRunning ?? 0);
+  const labels = dialogModel.buttons.map((button) => button.label);
+  const chosen = dialogModel.buttons[dialog.showMessageBoxSync({ type: 'warning', buttons: labels, defaultId: labels.length - 1, cancelId: labels.length - 1, message: dialogModel.message, detail: dialogModel.detail })];
+  if (!chosen?.body) return;
+  const answer = await callAgent<KillSwitchResult>(agent, api.setKillSwitch.path, 'POST', chosen.body).catch((error: unknown) => ({ ok: false, status: 0, body: { error: { message: String(error) } } }));
+  if (!answer.ok) dialog.showErrorBox('AlgoDeck', answer.body?.error?.message ?? `The agent answered HTTP ${answer.status}.`);
+  await pollTray();
+}
+
+function trayIcon(state: TrayIcon): Electron.NativeImage {
   return nativeImage.createFromPath(join(ICONS, `tray-${state}.png`));
 }
 
@@ -353,14 +370,16 @@ function pollAgent(current: Current): void {
       return answer.ok ? answer.body : null;
     };
     try {
-      const [ticker, broker, fleet] = await Promise.all([
+      const [ticker, broker, fleet, risk] = await Promise.all([
         get<TickerState>(api.getTicker.path),
         get<BrokerState>(api.getBroker.path),
         get<{ agents: AgentWithHistory[] }>(api.listAgents.path),
+        get<RiskSummary>(api.getRisk.path),
       ]);
       trayInput.ticker = ticker;
       trayInput.broker = broker;
       trayInput.fleet = fleet ? fleetSummary(fleet.agents) : null;
+      trayInput.risk = risk ? trayRisk(risk) : null;
       const notice = expiryNotice(previous, broker);
       if (notice && Notification.isSupported()) new Notification({ title: notice.title, body: notice.body }).show();
       previous = broker;

@@ -6,6 +6,7 @@
  * made here too.
  */
 import type { AgentInfo } from '../shared/fleet';
+import type { RiskSummary, TradingState } from '../shared/risk';
 import { API_PREFIX, api, type BrokerState, type TickerState } from '../shared/contract/api';
 
 /** The fleet's figures for the tray, from `GET /api/v1/agents` (see `fleetSummary`). */
@@ -29,6 +30,8 @@ export interface TrayInput {
   fleet: TrayFleet | null;
   /** A start-all or stop-all under way (stop-all answers once every algo has stopped, ~10 s). */
   fleetCommand: FleetCommand | null;
+  /** The risk manager's figures (`GET /api/v1/risk`); null until known. */
+  risk: TrayRisk | null;
   /** The embedded agent's dashboard URL, for "Open in a browser". */
   agentUrl: string | null;
   startAtLogin: boolean;
@@ -36,15 +39,40 @@ export interface TrayInput {
 
 export type FleetCommand = 'start' | 'stop';
 
-export type TrayAction = 'toggle-window' | 'start-ticker' | 'stop-ticker' | 'broker-login' | 'start-all-tasks' | 'stop-all-tasks' | 'open-in-browser' | 'toggle-start-at-login' | 'quit';
+/** What the tray shows of the risk manager. */
+export interface TrayRisk {
+  state: TradingState;
+  killSwitch: boolean;
+  reason: string | null;
+  dayPnl: number;
+  moneyAtRisk: number;
+}
+
+export function trayRisk(summary: Pick<RiskSummary, 'state' | 'totals'>): TrayRisk {
+  return { state: summary.state.state, killSwitch: summary.state.killSwitch, reason: summary.state.reason, dayPnl: summary.totals.dayPnl, moneyAtRisk: summary.totals.moneyAtRisk };
+}
+
+export type TrayAction =
+  | 'toggle-window'
+  | 'start-ticker'
+  | 'stop-ticker'
+  | 'broker-login'
+  | 'start-all-tasks'
+  | 'stop-all-tasks'
+  | 'engage-kill-switch'
+  | 'release-kill-switch'
+  | 'open-in-browser'
+  | 'toggle-start-at-login'
+  | 'quit';
 
 export type TrayItem = { type: 'separator' } | { type: 'normal' | 'checkbox'; label: string; action?: TrayAction; enabled: boolean; checked?: boolean };
 
 /**
  * `ok`: live; `attention`: live but something wants the user (stale prices, a login, an errored
- * algo, an offline member); `down`: no agent or no ticker.
+ * algo, an offline member, trading only reducing); `down`: no agent or no ticker; `halted`: no
+ * new order passes (the kill switch, or a breach of a loss limit), which outranks the rest.
  */
-export type TrayIcon = 'ok' | 'attention' | 'down';
+export type TrayIcon = 'ok' | 'attention' | 'down' | 'halted';
 
 export interface TrayModel {
   icon: TrayIcon;
@@ -62,6 +90,20 @@ function brokerLine(broker: TrayInput['broker']): string {
   if (!broker) return 'Broker: unknown';
   if (broker.provider === 'sim') return 'Broker: simulated market';
   return broker.session === 'logged-in' ? `Kite: logged in${broker.userId ? ` as ${broker.userId}` : ''}` : 'Kite: login needed';
+}
+
+/** Rupees for the tray: en-IN grouping, no paise, a sign for P&L. */
+function rupees(amount: number, signed = false): string {
+  const text = `₹${Math.round(Math.abs(amount)).toLocaleString('en-IN')}`;
+  if (!signed || Math.round(amount) === 0) return text;
+  return `${amount > 0 ? '+' : '−'}${text}`;
+}
+
+/** "Trading: active · P&L +₹1,250 · at risk ₹8,400"; "Trading: HALTED by the kill switch · …". */
+function riskLine(risk: TrayRisk | null): string {
+  if (!risk) return 'Trading: unknown';
+  const state = risk.killSwitch ? 'HALTED by the kill switch' : risk.state === 'ACTIVE' ? 'active' : risk.state;
+  return `Trading: ${state} · P&L ${rupees(risk.dayPnl, true)} · at risk ${rupees(risk.moneyAtRisk)}`;
 }
 
 function tickerLine(ticker: TrayInput['ticker']): string {
@@ -100,8 +142,10 @@ function fleetWantsAttention(fleet: TrayFleet | null): boolean {
 export function trayModel(input: TrayInput): TrayModel {
   const { ticker, broker, fleet, fleetCommand } = input;
   const needsLogin = broker !== null && broker.provider !== 'sim' && broker.session !== 'logged-in';
-  const icon: TrayIcon = !ticker ? 'down' : ticker.state !== 'running' || needsLogin || ticker.stale.length > 0 || fleetWantsAttention(fleet) ? 'attention' : 'ok';
-  const lines = [tickerLine(ticker), brokerLine(broker), fleetLine(fleet)].join('\n');
+  const { risk } = input;
+  const attention = ticker !== null && (ticker.state !== 'running' || needsLogin || ticker.stale.length > 0 || fleetWantsAttention(fleet) || risk?.state === 'REDUCING');
+  const icon: TrayIcon = risk?.state === 'HALTED' ? 'halted' : !ticker ? 'down' : attention ? 'attention' : 'ok';
+  const lines = [tickerLine(ticker), brokerLine(broker), fleetLine(fleet), ...(risk ? [riskLine(risk)] : [])].join('\n');
   // Windows shows 127 characters of a tray tooltip: a busy one gives up its title, not its figures.
   const tooltip = lines.length + 'AlgoDeck\n'.length <= TOOLTIP_MAX ? `AlgoDeck\n${lines}` : lines;
   const menu: TrayItem[] = [
@@ -129,6 +173,12 @@ export function trayModel(input: TrayInput): TrayModel {
       action: 'stop-all-tasks',
       enabled: fleetCommand === null && fleet !== null && fleet.algosRunning > 0,
     },
+    { type: 'separator' },
+    { type: 'normal', label: riskLine(risk), enabled: false },
+    // One click away, one confirm deep; released the same way.
+    risk?.killSwitch
+      ? { type: 'normal', label: 'Release the kill switch…', action: 'release-kill-switch', enabled: true }
+      : { type: 'normal', label: 'Kill switch: halt all trading…', action: 'engage-kill-switch', enabled: risk !== null },
     { type: 'separator' },
     { type: 'normal', label: 'Open the cockpit in a browser', action: 'open-in-browser', enabled: input.agentUrl !== null },
     { type: 'checkbox', label: 'Start AlgoDeck at login', action: 'toggle-start-at-login', enabled: true, checked: input.startAtLogin },
@@ -222,4 +272,40 @@ export function fleetCommandNotice(command: FleetCommand, results: readonly Flee
   const title = refused.length === results.length ? `The algos did not ${verb}` : `Some algos did not ${verb}`;
   const body = refused.map((result) => `${result.name}: ${result.message ?? 'no answer'}`).join('\n');
   return { title, body };
+}
+
+/** The kill switch's question from the tray: what it will do, and the choices (each the call's body). */
+export interface KillSwitchDialog {
+  message: string;
+  detail: string;
+  /** Buttons in order; the last cancels (its body is null). */
+  buttons: Array<{ label: string; body: { engage: boolean; flatten: boolean; stopAlgos: boolean } | null }>;
+}
+
+/**
+ * Names what engaging does ("Halt all trading and cancel 12 open orders?") with the choice to
+ * also square off and stop every algo; or, engaged, what releasing does.
+ */
+export function killSwitchDialog(risk: TrayRisk, openOrders: number, algosRunning: number): KillSwitchDialog {
+  if (risk.killSwitch) {
+    return {
+      message: 'Release the kill switch?',
+      detail: 'New orders pass the risk checks again. Algos that were stopped stay stopped until started.',
+      buttons: [
+        { label: 'Release', body: { engage: false, flatten: false, stopAlgos: false } },
+        { label: 'Cancel', body: null },
+      ],
+    };
+  }
+  const orders = openOrders === 0 ? 'no open orders to cancel' : `cancel ${count(openOrders, 'open order')}`;
+  const algos = algosRunning === 0 ? 'stop every algo' : `stop ${count(algosRunning, 'running algo')}`;
+  return {
+    message: `Halt all trading and ${openOrders === 0 ? 'refuse every new order' : orders}?`,
+    detail: `Every agent's algos are refused new orders until you release the switch${openOrders === 0 ? ` (there are ${orders})` : ''}. You may also square off every position at the market and ${algos} across the fleet.`,
+    buttons: [
+      { label: 'Halt and cancel orders', body: { engage: true, flatten: false, stopAlgos: false } },
+      { label: 'Halt, square off and stop algos', body: { engage: true, flatten: true, stopAlgos: true } },
+      { label: 'Cancel', body: null },
+    ],
+  };
 }

@@ -1,12 +1,12 @@
 /** The tray from state: icon, tooltip and menu for each situation, the fleet's figures and commands, and when quitting asks first. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fleetCommandNotice, fleetCommandTargets, fleetSummary, quitQuestion, stopAllQuestion, type TrayFleet, type TrayInput, trayModel } from '../../electron/tray-model';
+import { fleetCommandNotice, fleetCommandTargets, fleetSummary, killSwitchDialog, quitQuestion, stopAllQuestion, type TrayFleet, type TrayInput, trayModel, type TrayRisk, trayRisk } from '../../electron/tray-model';
 
 const running = { state: 'running' as const, ticksPerSecond: 1234.4, stale: [] as string[] };
 const kiteIn = { provider: 'kite' as const, session: 'logged-in' as const, userId: 'AB1234', expiresAt: '2026-12-03T00:30:00.000Z' };
 const quiet: TrayFleet = { agentsOnline: 1, agentsTotal: 1, algosRunning: 2, algosTotal: 2, algosErrored: 0, localRunning: 2 };
-const base: TrayInput = { windowVisible: true, ticker: running, broker: kiteIn, fleet: quiet, fleetCommand: null, agentUrl: 'http://127.0.0.1:7420', startAtLogin: false };
+const base: TrayInput = { windowVisible: true, ticker: running, broker: kiteIn, fleet: quiet, fleetCommand: null, risk: null, agentUrl: 'http://127.0.0.1:7420', startAtLogin: false };
 
 const labels = (input: TrayInput) => trayModel(input).menu.map((item) => (item.type === 'separator' ? '—' : `${item.label}${item.enabled ? '' : ' (disabled)'}${item.type === 'checkbox' ? (item.checked ? ' [x]' : ' [ ]') : ''}`));
 
@@ -24,11 +24,56 @@ test('live and logged in: a quiet icon, the rate in the tooltip, hide window fir
     'Start all algos (disabled)',
     'Stop all algos…',
     '—',
+    'Trading: unknown (disabled)',
+    'Kill switch: halt all trading… (disabled)',
+    '—',
     'Open the cockpit in a browser',
     'Start AlgoDeck at login [ ]',
     '—',
     'Quit AlgoDeck',
   ]);
+});
+
+const active: TrayRisk = trayRisk({ state: { state: 'ACTIVE', reason: null, since: '', killSwitch: false }, totals: { moneyAtRisk: 842_500.4, pnl: 0, dayPnl: 12_345.6, drawdown: 0, openPositions: 3 } });
+
+test('the risk line: the state, the day’s P&L with its sign and money at risk in en-IN; the kill switch one click away', () => {
+  const model = trayModel({ ...base, risk: active });
+  assert.equal(model.icon, 'ok');
+  assert.match(model.tooltip, /\nTrading: active · P&L \+₹12,346 · at risk ₹8,42,500$/);
+  const lines = labels({ ...base, risk: active });
+  assert.ok(lines.includes('Trading: active · P&L +₹12,346 · at risk ₹8,42,500 (disabled)'), lines.join('\n'));
+  assert.ok(lines.includes('Kill switch: halt all trading…'));
+  const losing = labels({ ...base, risk: { ...active, dayPnl: -500 } });
+  assert.ok(losing.some((l) => l.startsWith('Trading: active · P&L −₹500')), losing.join('\n'));
+});
+
+test('the icon shows the risk state: HALTED is red over everything, REDUCING amber', () => {
+  const halted = { ...active, state: 'HALTED' as const, killSwitch: true };
+  assert.equal(trayModel({ ...base, risk: halted }).icon, 'halted');
+  assert.equal(trayModel({ ...base, ticker: null, risk: halted }).icon, 'halted', 'even without a ticker');
+  assert.equal(trayModel({ ...base, risk: { ...active, state: 'HALTED' } }).icon, 'halted', 'a breach halts too');
+  assert.equal(trayModel({ ...base, risk: { ...active, state: 'REDUCING' } }).icon, 'attention');
+  const lines = labels({ ...base, risk: halted });
+  assert.ok(lines.includes('Release the kill switch…'));
+  assert.ok(lines.some((l) => l.startsWith('Trading: HALTED by the kill switch')));
+  assert.ok(!lines.some((l) => l.startsWith('Kill switch:')), 'not offered twice');
+});
+
+test('the kill switch asks once, naming what it does, with square-off and stopping algos as a choice', () => {
+  const engage = killSwitchDialog(active, 12, 3);
+  assert.equal(engage.message, 'Halt all trading and cancel 12 open orders?');
+  assert.match(engage.detail, /stop 3 running algos across the fleet/);
+  assert.deepEqual(engage.buttons.map((b) => [b.label, b.body]), [
+    ['Halt and cancel orders', { engage: true, flatten: false, stopAlgos: false }],
+    ['Halt, square off and stop algos', { engage: true, flatten: true, stopAlgos: true }],
+    ['Cancel', null],
+  ]);
+  assert.equal(killSwitchDialog(active, 0, 0).message, 'Halt all trading and refuse every new order?');
+  assert.equal(killSwitchDialog(active, 1, 1).message, 'Halt all trading and cancel 1 open order?');
+  const release = killSwitchDialog({ ...active, killSwitch: true, state: 'HALTED' }, 0, 0);
+  assert.equal(release.message, 'Release the kill switch?');
+  assert.deepEqual(release.buttons.at(-1), { label: 'Cancel', body: null });
+  assert.deepEqual(release.buttons[0]!.body, { engage: false, flatten: false, stopAlgos: false });
 });
 
 test('a Kite session that ended asks for attention and offers the login', () => {
