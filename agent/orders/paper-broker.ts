@@ -49,13 +49,17 @@ export class PaperBroker {
   place(order: PaperOrder): void {
     const quote = this.options.quote(order.instrument);
     if (!quote) return this.options.onUpdate({ id: order.id, kind: 'rejected', message: `No market in ${order.instrument}: the ticker does not carry it.` });
+    this.rest(order);
+    this.work(this.resting.get(order.id)!, quote);
+  }
+
+  private rest(order: PaperOrder): void {
     const entry: Resting = { order, remaining: order.quantity, triggered: order.type === 'MARKET' || order.type === 'LIMIT', feeCharged: false };
     this.options.onUpdate({ id: order.id, kind: 'open' });
     this.resting.set(order.id, entry);
     let set = this.byInstrument.get(order.instrument);
     if (!set) this.byInstrument.set(order.instrument, (set = new Set()));
     set.add(order.id);
-    this.work(entry, quote);
   }
 
   /** Cancels what is left of a resting order; false when there is nothing to cancel. */
@@ -67,11 +71,17 @@ export class PaperBroker {
     return true;
   }
 
-  /** After a restart the simulated book is new: what was left of each order is placed again. */
+  /**
+   * After a restart the simulated book is new: what was left of each order is placed again. The
+   * market may not have ticked yet after the restart: then the order rests, and the first tick
+   * works it (it was accepted before; no price yet is no reason to refuse it now).
+   */
   resume(orders: ReadonlyArray<{ order: PaperOrder; filledQuantity: number }>): void {
     for (const { order, filledQuantity } of orders) {
       if (this.resting.has(order.id) || filledQuantity >= order.quantity) continue;
-      this.place({ ...order, quantity: order.quantity - filledQuantity });
+      const left = { ...order, quantity: order.quantity - filledQuantity };
+      if (this.options.quote(order.instrument)) this.place(left);
+      else this.rest(left);
     }
   }
 

@@ -74,3 +74,20 @@ test('cancels, fees, and a market the ticker does not carry', () => {
   none.paper.place({ id: 'c', instrument: 'NSE:INFY', side: 'BUY', quantity: 1, type: 'MARKET' });
   assert.deepEqual(none.updates.map((u) => u.kind), ['rejected']);
 });
+
+test('after a restart, what was left of each order is placed again, waiting for the first tick when there is no market yet', () => {
+  const { paper, updates, fills, set } = broker(undefined);
+  paper.resume([
+    { order: { id: 'm', instrument: 'NSE:INFY', side: 'BUY', quantity: 10, type: 'MARKET' }, filledQuantity: 4 },
+    { order: { id: 'l', instrument: 'NSE:INFY', side: 'BUY', quantity: 5, type: 'LIMIT', price: 90 }, filledQuantity: 0 },
+    { order: { id: 'done', instrument: 'NSE:INFY', side: 'BUY', quantity: 5, type: 'MARKET' }, filledQuantity: 5 },
+  ]);
+  assert.deepEqual(updates.map((u) => [u.id, u.kind]), [['m', 'open'], ['l', 'open']], 'nothing refused for want of a price, nothing done twice');
+  assert.equal(paper.wants('NSE:INFY'), true);
+  set(book);
+  paper.onTick(book);
+  assert.deepEqual(fills(), [[6, 100.1]], 'only what was left of the market order, at the first tick');
+  assert.equal(paper.open, 1, 'the limit rests');
+  paper.resume([{ order: { id: 'l', instrument: 'NSE:INFY', side: 'BUY', quantity: 5, type: 'LIMIT', price: 90 }, filledQuantity: 0 }]);
+  assert.equal(paper.open, 1, 'an order resting already is not placed again');
+});
