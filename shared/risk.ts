@@ -24,6 +24,17 @@ export interface RiskLimits {
   maxDrawdown?: number;
   /** What crossing the daily loss or drawdown limit does (default HALTED). */
   onBreach?: 'REDUCING' | 'HALTED';
+  /**
+   * When new exposure may be taken, in the exchange's time (`"09:20"` to `"15:10"`; a window past
+   * midnight runs from `from` to `to` the next day). Outside it, only orders that reduce a
+   * position pass.
+   */
+  tradingWindow?: TradingWindow;
+}
+
+export interface TradingWindow {
+  from: string;
+  to: string;
 }
 
 /** Limits of one instrument across every algo. */
@@ -51,6 +62,7 @@ export const RISK_RULES = [
   'instrument_denied',
   'instrument_not_allowed',
   'no_price',
+  'outside_trading_window',
   'max_order_quantity',
   'max_order_value',
   'max_orders_per_second',

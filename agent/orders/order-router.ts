@@ -51,6 +51,8 @@ export interface OrderRouterOptions {
   book: RiskBook;
   states: RiskStates;
   limits: () => RiskLimitSet;
+  /** The exchange's offset from UTC in minutes, for trading windows (absent: windows are not checked). */
+  utcOffsetMinutes?: number;
   now?: () => number;
   events?: Partial<RouterEvents>;
 }
@@ -104,7 +106,9 @@ export class OrderRouter {
   /** The check, then the book and the broker: one synchronous step, so nothing slips between. */
   private admit(order: Order, now: number): Order {
     const request: OrderRequest = order;
-    const result = preTradeCheck(request, this.options.book, this.options.limits(), this.options.states.forCheck(), this.rates, now);
+    const offset = this.options.utcOffsetMinutes;
+    const state = offset === undefined ? this.options.states.forCheck() : { ...this.options.states.forCheck(), minuteOfDay: (((Math.floor(now / 60_000) + offset) % 1440) + 1440) % 1440 };
+    const result = preTradeCheck(request, this.options.book, this.options.limits(), state, this.rates, now);
     if (!result.ok) {
       const rejected = this.options.store.transition(order.id, 'rejected', now, { rejection: { rule: result.rule, message: result.message } });
       this.options.events?.order?.(rejected);

@@ -6,13 +6,27 @@
  * Pure apart from the book it reads and the rate window it is given.
  */
 import { type OrderRequest, sideSign } from '../../shared/order';
-import type { RiskLimitSet, RiskRejection, RiskRule, TradingState } from '../../shared/risk';
+import type { RiskLimitSet, RiskRejection, RiskRule, TradingState, TradingWindow } from '../../shared/risk';
 import type { RiskBook } from './risk-book';
 
 export interface CheckState {
   /** The global state (HALTED while the kill switch is engaged). */
   global: TradingState;
   algos: ReadonlyMap<string, TradingState>;
+  /** Minutes since midnight in the exchange's time, for trading windows (absent: windows are not checked). */
+  minuteOfDay?: number;
+}
+
+/** `"09:20"` as minutes since midnight. */
+function minutes(clock: string): number {
+  return Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));
+}
+
+/** Whether `minute` falls in the window (from inclusive, to exclusive; past midnight when `to` is earlier). */
+export function inWindow(window: TradingWindow, minute: number): boolean {
+  const from = minutes(window.from);
+  const to = minutes(window.to);
+  return from < to ? minute >= from && minute < to : minute >= from || minute < to;
 }
 
 /** Orders accepted recently, for the rate rules: how many within the last second and minute. */
@@ -51,14 +65,17 @@ export function preTradeCheck(order: OrderRequest, book: RiskBook, limits: RiskL
   const reference = order.type === 'LIMIT' || order.type === 'SL' ? (order.price ?? mark) : (mark ?? order.trigger);
   if (reference === undefined) return refuse('no_price', `There is no price for ${instrument} yet to value the order by: subscribe it to the ticker, or send a limit price.`);
 
-  if (exit || state.global === 'REDUCING' || algoState === 'REDUCING') {
-    const who = exit ? 'An exit' : state.global === 'REDUCING' ? 'Every algo' : algo;
+  // Outside its trading window an algo may only reduce, as in REDUCING (the rule says which).
+  const closed = state.minuteOfDay === undefined ? undefined : [limits.global.tradingWindow, algoLimits.tradingWindow].find((window) => window !== undefined && !inWindow(window, state.minuteOfDay!));
+  if (exit || state.global === 'REDUCING' || algoState === 'REDUCING' || closed) {
+    const rule: RiskRule = exit || state.global === 'REDUCING' || algoState === 'REDUCING' ? 'reducing' : 'outside_trading_window';
+    const who = exit ? 'An exit' : state.global === 'REDUCING' ? 'Every algo' : closed && rule === 'outside_trading_window' ? `Outside its trading window (${closed.from}–${closed.to}), ${algo}` : algo;
     const position = book.projected(algo, instrument);
     const signed = sideSign(order.side) * quantity;
-    if (position === 0) return refuse('reducing', `${who} may only reduce exposure, and ${algo} holds nothing in ${instrument} to reduce.`);
-    if (Math.sign(signed) === Math.sign(position)) return refuse('reducing', `${who} may only reduce exposure: this order would grow ${algo}'s position in ${instrument}.`);
+    if (position === 0) return refuse(rule, `${who} may only reduce exposure, and ${algo} holds nothing in ${instrument} to reduce.`);
+    if (Math.sign(signed) === Math.sign(position)) return refuse(rule, `${who} may only reduce exposure: this order would grow ${algo}'s position in ${instrument}.`);
     if (quantity > Math.abs(position)) {
-      return refuse('reducing', `${who} may only reduce exposure: ${quantity} would flip ${algo}'s position of ${Math.abs(position)} in ${instrument}; send at most ${Math.abs(position)}.`, Math.abs(position), quantity);
+      return refuse(rule, `${who} may only reduce exposure: ${quantity} would flip ${algo}'s position of ${Math.abs(position)} in ${instrument}; send at most ${Math.abs(position)}.`, Math.abs(position), quantity);
     }
   }
 

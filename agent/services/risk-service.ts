@@ -75,6 +75,7 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
         book,
         states,
         limits: () => limits.get(),
+        utcOffsetMinutes: options.session.utcOffsetMinutes,
         events: {
           order: (order) => orders.listened && orders.publish([order]),
           states: (changes) => {

@@ -35,6 +35,8 @@ export const listOrdersInput = z.strictObject({
 export const orderIdInput = z.strictObject({ id: z.string().regex(/^o-[0-9a-z]+-[0-9a-f]{8}$/, 'not an order id') });
 
 const amount = z.number().positive('must be above 0').finite().nullable();
+/** A time of day in the exchange's zone, `HH:MM` (24-hour). */
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM (24-hour), in the exchange’s time');
 const count = z.number().int().min(1).nullable();
 /** A partial change of one set of limits: a field given changes, `null` removes it, one left out stays. */
 export const riskLimitsPatch = z.strictObject({
@@ -48,6 +50,11 @@ export const riskLimitsPatch = z.strictObject({
   maxDailyLoss: amount.optional(),
   maxDrawdown: amount.optional(),
   onBreach: z.enum(['REDUCING', 'HALTED']).nullable().optional(),
+  tradingWindow: z
+    .strictObject({ from: clock, to: clock })
+    .refine((window) => window.from !== window.to, { message: 'a window needs two different times', path: ['to'] })
+    .nullable()
+    .optional(),
 });
 
 export const setRiskLimitsInput = z.strictObject({

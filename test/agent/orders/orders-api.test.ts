@@ -52,6 +52,9 @@ test('limits change live (partial, null removes, bad ones refused with the field
     [{ global: { onBreach: 'PANIC' } }, 'global.onBreach'],
     [{ instruments: { 'NOT AN ID': { maxRisk: 1 } } }, 'instruments.NOT AN ID'],
     [{ global: { maxOrdersPerSecond: 1.5 } }, 'global.maxOrdersPerSecond'],
+    [{ global: { tradingWindow: { from: '9:15', to: '15:30' } } }, 'global.tradingWindow.from'],
+    [{ algos: { ma: { tradingWindow: { from: '10:00', to: '10:00' } } } }, 'algos.ma.tradingWindow.to'],
+    [{ algos: { ma: { tradingWindow: { from: '24:00', to: '10:00' } } } }, 'algos.ma.tradingWindow.from'],
   ] as const) {
     const answer = await t.request('PUT', '/api/v1/risk/limits', { body: JSON.stringify(body) });
     assert.equal(answer.status, 400, JSON.stringify(body));
@@ -108,4 +111,19 @@ test('the risk history has today’s record with its highs; a bad days is refuse
   assert.ok((record.maxMoneyAtRiskByAlgo.ma ?? 0) > 0);
   assert.match(record.date, /^\d{4}-\d{2}-\d{2}$/);
   assert.equal((await t.request('GET', '/api/v1/risk/history?days=0')).status, 400);
+});
+
+test('a trading window set live: outside it, in the exchange’s time, new exposure is refused with its rule', async () => {
+  // A window that opens an hour from now (IST, the simulated exchange's zone) and closes an hour later.
+  const ist = Math.floor(Date.now() / 60_000 + 330) % 1440;
+  const clock = (minute: number) => `${String(Math.floor((minute % 1440) / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+  const set = await t.request('PUT', '/api/v1/risk/limits', { body: JSON.stringify({ algos: { late: { tradingWindow: { from: clock(ist + 60), to: clock(ist + 120) } } } }) });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  const refused = await place({ algo: 'late' });
+  assert.equal(refused.status, 422);
+  assert.equal((refused.body as { error: { details: { rule: string } } }).error.details.rule, 'outside_trading_window');
+  await t.request('PUT', '/api/v1/risk/limits', { body: JSON.stringify({ algos: { late: { tradingWindow: { from: clock(ist + 1380), to: clock(ist + 60) } } } }) });
+  assert.equal((await place({ algo: 'late' })).status, 201, 'inside a window around now (past midnight or not)');
+  assert.equal((await place({ algo: 'late', side: 'SELL' })).status, 201, 'flat again');
+  await t.request('PUT', '/api/v1/risk/limits', { body: JSON.stringify({ algos: { late: null } }) });
 });

@@ -222,3 +222,23 @@ test('property: across random orders, fills, cancels and price moves, no accepte
     assert.ok(accepted > 20, `seed ${seed}: enough orders accepted to mean something (${accepted})`);
   }
 });
+
+test('trading windows: inside, new exposure passes; outside, only reducing orders, named by the rule; windows past midnight', () => {
+  const book = bookAt(1000);
+  place(book, buy(10), 1000);
+  const at = (clock: string) => ({ ...ACTIVE, minuteOfDay: Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3)) });
+  const limits: RiskLimitSet = { global: { tradingWindow: { from: '09:20', to: '15:10' } }, algos: { night: { tradingWindow: { from: '22:00', to: '02:00' } } }, instruments: {} };
+  assert.equal(refusedBy(preTradeCheck(buy(5), book, limits, at('09:20'), noRates, 0)), 'accepted', 'from is inside');
+  assert.equal(refusedBy(preTradeCheck(buy(5), book, limits, at('15:09'), noRates, 0)), 'accepted');
+  const late = preTradeCheck(buy(5), book, limits, at('15:10'), noRates, 0);
+  assert.equal(refusedBy(late), 'outside_trading_window', 'to is outside');
+  assert.match((late as { message: string }).message, /Outside its trading window \(09:20–15:10\), ma may only reduce exposure/);
+  assert.equal(refusedBy(preTradeCheck(sell(4), book, limits, at('15:30'), noRates, 0)), 'accepted', 'an exit passes after the window');
+  assert.equal(refusedBy(preTradeCheck(sell(11), book, limits, at('15:30'), noRates, 0)), 'outside_trading_window', 'but no flip');
+  assert.equal(refusedBy(preTradeCheck(buy(1, { algo: 'flat' }), book, limits, at('08:00'), noRates, 0)), 'outside_trading_window', 'nothing to reduce');
+  // An algo's own window applies with the global one: both must be open.
+  const night = (clock: string) => refusedBy(preTradeCheck(buy(1, { algo: 'night' }), book, { ...limits, global: {} }, at(clock), noRates, 0));
+  assert.deepEqual(['22:00', '23:59', '00:00', '01:59', '02:00', '12:00'].map(night), ['accepted', 'accepted', 'accepted', 'accepted', 'outside_trading_window', 'outside_trading_window']);
+  assert.equal(refusedBy(preTradeCheck(buy(1, { algo: 'night' }), book, limits, at('23:00'), noRates, 0)), 'outside_trading_window', 'the global window is shut at 23:00');
+  assert.equal(refusedBy(preTradeCheck(buy(5), book, limits, ACTIVE, noRates, 0)), 'accepted', 'without a clock, windows are not checked');
+});
