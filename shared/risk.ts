@@ -124,7 +124,22 @@ export interface RiskSummary {
   moneyAtRisk: Record<string, Record<string, number>>;
   /** Money at risk in each instrument across algos. */
   instruments: Record<string, number>;
+  /**
+   * What the portfolio holds of each instrument, across algos: the shared knowledge an algo reads
+   * to see that others already hold a stock. Only instruments held now.
+   */
+  exposure: Record<string, InstrumentExposure>;
   limits: RiskLimitSet;
+}
+
+export interface InstrumentExposure {
+  /** Signed: long above zero. */
+  net: number;
+  gross: number;
+  /** Gross quantity at the last price. */
+  notional: number;
+  /** Each algo's signed quantity. */
+  algos: Record<string, number>;
 }
 
 /** One session's record: its highest money at risk (overall, per algo, per instrument), P&L and deepest drawdown. */

@@ -234,8 +234,16 @@ function riskSummary(book: RiskBook, states: RiskStates, limits: RiskSummary['li
   const moneyAtRisk: RiskSummary['moneyAtRisk'] = {};
   const instruments: RiskSummary['instruments'] = {};
   const algos: RiskSummary['algos'] = {};
+  const exposure: RiskSummary['exposure'] = {};
   for (const cell of book.allCells()) {
     (moneyAtRisk[cell.algo] ??= {})[cell.instrument] = cell.risk;
+    if (cell.quantity !== 0) {
+      const held = (exposure[cell.instrument] ??= { net: 0, gross: 0, notional: 0, algos: {} });
+      held.net += cell.quantity;
+      held.gross += Math.abs(cell.quantity);
+      held.notional += Math.abs(cell.quantity) * (book.markOf(cell.instrument) ?? cell.averagePrice);
+      held.algos[cell.algo] = cell.quantity;
+    }
     instruments[cell.instrument] = book.riskOfInstrument(cell.instrument);
     if (algos[cell.algo]) continue;
     const equity = states.equity(book, cell.algo);
@@ -259,6 +267,7 @@ function riskSummary(book: RiskBook, states: RiskStates, limits: RiskSummary['li
     algos,
     moneyAtRisk,
     instruments,
+    exposure,
     limits,
   };
 }

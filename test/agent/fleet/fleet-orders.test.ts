@@ -73,6 +73,8 @@ test("a member's algo trades through the hub's one risk manager: the order, the 
   } finally {
     await events.close();
   }
+  const shared = (await m2.request('GET', '/api/v1/risk')).body as RiskSummary;
+  assert.deepEqual(shared.exposure['NSE:INFY']?.algos, { alpha: 3 }, 'an algo on another member sees what alpha holds');
   const elsewhere = ((await m2.request('GET', '/api/v1/orders')).body as { orders: Order[] }).orders;
   assert.deepEqual(elsewhere, [], 'another member sees none of alpha’s orders');
   const audit = ((await hub.request('GET', '/api/v1/audit?method=placeOrder')).body as { entries: Array<{ who: string; result: string }> }).entries;

@@ -30,6 +30,9 @@ test('a market order is filled by the paper broker against the simulated book; p
   assert.deepEqual(positions.map((p) => [p.algo, p.instrument, p.quantity]), [['ma', 'NSE:INFY', 10]], 'filled once');
   const risk = (await t.request('GET', '/api/v1/risk')).body as RiskSummary;
   assert.ok(risk.moneyAtRisk.ma!['NSE:INFY']! > 0);
+  const held = risk.exposure['NSE:INFY']!;
+  assert.deepEqual([held.net, held.gross, held.algos], [10, 10, { ma: 10 }], 'what the portfolio holds, for every algo to read');
+  assert.ok(held.notional > 10 * quote.lastPrice * 0.9 && held.notional < 10 * quote.lastPrice * 1.1);
   assert.equal(risk.state.state, 'ACTIVE');
 });
 
