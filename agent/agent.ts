@@ -25,7 +25,7 @@ import type { CandleInterval } from '../shared/candle';
 import type { Instrument } from '../shared/instrument';
 import type { KiteCallClass } from './broker/kite/kite-api';
 import { KiteHistoryProvider } from './broker/kite/kite-history-provider';
-import { brokerQuotes, kiteFeed, requireApi, UNSET_KEY } from './broker/kite/kite-wiring';
+import { brokerQuotes, kiteFeed, kiteOrders, type KiteOrderSettings, requireApi, UNSET_KEY } from './broker/kite/kite-wiring';
 import { FileSecretStore, type SecretStore } from './broker/secret-store';
 import type { BucketSpec } from './broker/token-bucket';
 import { apiServerService } from './services/api-server-service';
@@ -50,8 +50,7 @@ import { type FleetJoin, fleetService } from './services/fleet-service';
 import { agentIdentity } from './fleet/agent-identity';
 import type { Fleet } from './fleet/fleet-hub';
 import type { FleetMember } from './fleet/fleet-member';
-import { AgentDb } from './store/agent-db';
-import { type Checkpointer, checkpointOffThread } from './store/checkpointer';
+import { storeService } from './services/store-service';
 import { KITE_LIMITS } from './ticker/kite/limits';
 import type { ProviderLimits } from './ticker/provider';
 import type { TickHub } from './ticker/tick-hub';
@@ -74,6 +73,8 @@ export interface AgentOptions {
     /** The Kite app's API key and secret, for servers (otherwise set through the API and stored). */
     apiKey?: string;
     apiSecret?: string;
+    /** MARKET and SL-M orders' protection: a percentage of the last price, or -1 for Kite's automatic (default 2). */
+    marketProtection?: number;
   };
   simInstruments?: number;
   simTicksPerSecond?: number;
@@ -126,6 +127,8 @@ export interface AgentHooks {
   appOrigins?: readonly string[];
   /** Kite's rate limits in place of its documented ones (a test of the 429 path). */
   kiteLimits?: Partial<Record<KiteCallClass, readonly BucketSpec[]>>;
+  /** How Kite orders are followed (a test shortens the poll). */
+  kiteOrders?: Pick<KiteOrderSettings, 'pollMs' | 'unsureForMs'>;
   candles?: {
     /** False keeps ticks out of the candle store (a benchmark's baseline). */
     live?: boolean;
@@ -309,11 +312,19 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
       }),
     );
     provideBrokerApi(apiCore, broker, instruments, () => agentUrl);
-    // Orders are checked and placed at the hub: a member asks it for its algos.
+    // Orders are checked and placed at the hub: a member asks it for its algos. On Kite they go
+    // to Kite, whose broker stops after the router.
+    const orders = kite && !fleetParts.member ? kiteOrders(kite, engine.ticker, log, { marketProtection: options.kite?.marketProtection, ...hooks.kiteOrders }) : undefined;
+    if (orders) await stack.start(orders.service);
     await stack.start<unknown>(
       fleetParts.member
         ? memberRiskService({ api: apiCore, stream: streamCore, member: fleetParts.member, tasks })
-        : riskService({ db, log, api: apiCore, stream: streamCore, hub: engine.hub, registry, tasks, fleet: fleetParts.fleet, session: provider === 'kite' ? NSE_EQUITY_SESSION : SIM_SESSION }),
+        : riskService({
+            ...{ db, log, api: apiCore, stream: streamCore, hub: engine.hub, registry, tasks, fleet: fleetParts.fleet },
+            session: provider === 'kite' ? NSE_EQUITY_SESSION : SIM_SESSION,
+            ...(orders ? { broker: orders.broker } : {}),
+            carry: (id) => engine.ticker.carry(id),
+          }),
     );
     const server = await stack.start(
       apiServerService({
@@ -377,25 +388,6 @@ function checkedPublicNames(given: readonly string[]): string[] {
     if (typeof name !== 'string') throw new ApiError('invalid_request', `publicNames: ${name.problem}`, { field: 'publicNames' });
     return name;
   });
-}
-
-/** The agent's database: opened first, closed last; its checkpoints on a thread of their own. */
-function storeService(dataDir: string, log: Logger) {
-  let db: AgentDb | undefined;
-  let checkpoints: Checkpointer | undefined;
-  return {
-    name: 'store',
-    start: () => {
-      const file = join(dataDir, 'agent.db');
-      db = new AgentDb(file);
-      checkpoints = checkpointOffThread(db.db, file, (message) => log.warn(message));
-      return db;
-    },
-    stop: async () => {
-      await checkpoints?.stop();
-      db?.close();
-    },
-  };
 }
 
 /** The simulated market's named instruments (the NIFTY 50 stocks and two indices), in full mode. */

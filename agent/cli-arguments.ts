@@ -18,6 +18,13 @@ export function positiveArgument(text: string): number {
   return value;
 }
 
+/** `--kite-market-protection`: a percentage above 0 and up to 100, or -1 for Kite's automatic (0 Kite refuses). */
+export function marketProtectionArgument(text: string): number {
+  const value = Number(text);
+  if (!(value === -1 || (Number.isFinite(value) && value > 0 && value <= 100))) throw new InvalidArgumentError('expected a percentage above 0 and at most 100, or -1 for automatic');
+  return value;
+}
+
 /** `--public-name`: repeatable and comma-separated; every name checked, all of them kept. */
 export function publicNamesArgument(text: string, previous: readonly string[] = []): string[] {
   const names = text.split(',').map((part) => {

@@ -1,7 +1,7 @@
 /** `npm run agent -- …`: a headless agent (on a server, in Docker, or beside the desktop app). */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { agentNameArgument, integerArgument, labelArgument, positiveArgument, publicNamesArgument } from './cli-arguments';
+import { agentNameArgument, integerArgument, labelArgument, marketProtectionArgument, positiveArgument, publicNamesArgument } from './cli-arguments';
 import { linkUrl } from './fleet/fleet-member';
 import { MAX_WORKERS } from '../shared/contract/schemas';
 import { startAgent } from './agent';
@@ -24,6 +24,7 @@ const program = new Command()
   .addOption(new Option('--provider <name>', 'market-data provider: the simulated market, or Zerodha Kite Connect').choices(['sim', 'kite']).default('sim'))
   .option('--kite-root <url>', "one root for Kite's REST API, websocket and login page, e.g. the Kite emulator's (default: Kite's own)")
   .addOption(new Option('--kite-api-key <key>', 'the API key of your Kite app (default: as set through the API); its secret comes from KITE_API_SECRET').env('KITE_API_KEY'))
+  .option('--kite-market-protection <percent>', "market protection of MARKET and SL-M orders on Kite: a percentage of the last price, or -1 for Kite's automatic (default 2)", marketProtectionArgument)
   .option('--sim-instruments <n>', 'generated instruments added to the simulated market, for load tests', integerArgument(0, MAX_GENERATED), 0)
   .option('--sim-ticks-per-second <n>', 'ticks per instrument per second in the simulated market', positiveArgument, 1)
   .option('--seed <n>', 'seed of the simulated market', integerArgument(0, 2 ** 31 - 1), 1)
@@ -56,6 +57,7 @@ const opts = program.opts<{
   provider: 'sim' | 'kite';
   kiteRoot?: string;
   kiteApiKey?: string;
+  kiteMarketProtection?: number;
   simInstruments: number;
   simTicksPerSecond: number;
   seed: number;
@@ -77,8 +79,8 @@ const opts = program.opts<{
 }>();
 
 if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) program.error('error: --tls-cert and --tls-key go together');
-if (opts.provider !== 'kite' && (opts.kiteRoot || program.getOptionValueSource('kiteApiKey') === 'cli')) {
-  program.error('error: --kite-root and --kite-api-key need --provider kite');
+if (opts.provider !== 'kite' && (opts.kiteRoot || program.getOptionValueSource('kiteApiKey') === 'cli' || opts.kiteMarketProtection !== undefined)) {
+  program.error('error: --kite-root, --kite-api-key and --kite-market-protection need --provider kite');
 }
 if (opts.hub && opts.join) program.error('error: an agent is a hub (--hub) or joins one (--join), not both');
 if (opts.join && !opts.joinToken) program.error('error: --join needs --join-token (or ALGODECK_JOIN_TOKEN): the token the hub gave');
@@ -106,6 +108,7 @@ try {
     kite: {
       ...(opts.kiteRoot ? { root: opts.kiteRoot } : {}),
       ...(opts.kiteApiKey ? { apiKey: opts.kiteApiKey } : {}),
+      ...(opts.kiteMarketProtection === undefined ? {} : { marketProtection: opts.kiteMarketProtection }),
       // A secret in the environment, never on the command line, where any user's `ps` would show it.
       ...(kiteApiSecret ? { apiSecret: kiteApiSecret } : {}),
     },

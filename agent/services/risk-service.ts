@@ -48,7 +48,16 @@ export interface RiskServiceOptions {
    * simulated market. Its updates must go to `onUpdate`.
    */
   broker?: (onUpdate: (update: PaperUpdate) => void) => OrderBroker;
+  /**
+   * Has the ticker carry an instrument an order names but no tick has priced (an algo on a member
+   * trades what the hub's ticker may not carry): true when it was added. The order then waits
+   * a little for the first price.
+   */
+  carry?: (instrument: string) => boolean;
 }
+
+/** How long an order waits for the first price of an instrument the ticker was just asked to carry. */
+const FIRST_PRICE_WAIT_MS = 3000;
 
 /** How often the limits are watched as prices move (fills are watched at once). */
 const WATCH_MS = 250;
@@ -130,8 +139,13 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
       const summary = (): RiskSummary => riskSummary(book, states, limits.get());
 
       options.api.provide({
-        placeOrder: (input, { principal }) => {
+        placeOrder: async (input, { principal }) => {
           access(principal).claim(input.algo);
+          if (book.markOf(input.instrument) === undefined && options.carry?.(input.instrument)) {
+            options.log.info({ instrument: input.instrument, algo: input.algo }, 'the ticker now carries an instrument an order named, to price it');
+            const until = Date.now() + FIRST_PRICE_WAIT_MS;
+            while (book.markOf(input.instrument) === undefined && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+          }
           return router.place(input);
         },
         listOrders: ({ algo, state, limit }, { principal }) => {

@@ -281,8 +281,9 @@ export class KiteWsProvider implements MarketDataProvider {
   private onText(ws: FeedSocket, message: string): void {
     if (ws !== this.ws) return;
     this.lastFrameAt = performance.now();
-    const { level, text } = readTextFrame(message);
-    this.notice(this.textNotices, level, text);
+    const frame = readTextFrame(message);
+    if (frame.kind === 'order') this.listener.order?.(frame.order);
+    else this.notice(this.textNotices, frame.level, frame.text);
   }
 
   private onClose(ws: FeedSocket, code: number, reason: string): void {

@@ -4,6 +4,7 @@
  * broker plugs in by implementing this interface.
  */
 import type { TickMode } from '../../shared/tick';
+import type { KiteOrderUpdate } from '../broker/kite/kite-order-update';
 
 /**
  * The largest broker frame a worker forwards. Kite's largest is 3000 full packets (about
@@ -29,6 +30,8 @@ export interface ProviderListener {
   state(state: ProviderState, detail?: string): void;
   /** Text the broker sent (errors such as a refused subscription, or messages). */
   notice(level: 'error' | 'message', text: string): void;
+  /** An order update the broker sent on this connection (Kite's postback), checked. */
+  order?(update: KiteOrderUpdate): void;
 }
 
 export interface MarketDataProvider {

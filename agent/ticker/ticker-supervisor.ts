@@ -14,6 +14,7 @@ import type { ProcessHost } from '../process/process-host';
 import { DesiredSubscriptions, type Subscription } from './desired-subscriptions';
 import { FrameRouter } from './frame-router';
 import { Handovers } from './handover';
+import { type OrderUpdateListener, OrderUpdateRelay } from './order-updates';
 import type { ProviderConfig, ProviderLimits } from './provider';
 import { planAdd, planRebalance } from './splitter';
 import type { TickHub } from './tick-hub';
@@ -63,6 +64,7 @@ export class TickerSupervisor {
   private readonly handovers: Handovers;
   private readonly router: FrameRouter;
   private readonly rates = new TickRates();
+  private readonly orderUpdates: OrderUpdateRelay;
   private readonly connectTimeoutMs: number;
   private readonly statsTimer: NodeJS.Timeout;
   private poolChange: Promise<unknown> = Promise.resolve();
@@ -73,6 +75,7 @@ export class TickerSupervisor {
     this.staleAfterMs = options.staleAfterMs ?? 10_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.subs = new DesiredSubscriptions(options.registry, options.hub);
+    this.orderUpdates = new OrderUpdateRelay((error) => options.log.error({ err: error }, 'a listener of order updates failed'));
     this.pool = new WorkerPool({
       host: options.host,
       workerModule: options.workerModule,
@@ -83,6 +86,7 @@ export class TickerSupervisor {
       started: (slot) => this.pool.sendGrouped(this.subs.onWorker(slot.id), (tokens, mode) => ({ type: 'subscribe', tokens, mode })),
       died: (slot) => this.handovers.finishFrom(slot.id),
       unauthorized: (_slot, detail) => options.onUnauthorized?.(detail),
+      order: (_slot, update) => this.orderUpdates.receive(update),
     });
     this.handovers = new Handovers(this.subs, this.pool, options.handoverMs ?? 3_000);
     this.router = new FrameRouter(this.subs.byToken, options.hub, this.handovers);
@@ -238,9 +242,29 @@ export class TickerSupervisor {
     this.pool.setCredentials(apiKey, accessToken);
   }
 
+  /** Order updates (Kite's postbacks) from the workers' connections, each once; answers a function that stops listening. */
+  onOrderUpdate(listener: OrderUpdateListener): () => void {
+    return this.orderUpdates.listen(listener);
+  }
+
   /** Whether any worker waits for a broker login. */
   get needsLogin(): boolean {
     return [...this.pool.values()].some((slot) => slot.state === 'needs-login');
+  }
+
+  /**
+   * Carries `instrument` too (in full mode: the paper broker fills against its depth), for the
+   * risk manager, which must price what an order names. False when it did already, or cannot
+   * (an unknown instrument, the workers full).
+   */
+  carry(instrument: string): boolean {
+    if (this.isSubscribed(instrument)) return false;
+    try {
+      this.subscribe([instrument], 'full');
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   isSubscribed(instrument: string): boolean {

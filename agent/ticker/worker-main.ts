@@ -1,6 +1,7 @@
 /**
  * A ticker worker: one process, one broker connection. It forwards the broker's binary frames
  * untouched over its tick link, stamped with their arrival time; all routing happens in the agent.
+ * Order updates the broker sends on the connection go to the agent as messages.
  */
 import { parentChannel } from '../process/parent-channel';
 import { KiteWsProvider } from './kite-ws-provider';
@@ -41,6 +42,7 @@ channel.onMessage((raw) => {
         frame: (bytes, receivedAt) => link!.send(bytes, receivedAt),
         state: (state, detail) => send(detail === undefined ? { type: 'provider', state } : { type: 'provider', state, detail }),
         notice: (level, text) => send({ type: 'notice', level, text }),
+        order: (order) => send({ type: 'order', order }),
       });
       provider = p;
       // An agent that falls behind pauses the broker connection: TCP then holds the ticks back.

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { TickMode } from '../../shared/tick';
 import { AGENT_NODE_FLAGS } from '../process/node-flags';
 import type { HostedProcess, ProcessHost } from '../process/process-host';
+import type { KiteOrderUpdate } from '../broker/kite/kite-order-update';
 import type { Subscription } from './desired-subscriptions';
 import type { ProviderConfig } from './provider';
 import { type ExpectedLink, TickLinks } from './tick-link-connector';
@@ -28,6 +29,8 @@ export interface WorkerPoolOptions {
   died(slot: WorkerSlot): void;
   /** The broker refused the worker's access token, or it has none: it waits for a login. */
   unauthorized?(slot: WorkerSlot, detail: string): void;
+  /** An order update from the worker's broker connection (every connection carries each one). */
+  order?(slot: WorkerSlot, update: KiteOrderUpdate): void;
 }
 
 /** How often silence is checked: a hung worker is replaced this soon after `hangAfterMs`. */
@@ -183,6 +186,7 @@ export class WorkerPool {
     }
     else if (m.type === 'notice') this.options.log[m.level === 'error' ? 'warn' : 'info']({ worker: slot.id }, m.text);
     else if (m.type === 'stats') slot.onStats(m);
+    else if (m.type === 'order') this.options.order?.(slot, m.order);
   }
 
   /** A worker that is alive but silent (hung, stopped) delivers nothing: replace it. */

@@ -1,6 +1,7 @@
 /** Messages between the agent and its ticker workers; both sides validate what they receive. */
 import { z } from 'zod';
 import { tickModeSchema } from '../../shared/contract/schemas';
+import { kiteOrderUpdateSchema } from '../broker/kite/kite-order-update';
 
 const tokens = z.array(z.number().int().min(1).max(0x7fffffff)).max(10_000);
 
@@ -40,6 +41,8 @@ export const fromWorkerSchema = z.discriminatedUnion('type', [
     detail: z.string().optional(),
   }),
   z.object({ type: z.literal('notice'), level: z.enum(['error', 'message']), text: z.string() }),
+  /** An order update (Kite's postback) from the broker connection, for the order router. */
+  z.object({ type: z.literal('order'), order: kiteOrderUpdateSchema }),
   z.object({
     type: z.literal('stats'),
     framesReceived: z.number(),

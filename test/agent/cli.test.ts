@@ -128,6 +128,9 @@ test('the CLI refuses bad flags with a message and a non-zero exit', async () =>
     [['--public-name', 'agent.example.net:443'], /--public-name.*port/],
     [['--public-name', 'https://agent.example.net'], /--public-name.*URL/],
     [['--public-name', 'good.example,bad_name.example'], /--public-name.*not a host name/],
+    [['--provider', 'kite', '--kite-market-protection', '0'], /--kite-market-protection.*above 0 and at most 100, or -1/],
+    [['--provider', 'kite', '--kite-market-protection', 'lots'], /--kite-market-protection.*a percentage/],
+    [['--kite-market-protection', '2'], /--kite-market-protection need --provider kite/],
   ] as const) {
     const { output, exited } = runCli([...args]);
     assert.notEqual(await exited, 0, args.join(' '));

@@ -21,8 +21,8 @@ export interface TestAgent {
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
 
 export async function startTestAgent(given: Partial<AgentOptions> & AgentHooks = {}): Promise<TestAgent> {
-  const { feed, limits, workerHangAfterMs, processHost, hub, streamMaxBufferedBytes, candles, secrets, kiteLimits, appOrigins, taskLogFiles, fleetHeartbeatMs, memberBackoff, ...options } = given;
-  const hooks: AgentHooks = { feed, limits, workerHangAfterMs, processHost, hub, streamMaxBufferedBytes, candles, secrets, kiteLimits, appOrigins, taskLogFiles, fleetHeartbeatMs, memberBackoff };
+  const { feed, limits, workerHangAfterMs, processHost, hub, streamMaxBufferedBytes, candles, secrets, kiteLimits, kiteOrders, appOrigins, taskLogFiles, fleetHeartbeatMs, memberBackoff, ...options } = given;
+  const hooks: AgentHooks = { feed, limits, workerHangAfterMs, processHost, hub, streamMaxBufferedBytes, candles, secrets, kiteLimits, kiteOrders, appOrigins, taskLogFiles, fleetHeartbeatMs, memberBackoff };
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'algodeck-test-'));
   const agent = await startAgent(
     {

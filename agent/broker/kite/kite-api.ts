@@ -10,18 +10,24 @@ import type { ApiError } from '../../../shared/errors';
 import { type BucketSpec, RateLimit, sleep } from '../token-bucket';
 import { isRateLimited, isTokenRejected, kiteFailure, toApiError } from './kite-errors';
 
-/** Kite's call classes, each with its own limit. Orders join with the orders issue. */
-export type KiteCallClass = 'quote' | 'historical' | 'other';
+/** Kite's call classes, each with its own limit: orders are placing, modifying and cancelling. */
+export type KiteCallClass = 'quote' | 'historical' | 'other' | 'orders';
 
 /**
- * Kite's documented limits (quote 1 a second, historical 3, everything else 10) as evenly
- * spaced requests (a bucket of one), a tenth slower than Kite's: however Kite counts a second,
- * no second sees more than its limit, and the network's bunching still leaves a margin.
+ * Kite's documented limits (quote 1 a second, historical 3, orders 10 and 400 a minute,
+ * everything else 10) as evenly spaced requests (a bucket of one), a tenth slower than Kite's:
+ * however Kite counts a second, no second sees more than its limit, and the network's bunching
+ * still leaves a margin. The minute's bucket holds 30 and refills 6 a second: no 60 s window sees
+ * more than 390 orders, and a burst still goes at 9 a second.
  */
 export const KITE_RATE_LIMITS: Readonly<Record<KiteCallClass, readonly BucketSpec[]>> = {
   quote: [{ capacity: 1, perSecond: 0.9 }],
   historical: [{ capacity: 1, perSecond: 2.7 }],
   other: [{ capacity: 1, perSecond: 9 }],
+  orders: [
+    { capacity: 1, perSecond: 9 },
+    { capacity: 30, perSecond: 6 },
+  ],
 };
 
 export const KITE_API_ROOT = 'https://api.kite.trade';
@@ -52,7 +58,7 @@ export class KiteApi {
   readonly apiKey: string;
   private readonly client: Connect;
   private readonly limits: Record<KiteCallClass, RateLimit>;
-  private readonly counters: KiteApiStats = { calls: { quote: 0, historical: 0, other: 0 }, rateLimited: 0 };
+  private readonly counters: KiteApiStats = { calls: { quote: 0, historical: 0, other: 0, orders: 0 }, rateLimited: 0 };
   private accessToken: string | null;
   private rejectedToken: string | null = null;
 
@@ -62,7 +68,7 @@ export class KiteApi {
     this.accessToken = options.accessToken ?? null;
     if (this.accessToken) this.client.setAccessToken(this.accessToken);
     const specs = { ...KITE_RATE_LIMITS, ...options.limits };
-    this.limits = { quote: new RateLimit(specs.quote), historical: new RateLimit(specs.historical), other: new RateLimit(specs.other) };
+    this.limits = { quote: new RateLimit(specs.quote), historical: new RateLimit(specs.historical), other: new RateLimit(specs.other), orders: new RateLimit(specs.orders) };
   }
 
   get stats(): KiteApiStats {

@@ -1,13 +1,20 @@
 /**
- * The agent's ties to a Kite session: the websocket feed the workers dial, and the quotes and
- * history asked of Kite's REST API, each failing with the error a user can act on.
+ * The agent's ties to a Kite session: the websocket feed the workers dial, the quotes and
+ * history asked of Kite's REST API, each failing with the error a user can act on, and the
+ * broker the order router sends orders to.
  */
+import type { Logger } from 'pino';
 import { ApiError } from '../../../shared/errors';
 import type { Instrument } from '../../../shared/instrument';
 import type { Tick } from '../../../shared/tick';
+import type { OrderBroker } from '../../orders/order-router';
+import type { PaperUpdate } from '../../orders/paper-broker';
 import type { Feed } from '../../services/market-service';
 import type { KiteEndpoints } from '../../services/broker-service';
+import type { Service } from '../../services/service';
+import type { TickerSupervisor } from '../../ticker/ticker-supervisor';
 import type { KiteApi } from './kite-api';
+import { KiteOrderBroker, type KiteOrderBrokerOptions } from './kite-orders';
 import { kiteQuotes } from './kite-quotes';
 import type { KiteSession } from './kite-session';
 
@@ -37,4 +44,23 @@ export async function brokerQuotes(session: KiteSession, wanted: Instrument[]): 
     if ((error as Error).name !== 'TimeoutError') throw error;
     throw new ApiError('broker_rate_limited', "Kite's quotes (1 request a second) are busy: subscribe the instruments to the ticker for live prices.");
   }
+}
+
+export type KiteOrderSettings = Pick<KiteOrderBrokerOptions, 'marketProtection' | 'product' | 'pollMs' | 'unsureForMs'>;
+
+/**
+ * The order router's broker on the session: orders through its REST client, their updates from
+ * the ticker's connections (postbacks), looked at again after each login. `service` stops it
+ * with the agent.
+ */
+export function kiteOrders(session: KiteSession, ticker: TickerSupervisor, log: Logger, settings: KiteOrderSettings = {}): { broker: (onUpdate: (update: PaperUpdate) => void) => OrderBroker; service: Service } {
+  let broker: KiteOrderBroker | undefined;
+  return {
+    broker(onUpdate) {
+      const created = new KiteOrderBroker({ ...settings, api: () => requireApi(session), onUpdate, log, postbacks: (listener) => ticker.onOrderUpdate(listener) });
+      session.onToken((token) => token !== null && created.nudge());
+      return (broker = created);
+    },
+    service: { name: 'kite-orders', start() {}, stop: () => broker?.stop() },
+  };
 }

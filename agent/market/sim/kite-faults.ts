@@ -19,6 +19,12 @@ export interface KiteFaults {
   delist(ids: readonly string[]): string[];
   /** Lists an instrument, on a new token or on a delisted one's (Kite reuses expired contracts' tokens). */
   list(instrument: ListInstrumentInput): EmulatedInstrument;
+  /** While off: orders change without a postback on the websockets (as when Kite's are lost). */
+  postbacks(on: boolean): void;
+  /** While on: placements are carried out but their answers are cut off, as by a network failure after Kite got the order. */
+  loseOrderAnswers(on: boolean): void;
+  /** Sends a text frame to every websocket connection (a broker's message, or a malformed order update); returns how many got it. */
+  sendText(text: string): number;
 }
 
 /** What the admin route accepts: one action a request. */
@@ -29,6 +35,9 @@ export const faultActionSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('serverErrors'), on: z.boolean() }),
   z.strictObject({ action: z.literal('delist'), ids: z.array(z.string().max(100)).max(10_000) }),
   z.strictObject({ action: z.literal('list'), instrument: listInstrumentSchema }),
+  z.strictObject({ action: z.literal('postbacks'), on: z.boolean() }),
+  z.strictObject({ action: z.literal('loseOrderAnswers'), on: z.boolean() }),
+  z.strictObject({ action: z.literal('sendText'), text: z.string().max(64 * 1024) }),
 ]);
 export type FaultAction = z.infer<typeof faultActionSchema>;
 
@@ -51,5 +60,13 @@ export function runFault(faults: KiteFaults, action: FaultAction): unknown {
       return { delisted: faults.delist(action.ids) };
     case 'list':
       return { listed: faults.list(action.instrument) };
+    case 'postbacks':
+      faults.postbacks(action.on);
+      return true;
+    case 'loseOrderAnswers':
+      faults.loseOrderAnswers(action.on);
+      return true;
+    case 'sendText':
+      return { connections: faults.sendText(action.text) };
   }
 }

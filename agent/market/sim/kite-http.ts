@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export type KiteErrorType = 'TokenException' | 'InputException' | 'NetworkException' | 'GeneralException' | 'PermissionException';
+export type KiteErrorType = 'TokenException' | 'InputException' | 'OrderException' | 'NetworkException' | 'GeneralException' | 'PermissionException';
 
 /** A refusal in Kite's words: thrown by a handler, answered by the router. */
 export class KiteError extends Error {

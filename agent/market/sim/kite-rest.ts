@@ -7,7 +7,8 @@
  * fault on it is answered 500; an unknown route is 404; the `Authorization: token
  * api_key:access_token` header is checked (403 otherwise), except for the login page and
  * `POST /session/token`; it is charged to its rate class (429 when over); then the route runs.
- * With the `silent` fault on, requests wait unanswered until it is turned off. The admin routes
+ * With the `silent` fault on, requests wait unanswered until it is turned off; with
+ * `loseOrderAnswers` on, a placement is carried out and its connection then cut unanswered. The admin routes
  * (`/_emulator/…`, authorized by the API secret) obey no fault, so faults can be turned off.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,6 +17,7 @@ import { faultActionSchema, runFault, type KiteFaults } from './kite-faults';
 import { historicalCandles } from './kite-historical';
 import { INCORRECT_CREDENTIALS, KiteError, formFields, readBody, sendKiteError, sendSuccess, sendText } from './kite-http';
 import { instrumentsCsv } from './kite-instruments-csv';
+import type { KiteOrderBook } from './kite-orders';
 import { quotes, type QuoteKind, type Snapshot } from './kite-quotes';
 import type { KiteRateLimiter, RateClass } from './kite-rate-limits';
 import { sameSecret, type KiteSessions } from './kite-sessions';
@@ -28,9 +30,10 @@ export interface KiteRestContext {
   history: SimHistory;
   limiter: KiteRateLimiter;
   snapshot: Snapshot;
+  orders: KiteOrderBook;
   faults: KiteFaults;
   /** The switches the router obeys, flipped by the faults. */
-  switches: { silent: boolean; serverErrors: boolean };
+  switches: { silent: boolean; serverErrors: boolean; loseOrderAnswers: boolean };
   stats: () => unknown;
 }
 
@@ -57,13 +60,15 @@ interface Route {
   path: RegExp;
   /** null: open to anyone (the login page, the token exchange). */
   rate: RateClass | null;
+  /** A placement: its answer is lost while `loseOrderAnswers` is on. */
+  placement?: true;
   run(input: RouteInput): unknown;
 }
 
 const QUOTE_ROUTES: ReadonlyArray<[string, QuoteKind]> = [['/quote', 'quote'], ['/quote/ohlc', 'ohlc'], ['/quote/ltp', 'ltp']];
 
 function routes(context: KiteRestContext): Route[] {
-  const { sessions, listing } = context;
+  const { sessions, listing, orders } = context;
   const csv = (response: ServerResponse, exchange?: string) => {
     sendText(response, 200, 'text/csv', instrumentsCsv(listing.listed(), exchange));
     return ANSWERED;
@@ -97,6 +102,16 @@ function routes(context: KiteRestContext): Route[] {
       rate: 'quote',
       run: ({ query }) => quotes(kind, query.getAll('i'), listing, context.snapshot),
     })),
+    { method: 'POST', path: /^\/orders\/([^/]+)$/, rate: 'orders', placement: true, run: ({ params, body }) => orders.place(params[0]!, formFields(body)) },
+    { method: 'PUT', path: /^\/orders\/([^/]+)\/([^/]+)$/, rate: 'orders', run: ({ params, body }) => orders.modify(params[0]!, params[1]!, formFields(body)) },
+    { method: 'DELETE', path: /^\/orders\/([^/]+)\/([^/]+)$/, rate: 'orders', run: ({ params }) => orders.cancel(params[0]!, params[1]!) },
+    { method: 'GET', path: /^\/orders$/, rate: 'other', run: () => orders.list() },
+    { method: 'GET', path: /^\/orders\/([^/]+)\/trades$/, rate: 'other', run: ({ params }) => orders.tradesOf(params[0]!) },
+    { method: 'GET', path: /^\/orders\/([^/]+)$/, rate: 'other', run: ({ params }) => orders.history(params[0]!) },
+    { method: 'GET', path: /^\/trades$/, rate: 'other', run: () => orders.tradesOf() },
+    { method: 'GET', path: /^\/portfolio\/positions$/, rate: 'other', run: () => orders.positions() },
+    { method: 'GET', path: /^\/user\/margins$/, rate: 'other', run: () => orders.margins() },
+    { method: 'GET', path: /^\/user\/margins\/([^/]+)$/, rate: 'other', run: ({ params }) => orders.margins(params[0]!) },
   ];
 }
 
@@ -169,6 +184,7 @@ export function createKiteRest(context: KiteRestContext): KiteRest {
       if (!context.limiter.take(route.rate)) throw new KiteError(429, 'NetworkException', 'Too many requests');
     }
     const data = route.run({ params, query: url.searchParams, body, response });
+    if (route.placement && context.switches.loseOrderAnswers) return void request.socket.destroy();
     if (data !== ANSWERED) sendSuccess(response, data);
   }
 

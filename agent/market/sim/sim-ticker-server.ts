@@ -4,7 +4,9 @@
  * instruments, quotes, historical candles), so the official `kiteconnect` client, its ticker and
  * our own Kite adapter run against it as against Kite. Both check the same sessions
  * (kite-sessions.ts), and both read the same market: one price process per listed instrument
- * (instrument-listing.ts). Fault switches (kite-faults.ts) make it misbehave on purpose.
+ * (instrument-listing.ts), which also fills the orders (kite-orders.ts), whose every change goes
+ * to the websockets as Kite's order postback. Fault switches (kite-faults.ts) make it misbehave
+ * on purpose.
  *
  * With `historyFrom`, each market resumes the seed's simulated history (sim-history.ts) at that
  * minute instead of opening at its base price, so history and live prices join up.
@@ -16,6 +18,7 @@ import { WebSocketServer } from 'ws';
 import { MINUTE_MS } from '../../../shared/market-session';
 import { InstrumentListing } from './instrument-listing';
 import type { KiteFaults } from './kite-faults';
+import { KiteOrderBook } from './kite-orders';
 import { createKiteRest } from './kite-rest';
 import { KiteRateLimiter, type RestStats } from './kite-rate-limits';
 import { KiteSessions, tokenDigest } from './kite-sessions';
@@ -38,6 +41,8 @@ export interface SimTickerStats {
   framesSent: number;
   /** REST requests charged to the API key, and those answered 429, per rate class. */
   rest: RestStats;
+  /** Orders placed. */
+  orders: number;
 }
 
 export interface SimTickerServer {
@@ -88,8 +93,18 @@ export async function startSimTickerServer(options: SimTickerServerOptions): Pro
   const limiter = new KiteRateLimiter(resolved.rateLimits);
   const feed = new TickerFeed({ ...resolved, listing, instrumentsPerConnection: limits.instrumentsPerConnection });
   sessions.onRevoke((digest) => feed.closeRevoked(digest));
-  const switches = { silent: false, serverErrors: false };
+  const switches = { silent: false, serverErrors: false, loseOrderAnswers: false };
+  let postbacks = true;
   let closed = false;
+  const orders = new KiteOrderBook({
+    listing,
+    snapshot: (slot, out) => feed.snapshot(slot, out, true),
+    userId: resolved.userId,
+    apiSecret: resolved.apiSecret,
+    onChange: (postback) => {
+      if (postbacks) feed.sendText(JSON.stringify({ type: 'order', data: postback }));
+    },
+  });
 
   const stats = (): SimTickerStats => ({
     connections: feed.connectionCount,
@@ -97,6 +112,7 @@ export async function startSimTickerServer(options: SimTickerServerOptions): Pro
     packetsSent: feed.packetsSent,
     framesSent: feed.framesSent,
     rest: limiter.stats(),
+    orders: orders.count,
   });
   const faults: KiteFaults = {
     expireTokens: () => sessions.expireAll(),
@@ -115,6 +131,13 @@ export async function startSimTickerServer(options: SimTickerServerOptions): Pro
       feed.relisted(slot);
       return listed;
     },
+    postbacks(on) {
+      postbacks = on;
+    },
+    loseOrderAnswers(on) {
+      switches.loseOrderAnswers = on;
+    },
+    sendText: (text) => feed.sendText(text),
   };
   const rest = createKiteRest({
     sessions,
@@ -123,6 +146,7 @@ export async function startSimTickerServer(options: SimTickerServerOptions): Pro
     history,
     limiter,
     snapshot: (slot, out) => feed.snapshot(slot, out, true),
+    orders,
     faults,
     switches,
     stats,
@@ -151,6 +175,7 @@ export async function startSimTickerServer(options: SimTickerServerOptions): Pro
     });
   }).catch((error: unknown) => {
     feed.stop();
+    orders.stop();
     throw error;
   });
   const address = http.address() as AddressInfo;
@@ -172,6 +197,7 @@ export async function startSimTickerServer(options: SimTickerServerOptions): Pro
       if (!closing) {
         closed = true;
         feed.stop();
+        orders.stop();
         rest.dropHeld();
         wss.close();
         closing = new Promise<void>((resolve) => http.close(() => resolve()));

@@ -130,6 +130,18 @@ export class TickerFeed {
     }
   }
 
+  /** A text frame to every connection (order postbacks); none while silent. Returns how many were sent one. */
+  sendText(text: string): number {
+    if (this.silent) return 0;
+    let sent = 0;
+    for (const connection of this.connections) {
+      if (!connection.open) continue;
+      connection.ws.send(text);
+      sent++;
+    }
+    return sent;
+  }
+
   /** A slot's listing changed: streaming resumes if connections are still subscribed to its token. */
   relisted(slot: number): void {
     if (this.subscribers[slot]! > 0) this.wheel.schedule(slot, Date.now() + this.intervalMs * this.scheduling.next());

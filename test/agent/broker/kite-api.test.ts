@@ -26,7 +26,7 @@ test('our buckets keep a burst under Kite\'s limit: no 429, calls spaced at the 
   for (const answer of answers) assert.ok((answer as Record<string, { last_price: number }>)['NSE:INFY']!.last_price > 0);
   assert.equal(emulator.stats().rest.throttled.quote, before);
   assert.ok(took >= 2000, `three quote calls at under 1 a second took ${Math.round(took)} ms`);
-  assert.deepEqual(kite.stats, { calls: { quote: 3, historical: 0, other: 0 }, rateLimited: 0 });
+  assert.deepEqual(kite.stats, { calls: { quote: 3, historical: 0, other: 0, orders: 0 }, rateLimited: 0 });
 });
 
 test('a 429 that still happens (someone else on the key) is retried after a pause, not in a loop', async () => {

@@ -172,3 +172,14 @@ test('a member cut from its hub refuses orders at once, saying nothing was sent'
     await lone.stop();
   }
 });
+
+test("an order for an instrument the hub's ticker does not carry has it carried, priced and filled", async () => {
+  assert.equal(hub.agent.ticker.isSubscribed('NSE:SBIN'), false);
+  const placed = await m1.request('POST', '/api/v1/orders', { body: JSON.stringify({ algo: 'epsilon', instrument: 'NSE:SBIN', side: 'BUY', quantity: 1, type: 'MARKET' }) });
+  assert.equal(placed.status, 201, JSON.stringify(placed.body));
+  assert.equal((placed.body as Order).state, 'filled');
+  assert.equal(hub.agent.ticker.isSubscribed('NSE:SBIN'), true, 'the hub marks what is held');
+  assert.equal(hub.agent.ticker.carry('NSE:NOSUCH'), false, 'an unknown instrument is not carried');
+  const unknown = await m1.request('POST', '/api/v1/orders', { body: JSON.stringify({ algo: 'epsilon', instrument: 'NSE:NOSUCH', side: 'BUY', quantity: 1, type: 'MARKET' }) });
+  assert.equal(unknown.body.error.details.rule, 'no_price');
+});

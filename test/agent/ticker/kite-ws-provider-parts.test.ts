@@ -70,11 +70,13 @@ test('subscriptions: replay subscribes everything, then one mode message per gro
   for (const message of subs.replay()) assert.ok(message.length < 16_000);
 });
 
-test('text frames: broker errors and messages pass, anything else is an error notice', () => {
+test('text frames: broker errors and messages pass, order updates are read, anything else is an error notice', () => {
   const cases: Array<[string, 'error' | 'message', RegExp]> = [
     ['{"type":"error","data":"Invalid mode"}', 'error', /^Invalid mode$/],
     ['{"type":"message","data":"hello"}', 'message', /^hello$/],
-    ['{"type":"order","data":{"order_id":"7"}}', 'message', /^order update: \{"order_id":"7"\}$/],
+    ['{"type":"order","data":{"order_id":"7"}}', 'error', /^malformed order update from broker \(status: .*\): \{"order_id":"7"\}$/],
+    ['{"type":"order","data":"COMPLETE"}', 'error', /^malformed order update from broker/],
+    ['{"type":"order"}', 'error', /^malformed order update from broker \(.*\): null$/],
     ['{"type":"error","data":{"nested":true}}', 'error', /^\{"nested":true\}$/],
     ['{"type":"error"}', 'error', /^null$/],
     ['{"type":"bogus","data":1}', 'error', /^unknown text frame/],
@@ -83,10 +85,20 @@ test('text frames: broker errors and messages pass, anything else is an error no
     ['{"type":', 'error', /^unreadable text frame/],
     ['', 'error', /^unreadable text frame/],
   ];
+  const notice = (text: string) => {
+    const frame = readTextFrame(text);
+    assert.equal(frame.kind, 'notice', text);
+    return frame as Extract<typeof frame, { kind: 'notice' }>;
+  };
   for (const [text, level, pattern] of cases) {
-    const notice = readTextFrame(text);
-    assert.equal(notice.level, level, text);
-    assert.match(notice.text, pattern, text);
+    assert.equal(notice(text).level, level, text);
+    assert.match(notice(text).text, pattern, text);
   }
-  assert.ok(readTextFrame(`{"type":"error","data":"${'x'.repeat(10_000)}"}`).text.length <= 501, 'long text is clipped');
+  assert.ok(notice(`{"type":"error","data":"${'x'.repeat(10_000)}"}`).text.length <= 501, 'long text is clipped');
+  assert.ok(notice(`{"type":"order","data":{"order_id":"${'9'.repeat(10_000)}"}}`).text.length <= 600, 'a long malformed update is clipped');
+  const order = readTextFrame('{"type":"order","data":{"order_id":"151220000000000","status":"COMPLETE","tag":"o1","quantity":5,"filled_quantity":5,"average_price":101.5,"extra":[1]}}');
+  assert.deepEqual(order, {
+    kind: 'order',
+    order: { orderId: '151220000000000', status: 'COMPLETE', statusMessage: null, tag: 'o1', quantity: 5, filledQuantity: 5, averagePrice: 101.5 },
+  });
 });

@@ -7,6 +7,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { KiteOrderUpdate } from '../../../agent/broker/kite/kite-order-update';
 import type { ProviderListener, ProviderState } from '../../../agent/ticker/provider';
 
 export interface Attempt {
@@ -91,6 +92,7 @@ export class Recorder implements ProviderListener {
   readonly frames: Array<{ bytes: Uint8Array; receivedAt: number }> = [];
   readonly states: Array<{ state: ProviderState; detail: string | undefined }> = [];
   readonly notices: Array<{ level: 'error' | 'message'; text: string }> = [];
+  readonly orders: KiteOrderUpdate[] = [];
   onState: ((state: ProviderState, detail?: string) => void) | undefined;
 
   frame(bytes: Uint8Array, receivedAt: number): void {
@@ -104,6 +106,10 @@ export class Recorder implements ProviderListener {
 
   notice(level: 'error' | 'message', text: string): void {
     this.notices.push({ level, text });
+  }
+
+  order(update: KiteOrderUpdate): void {
+    this.orders.push(update);
   }
 
   count(state: ProviderState): number {

@@ -129,7 +129,7 @@ test('uses the injected receipt clock, and survives a throwing frame listener', 
   assert.match(recorder.notices[0]?.text ?? '', /failed to handle a broker frame: consumer bug/);
 });
 
-test('text frames become notices; unreadable text does not crash', async (t) => {
+test('text frames become notices, order updates go to the listener; unreadable text does not crash', async (t) => {
   const { server, recorder, provider } = await setup(t);
   provider.connect();
   await waitFor('connection', () => recorder.count('connected') === 1);
@@ -137,14 +137,17 @@ test('text frames become notices; unreadable text does not crash', async (t) => 
   ws.send(JSON.stringify({ type: 'error', data: "Can't subscribe to more than 3000 instruments." }));
   ws.send(JSON.stringify({ type: 'message', data: 'maintenance at 8' }));
   ws.send(JSON.stringify({ type: 'order', data: { order_id: '1', status: 'COMPLETE' } }));
+  ws.send(JSON.stringify({ type: 'order', data: { order_id: '2', status: 'OPEN', tag: 'o7', quantity: 3, filled_quantity: 1, average_price: 10.5, exchange: 'NSE' } }));
   ws.send('not json {');
   ws.send('42');
-  await waitFor('notices', () => recorder.notices.length === 5);
+  await waitFor('notices', () => recorder.notices.length === 5 && recorder.orders.length === 1);
   assert.deepEqual(recorder.notices.slice(0, 2), [
     { level: 'error', text: "Can't subscribe to more than 3000 instruments." },
     { level: 'message', text: 'maintenance at 8' },
   ]);
-  assert.deepEqual(recorder.notices[2], { level: 'message', text: 'order update: {"order_id":"1","status":"COMPLETE"}' });
+  assert.equal(recorder.notices[2]!.level, 'error');
+  assert.match(recorder.notices[2]!.text, /^malformed order update from broker \(quantity: .*\): \{"order_id":"1","status":"COMPLETE"\}$/);
+  assert.deepEqual(recorder.orders, [{ orderId: '2', status: 'OPEN', statusMessage: null, tag: 'o7', quantity: 3, filledQuantity: 1, averagePrice: 10.5 }]);
   assert.match(recorder.notices[3]!.text, /unreadable text frame/);
   assert.match(recorder.notices[4]!.text, /unknown text frame/);
   assert.ok(recorder.notices.slice(3).every((n) => n.level === 'error'));

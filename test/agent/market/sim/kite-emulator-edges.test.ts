@@ -69,7 +69,7 @@ test('REST refuses a missing or malformed Authorization header with Kite’s 403
 test('unknown routes, bad bodies and bad paths get Kite’s error shape, and the server carries on', async (t) => {
   const server = await startEmulator(t);
   const headers = { authorization: AUTH };
-  for (const [method, path] of [['GET', '/orders'], ['GET', '/'], ['POST', '/user/profile'], ['PUT', '/session/token'], ['GET', '/quote/full']]) {
+  for (const [method, path] of [['GET', '/gtt/triggers'], ['PATCH', '/orders'], ['GET', '/'], ['POST', '/user/profile'], ['PUT', '/session/token'], ['GET', '/quote/full']]) {
     const response = await call(server, path!, { method, headers });
     assert.equal(response.status, 404, `${method} ${path}`);
     kiteErrorBody('Route not found', 'GeneralException')(response.body);
@@ -125,7 +125,7 @@ test('the admin route: only with the API secret, one valid action a request', as
     kiteErrorBody(message, 'InputException')(response.body);
   }
   const stats = await call(server, '/_emulator/stats', { headers: { authorization: `Bearer ${SECRET}` } });
-  assert.deepEqual((stats.body.data as { rest: { requests: unknown } }).rest.requests, { quote: 0, historical: 0, other: 1 });
+  assert.deepEqual((stats.body.data as { rest: { requests: unknown } }).rest.requests, { quote: 0, historical: 0, other: 1, orders: 0 });
 });
 
 test('the admin route runs each fault, and answers while they are on', async (t) => {

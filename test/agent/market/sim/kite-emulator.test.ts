@@ -225,7 +225,7 @@ test('rate limits per class: a burst past the limit is answered 429 NetworkExcep
   assert.equal(await burst(5, () => kite.getQuote('NSE:INFY')), 1);
   assert.equal(await burst(5, () => kite.getHistoricalData(INFY.token, 'day', '2026-11-02', '2026-11-06')), 3);
   assert.equal(await burst(12, () => kite.getProfile()), 10);
-  assert.deepEqual(server.stats().rest, { requests: { quote: 5, historical: 5, other: 12 }, throttled: { quote: 4, historical: 2, other: 2 } });
+  assert.deepEqual(server.stats().rest, { requests: { quote: 5, historical: 5, other: 12, orders: 0 }, throttled: { quote: 4, historical: 2, other: 2, orders: 0 } });
   const raw = await fetch(`${server.httpUrl}/quote/ltp?i=NSE:INFY`, { headers: { authorization: `token ${KEY}:${TOKEN}` } });
   assert.equal(raw.status, 429);
   assert.deepEqual(await raw.json(), { status: 'error', message: 'Too many requests', data: null, error_type: 'NetworkException' });

@@ -28,11 +28,32 @@ test('the limiter keeps a bucket per class and counts requests and refusals', ()
   assert.equal(burst('other', 12), KITE_RATE_LIMITS.other);
   now = 1000;
   assert.equal(burst('quote', 2), 1);
-  assert.deepEqual(limiter.stats(), { requests: { quote: 7, historical: 5, other: 12 }, throttled: { quote: 5, historical: 3, other: 2 } });
+  assert.deepEqual(limiter.stats(), { requests: { quote: 7, historical: 5, other: 12, orders: 0 }, throttled: { quote: 5, historical: 3, other: 2, orders: 0 } });
+});
+
+test('orders are held to 10 a second and to 400 in any minute at once; a refused one counts against neither', () => {
+  let now = 0;
+  const limiter = new KiteRateLimiter({}, () => now);
+  const burst = (n: number) => Array.from({ length: n }, () => limiter.take('orders')).filter(Boolean).length;
+  assert.equal(burst(11), KITE_RATE_LIMITS.orders, 'the 11th in a second is refused');
+  let placed = 10;
+  for (let second = 1; second < 60; second++) {
+    now = second * 1000;
+    placed += burst(11);
+  }
+  assert.equal(placed, KITE_RATE_LIMITS.ordersPerMinute, 'no minute sees more than 400');
+  now = 60_000;
+  assert.equal(burst(11), 10, "the first second's orders have left the window");
+  now = 60_500;
+  assert.equal(burst(1), 0, 'the next second is still full');
+  assert.deepEqual(limiter.stats().requests.orders - limiter.stats().throttled.orders, 410);
+  const minute = new KiteRateLimiter({ orders: 100, ordersPerMinute: 20 }, () => now);
+  assert.equal(Array.from({ length: 25 }, () => minute.take('orders')).filter(Boolean).length, 20);
+  assert.deepEqual(minute.stats().throttled, { quote: 0, historical: 0, other: 0, orders: 5 });
 });
 
 test('rates must be positive numbers', () => {
-  for (const limits of [{ quote: 0 }, { other: -1 }, { historical: Number.NaN }, { quote: Infinity }, { orders: 5 }]) {
+  for (const limits of [{ quote: 0 }, { other: -1 }, { historical: Number.NaN }, { quote: Infinity }, { orders: 0 }, { ordersPerMinute: -400 }, { trades: 5 }]) {
     assert.throws(() => new KiteRateLimiter(limits as never), RangeError, JSON.stringify(limits));
   }
 });
