@@ -3,7 +3,6 @@
  * and the API server (REST + WebSocket on one port) over the one contract. The CLI and the
  * desktop app both call this; candles, tasks, the fleet and risk join as services.
  */
-import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { api } from '../shared/contract/api';
 import { DEFAULT_TOPIC, topics } from '../shared/contract/stream';
