@@ -36,7 +36,15 @@ export interface StateChange {
   reason: string;
 }
 
-const SEVERITY: Record<TradingState, number> = { ACTIVE: 0, REDUCING: 1, HALTED: 2 };
+export const SEVERITY: Record<TradingState, number> = { ACTIVE: 0, REDUCING: 1, HALTED: 2 };
+
+function breachOf(equity: Equity, algo: string | undefined, limits: RiskLimitSet['algos'][string]): string | null {
+  const who = algo ?? 'the portfolio';
+  const money = (value: number) => `₹${value.toLocaleString('en-IN', { maximumFractionDigits: 2 })}`;
+  if (limits.maxDailyLoss !== undefined && -equity.dayPnl >= limits.maxDailyLoss) return `${who} lost ${money(-equity.dayPnl)} today, at or over its daily loss limit of ${money(limits.maxDailyLoss)}`;
+  if (limits.maxDrawdown !== undefined && equity.drawdown >= limits.maxDrawdown) return `${who} is ${money(equity.drawdown)} below today's peak, at or over its drawdown limit of ${money(limits.maxDrawdown)}`;
+  return null;
+}
 const ACTIVE = (now: number): StateInfo => ({ state: 'ACTIVE', reason: null, since: now, breach: false });
 
 export class RiskStates {
@@ -45,9 +53,17 @@ export class RiskStates {
   private readonly opens = new Map<string, number>();
   private readonly peaks = new Map<string, number>();
   private killSwitch = false;
+  /** When the session this day counts from opened (an algo untouched since is ACTIVE since then). */
+  sessionOpenedAt: number;
 
   constructor(now: number) {
     this.global = ACTIVE(now);
+    this.sessionOpenedAt = now;
+  }
+
+  /** Algos whose state was ever set (by a user or a breach). */
+  algoNames(): IterableIterator<string> {
+    return this.algos.keys();
   }
 
   get killSwitchEngaged(): boolean {
@@ -119,6 +135,7 @@ export class RiskStates {
 
   /** The session opened: P&L and peaks count from here, and states set by breaches are lifted. */
   openSession(book: RiskBook, now: number): StateChange[] {
+    this.sessionOpenedAt = now;
     const changes: StateChange[] = [];
     const algos = new Set<string>([...this.algos.keys()]);
     for (const cell of book.allCells()) algos.add(cell.algo);
@@ -138,13 +155,16 @@ export class RiskStates {
   private watch(book: RiskBook, algo: string | undefined, limits: RiskLimitSet['algos'][string], now: number): StateChange | null {
     const equity = this.equity(book, algo);
     this.peaks.set(algo ?? '', equity.peak);
-    const who = algo ?? 'the portfolio';
-    const money = (value: number) => `₹${value.toLocaleString('en-IN', { maximumFractionDigits: 2 })}`;
-    let reason: string | null = null;
-    if (limits.maxDailyLoss !== undefined && -equity.dayPnl >= limits.maxDailyLoss) reason = `${who} lost ${money(-equity.dayPnl)} today, at or over its daily loss limit of ${money(limits.maxDailyLoss)}`;
-    else if (limits.maxDrawdown !== undefined && equity.drawdown >= limits.maxDrawdown) reason = `${who} is ${money(equity.drawdown)} below today's peak, at or over its drawdown limit of ${money(limits.maxDrawdown)}`;
+    const reason = breachOf(equity, algo, limits);
     if (reason === null) return null;
     return this.move(algo ?? 'global', limits.onBreach ?? 'HALTED', reason, now, true, false);
+  }
+
+  /** Why `algo` (or, without one, the portfolio) is over its daily loss or drawdown limit now; null when it is not. */
+  breach(book: RiskBook, limits: RiskLimitSet, algo?: string): { reason: string; onBreach: TradingState } | null {
+    const own = algo === undefined ? limits.global : (limits.algos[algo] ?? {});
+    const reason = breachOf(this.equity(book, algo), algo, own);
+    return reason === null ? null : { reason, onBreach: own.onBreach ?? 'HALTED' };
   }
 
   /** Moves a state; a breach only ever tightens it, a user may set anything. */

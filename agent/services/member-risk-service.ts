@@ -36,7 +36,7 @@ export function memberRiskService(options: MemberRiskServiceOptions): Service<vo
       const { member, tasks } = options;
       /** The algo a task acts for (its name); undefined for the trader at this agent. */
       const algoOf = (principal: Principal | undefined) => (principal?.kind === 'task' ? tasks.get(principal.taskId).name : undefined);
-      const hubOnly = () => new ApiError('hub_only', `This agent is a member of the fleet of ${member.hub?.name ?? 'its hub'}: risk limits and the kill switch are set at the hub, where every algo's orders are checked.`);
+      const hubOnly = () => new ApiError('hub_only', `This agent is a member of the fleet of ${member.hub?.name ?? 'its hub'}: risk limits, trading states and the kill switch are set at the hub, where every algo's orders are checked.`);
       options.api.provide({
         placeOrder: async (input, { principal }) => {
           const algo = algoOf(principal);
@@ -52,6 +52,9 @@ export function memberRiskService(options: MemberRiskServiceOptions): Service<vo
           throw hubOnly();
         },
         setKillSwitch: () => {
+          throw hubOnly();
+        },
+        setTradingState: () => {
           throw hubOnly();
         },
       });

@@ -24,7 +24,7 @@ import { PaperBroker, type PaperUpdate } from '../orders/paper-broker';
 import { RiskBook } from '../risk/risk-book';
 import { RiskDays } from '../risk/risk-days';
 import { LimitsStore } from '../risk/risk-limits';
-import { RiskStates } from '../risk/risk-states';
+import { RiskStates, SEVERITY } from '../risk/risk-states';
 import type { AgentDb } from '../store/agent-db';
 import { broadcastTopic } from '../stream/broadcast-topic';
 import type { StreamCore } from '../stream/stream-core';
@@ -170,6 +170,23 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
           router.evaluateStates();
           return next;
         },
+        setTradingState: ({ scope, state, reason }) => {
+          const now = Date.now();
+          if (scope === 'global' && states.killSwitchEngaged && state !== 'HALTED') {
+            throw new ApiError('conflict', 'The kill switch holds everything HALTED: release it (POST /api/v1/risk/kill-switch) to trade again.', { field: 'state' });
+          }
+          // A state looser than a breach calls for would be undone at the next look: the limit must move first.
+          const breach = states.breach(book, limits.get(), scope === 'global' ? undefined : scope);
+          if (breach && SEVERITY[state] < SEVERITY[breach.onBreach]) {
+            throw new ApiError('conflict', `${breach.reason}: raise or remove that limit first, or wait for the next session.`, { field: 'state' });
+          }
+          const change = states.set(scope, state, reason ?? 'set by hand', now);
+          if (change) {
+            options.log.warn({ scope, to: state }, change.reason);
+            riskTopic.publish({ type: 'risk_state', ...change } satisfies RiskMessage);
+          }
+          return summary();
+        },
         setKillSwitch: async ({ engage, flatten, stopAlgos }) => {
           const result: KillSwitchResult = { engaged: engage, cancelled: 0, exits: [], exitsRefused: [], algosStopped: [], agentsNotReached: [], risk: summary() };
           if (!engage) {
@@ -259,18 +276,20 @@ function riskSummary(book: RiskBook, states: RiskStates, limits: RiskSummary['li
       held.algos[cell.algo] = cell.quantity;
     }
     instruments[cell.instrument] = book.riskOfInstrument(cell.instrument);
-    if (algos[cell.algo]) continue;
-    const equity = states.equity(book, cell.algo);
-    const state = states.algoState(cell.algo);
-    algos[cell.algo] = {
+  }
+  // Every algo that traded, and any whose state was set (halted by hand before its first order).
+  for (const algo of new Set([...Object.keys(moneyAtRisk), ...states.algoNames()])) {
+    const equity = states.equity(book, algo);
+    const state = states.algoState(algo);
+    algos[algo] = {
       state: state?.state ?? 'ACTIVE',
       reason: state?.reason ?? null,
-      since: iso(state?.since ?? 0),
-      moneyAtRisk: book.riskOfAlgo(cell.algo),
+      since: iso(state?.since ?? states.sessionOpenedAt),
+      moneyAtRisk: book.riskOfAlgo(algo),
       pnl: equity.equity,
       dayPnl: equity.dayPnl,
       drawdown: equity.drawdown,
-      openPositions: book.openPositions(cell.algo),
+      openPositions: book.openPositions(algo),
     };
   }
   const total = states.equity(book);

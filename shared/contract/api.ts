@@ -32,7 +32,7 @@ import type { LogLine, TaskInfo, TaskRun } from '../task';
 import type { SystemStats } from '../system';
 import type { AgentWithHistory, AuditEntry } from '../fleet';
 import { agentRefInput, auditInput, joinTokenInput } from './fleet-schemas';
-import { killSwitchInput, listOrdersInput, orderIdInput, placeOrderInput, riskHistoryInput, setRiskLimitsInput } from './order-schemas';
+import { killSwitchInput, tradingStateInput, listOrdersInput, orderIdInput, placeOrderInput, riskHistoryInput, setRiskLimitsInput } from './order-schemas';
 import type { Order } from '../order';
 import type { PositionInfo, RiskDay, RiskLimitSet, RiskSummary } from '../risk';
 import type { PrincipalKind } from './scopes';
@@ -175,6 +175,8 @@ export const api = {
   setRiskLimits: method({ method: 'PUT', path: `${API_PREFIX}/risk/limits`, scope: 'control', input: setRiskLimitsInput, ...returns<RiskLimitSet>() }),
   /** Engages (halt, cancel every open order, optionally square off and stop every algo) or releases the kill switch. */
   setKillSwitch: method({ method: 'POST', path: `${API_PREFIX}/risk/kill-switch`, scope: 'control', input: killSwitchInput, ...returns<KillSwitchResult>() }),
+  /** Sets one algo's trading state, or everything's (`global`), by hand; answers the risk summary. */
+  setTradingState: method({ method: 'POST', path: `${API_PREFIX}/risk/states`, scope: 'control', input: tradingStateInput, ...returns<RiskSummary>() }),
   /** A task's runs, newest first: start, end, exit code or signal, and why it ended. */
   listTaskRuns: method({ method: 'GET', path: `${API_PREFIX}/tasks/:id/runs`, scope: 'task', taskParam: 'id', input: taskRunsInput, ...returns<{ runs: TaskRun[] }>() }),
 };

@@ -1,6 +1,7 @@
 /** Validation of orders and of the risk manager's limits. */
 import { z } from 'zod';
 import { ORDER_SIDES, ORDER_STATES, ORDER_TYPES, PRODUCTS } from '../order';
+import { TRADING_STATES } from '../risk';
 import { instrumentIdSchema } from './schemas';
 
 const price = z.number().positive('must be above 0').finite().max(1e9);
@@ -76,6 +77,14 @@ export const killSwitchInput = z.strictObject({
   flatten: z.boolean().default(false),
   /** Stop every algo task, on this agent and every member of its fleet. */
   stopAlgos: z.boolean().default(false),
+});
+
+export const tradingStateInput = z.strictObject({
+  /** An algo's name, or `global` for everything. */
+  scope: z.union([z.literal('global'), algoNameSchema]),
+  state: z.enum(TRADING_STATES),
+  /** Shown with the state (default: set by hand). */
+  reason: z.string().trim().min(1).max(200).optional(),
 });
 
 export const riskHistoryInput = z.strictObject({ days: z.coerce.number().int().min(1).max(3660).default(30) });

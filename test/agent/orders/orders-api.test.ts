@@ -130,3 +130,34 @@ test('a trading window set live: outside it, in the exchange’s time, new expos
   assert.equal((await place({ algo: 'late', side: 'SELL' })).status, 201, 'flat again');
   await t.request('PUT', '/api/v1/risk/limits', { body: JSON.stringify({ algos: { late: null } }) });
 });
+
+test('trading states set by hand: one algo halted or reducing, everything, and never looser than the kill switch', async () => {
+  const state = (body: unknown) => t.request('POST', '/api/v1/risk/states', { body: JSON.stringify(body) });
+  const halted = await state({ scope: 'solo', state: 'HALTED', reason: 'checking its logic' });
+  assert.equal(halted.status, 200, JSON.stringify(halted.body));
+  assert.deepEqual([(halted.body as RiskSummary).algos.solo?.state, (halted.body as RiskSummary).algos.solo?.reason], ['HALTED', 'checking its logic'], 'listed before its first order');
+  assert.equal((await place({ algo: 'solo' })).body.error.details.rule, 'halted');
+  assert.equal((await place({ algo: 'other', quantity: 1 })).status, 201, 'the others trade on');
+  assert.equal((await state({ scope: 'solo', state: 'ACTIVE' })).status, 200);
+  assert.equal((await place({ algo: 'solo', quantity: 1 })).status, 201);
+  assert.equal((await state({ scope: 'global', state: 'REDUCING' })).status, 200);
+  assert.equal((await place({ algo: 'solo', quantity: 1 })).body.error.details.rule, 'reducing');
+  assert.equal((await place({ algo: 'solo', side: 'SELL', quantity: 1 })).status, 201, 'reducing passes');
+  assert.equal((await state({ scope: 'global', state: 'ACTIVE' })).status, 200);
+
+  await post('/api/v1/risk/kill-switch', { engage: true });
+  const held = await state({ scope: 'global', state: 'ACTIVE' });
+  assert.equal(held.status, 409);
+  assert.match(held.body.error.message, /release it/);
+  await post('/api/v1/risk/kill-switch', { engage: false });
+
+  for (const [body, field] of [
+    [{ scope: 'global', state: 'PAUSED' }, 'state'],
+    [{ scope: '../x', state: 'HALTED' }, 'scope'],
+    [{ scope: 'solo', state: 'HALTED', reason: '' }, 'reason'],
+  ] as const) {
+    const bad = await state(body);
+    assert.equal(bad.status, 400, JSON.stringify(body));
+    assert.equal(bad.body.error.field, field);
+  }
+});

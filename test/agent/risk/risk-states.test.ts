@@ -80,3 +80,16 @@ test('the kill switch halts everything until released; nothing else can lift it'
   assert.equal(states.releaseKillSwitch(4), null);
   assert.equal(states.killSwitchEngaged, false);
 });
+
+test('a breach still standing is named, with what it calls for; none once the limit moves', () => {
+  const book = new RiskBook(0.02);
+  const states = new RiskStates(0);
+  fill(book, 'ma', 'BUY', 10, 100);
+  states.openSession(book, 0);
+  book.mark('NSE:INFY', 90);
+  const limits: RiskLimitSet = { global: { maxDrawdown: 1000 }, algos: { ma: { maxDailyLoss: 50, onBreach: 'REDUCING' } }, instruments: {} };
+  assert.deepEqual(states.breach(book, limits, 'ma'), { reason: 'ma lost ₹100 today, at or over its daily loss limit of ₹50', onBreach: 'REDUCING' });
+  assert.equal(states.breach(book, limits), null, 'the portfolio is within its own limit');
+  assert.equal(states.breach(book, { ...limits, algos: { ma: { maxDailyLoss: 500 } } }, 'ma'), null);
+  assert.deepEqual(states.breach(book, { ...limits, global: { maxDrawdown: 100 } })?.onBreach, 'HALTED', 'HALTED unless configured');
+});

@@ -75,7 +75,7 @@ test('every method has a unique route under /api/v1; only health, the sign-in an
     [
       'setPassword', 'subscribe', 'unsubscribe', 'setWorkers', 'stopTicker', 'startTicker', 'getBrokerLoginUrl', 'createBrokerSession', 'deleteBrokerSession', 'refreshInstruments',
       'createWatchlist', 'updateWatchlist', 'deleteWatchlist', 'createTask', 'uploadTask', 'startAllTasks', 'stopAllTasks', 'deleteTask', 'forgetAgent', 'getAudit',
-      'setRiskLimits', 'setKillSwitch',
+      'setRiskLimits', 'setKillSwitch', 'setTradingState',
     ],
   );
   // A task's token acts on its own task: every method about one task names it (orders are kept
