@@ -15,6 +15,7 @@ import { Shell } from './app/shell';
 import { AntdIsland, Loading, openAntd } from './app/antd-island';
 import { resolveTheme, useOsDark } from './app/theme';
 import './styles.css';
+import './trading.css';
 
 /** antd waits for the first prices, but not for long: the pages are drawn within this. */
 const ANTD_AT_THE_LATEST_MS = 1_500;

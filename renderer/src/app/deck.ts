@@ -1,6 +1,6 @@
 /**
  * Everything the dashboard holds for one signed-in agent: the connection, the live feed, and
- * one store slice per page. Orders and risk add their slices here.
+ * one store slice per page.
  */
 import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
@@ -10,6 +10,8 @@ import { LiveFeed } from '../live/live-feed';
 import { createAgentStore } from '../stores/agent-store';
 import { createBrokerStore } from '../stores/broker-store';
 import { createFleetStore } from '../stores/fleet-store';
+import { createOrdersStore } from '../stores/orders-store';
+import { createRiskStore } from '../stores/risk-store';
 import { createTickerStore } from '../stores/ticker-store';
 import { activeList, createWatchlistStore } from '../stores/watchlist-store';
 
@@ -21,6 +23,8 @@ export interface Deck {
   watchlists: ReturnType<typeof createWatchlistStore>;
   broker: ReturnType<typeof createBrokerStore>;
   fleet: ReturnType<typeof createFleetStore>;
+  orders: ReturnType<typeof createOrdersStore>;
+  risk: ReturnType<typeof createRiskStore>;
   close(): void;
 }
 
@@ -50,6 +54,8 @@ export function openDeck(agent: AgentConnection): Deck {
     watchlists,
     broker: createBrokerStore(agent),
     fleet: createFleetStore(agent),
+    orders: createOrdersStore(agent),
+    risk: createRiskStore(agent),
     close() {
       offStale();
       feed.close();

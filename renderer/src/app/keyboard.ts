@@ -1,20 +1,23 @@
 /**
  * Kite's keys where they exist: `/` or Ctrl/Cmd+K focuses instrument search, 1–7 switch
- * watchlists, ↑/↓ move through the watchlist, C opens the chart, Esc leaves a field; Alt+letter
- * opens a page. Keys typed into a field are the field's.
+ * watchlists, ↑/↓ move through the watchlist, C opens the chart, B and S open the order ticket
+ * to buy or sell the selected instrument, Esc leaves a field; Alt+letter opens a page. Keys typed
+ * into a field, an open drawer (the ticket) or a dialog are theirs; a closed drawer that kept the
+ * focus is not.
  */
 export interface KeyActions {
   focusSearch(): void;
   openWatchlist(n: number): void;
   step(by: number): void;
   chart(): void;
+  trade(side: 'BUY' | 'SELL'): void;
   page(letter: string): boolean;
 }
 
 export function isTyping(target: EventTarget | null): boolean {
   const element = target as HTMLElement | null;
   if (!element || typeof element.closest !== 'function') return false;
-  return element.isContentEditable || element.closest('input, textarea, select, [contenteditable="true"], .ant-select-dropdown, .ant-modal') !== null;
+  return element.isContentEditable || element.closest('input, textarea, select, [contenteditable="true"], .ant-select-dropdown, .ant-modal, .ant-drawer-open, dialog') !== null;
 }
 
 /** Handles a key press; true when it was one of ours (the caller prevents the default). */
@@ -46,6 +49,10 @@ export function handleKey(
   }
   if (event.key === 'c' || event.key === 'C') {
     actions.chart();
+    return true;
+  }
+  if (event.key === 'b' || event.key === 'B' || event.key === 's' || event.key === 'S') {
+    actions.trade(event.key.toLowerCase() === 'b' ? 'BUY' : 'SELL');
     return true;
   }
   return false;

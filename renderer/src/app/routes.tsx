@@ -1,5 +1,5 @@
-/** The dashboard's pages: one route each. Orders and risk add theirs here. */
-import { ApiOutlined, ClusterOutlined, DashboardOutlined, LineChartOutlined, SettingOutlined, ThunderboltOutlined } from '@ant-design/icons';
+/** The dashboard's pages: one route each. */
+import { ApiOutlined, ClusterOutlined, DashboardOutlined, LineChartOutlined, ProfileOutlined, SafetyOutlined, SettingOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import { type ComponentType, createElement, type ReactNode, useEffect, useState } from 'react';
 import { Loading } from './antd-island';
 
@@ -35,6 +35,8 @@ function lazyPage(load: () => Promise<ComponentType>): { page: (testId: string) 
 
 const HomePage = lazyPage(() => import('../pages/home/home-page').then((m) => m.HomePage));
 const MarketPage = lazyPage(() => import('../pages/market/market-page').then((m) => m.MarketPage));
+const OrdersPage = lazyPage(() => import('../pages/orders/orders-page').then((m) => m.OrdersPage));
+const RiskPage = lazyPage(() => import('../pages/risk/risk-page').then((m) => m.RiskPage));
 const FleetPage = lazyPage(() => import('../pages/fleet/fleet-page').then((m) => m.FleetPage));
 const TickerPage = lazyPage(() => import('../pages/ticker/ticker-page').then((m) => m.TickerPage));
 const BrokerPage = lazyPage(() => import('../pages/broker/broker-page').then((m) => m.BrokerPage));
@@ -55,6 +57,8 @@ export interface Route {
 export const ROUTES: Route[] = [
   { path: '/', label: 'Home', icon: <DashboardOutlined />, key: 'h', ...HomePage },
   { path: '/market', label: 'Market watch', icon: <LineChartOutlined />, key: 'm', ...MarketPage },
+  { path: '/orders', label: 'Orders', icon: <ProfileOutlined />, key: 'o', ...OrdersPage },
+  { path: '/risk', label: 'Risk', icon: <SafetyOutlined />, key: 'r', ...RiskPage },
   { path: '/fleet', label: 'Fleet', icon: <ClusterOutlined />, key: 'f', ...FleetPage },
   { path: '/ticker', label: 'Ticker', icon: <ThunderboltOutlined />, key: 't', ...TickerPage },
   { path: '/broker', label: 'Broker', icon: <ApiOutlined />, key: 'b', ...BrokerPage },

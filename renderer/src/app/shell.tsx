@@ -4,17 +4,30 @@
  * plain elements: the page (in an antd island) is the only part that needs antd.
  */
 import type { RefSelectProps } from 'antd/es/select';
-import { Suspense, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { chartFollows, openChart, WatchlistPanel } from '../pages/market/watchlist-panel';
 import { useStreamState } from '../live/use-live';
 import { WATCH_WIDTH } from '../stores/settings-store';
 import { AntdIsland, Loading } from './antd-island';
-import { useDeck } from './deck';
+import { useDeck, useSlice } from './deck';
 import { handleKey } from './keyboard';
 import { navigate, useLocation } from './router';
 import { preloadPages, ROUTES, routeOf } from './routes';
 import { settings, useSettings } from './settings';
 import { StatusBar } from './status-bar';
+
+// The order ticket (antd's drawer and form) loads with its first opening (B or S, or a page's button).
+const OrderTicket = lazy(() => import('../pages/orders/order-ticket'));
+
+function Ticket() {
+  const deck = useDeck();
+  const used = useSlice(deck.orders, (slice) => slice.ticketUsed);
+  return used ? (
+    <AntdIsland>
+      <OrderTicket />
+    </AntdIsland>
+  ) : null;
+}
 
 function useWindowHeight(): number {
   const [height, setHeight] = useState(() => window.innerHeight);
@@ -101,6 +114,7 @@ export function Shell() {
           const selected = deck.watchlists.getState().selected;
           if (selected) openChart(selected);
         },
+        trade: (side) => deck.orders.getState().openTicket({ side, instrument: deck.watchlists.getState().selected }),
         page: (letter) => {
           const target = ROUTES.find((candidate) => candidate.key === letter);
           if (target) navigate(target.path);
@@ -124,7 +138,7 @@ export function Shell() {
           {ROUTES.map((item) => (
             <a key={item.path} href={`#${item.path}`} className={item.path === route.path ? 'active' : undefined} aria-current={item.path === route.path ? 'page' : undefined} title={`${item.label} (Alt+${item.key.toUpperCase()})`}>
               {item.icon}
-              <span>{item.label}</span>
+              <span className="nav-label">{item.label}</span>
             </a>
           ))}
         </nav>
@@ -142,6 +156,7 @@ export function Shell() {
           </AntdIsland>
         </main>
       </div>
+      <Ticket />
     </div>
   );
 }

@@ -1,10 +1,15 @@
-/** The top bar's right side: the stream's state, the tick rate, the broker session, the remote agent shown (desktop app), the IST clock. */
+/**
+ * The top bar's right side: the stream's state, the tick rate, the broker session, the remote
+ * agent shown (desktop app), the day's P&L, money at risk, the trading state, the kill switch and
+ * the IST clock.
+ */
 import { useEffect, useState } from 'react';
 import { formatQuantity } from '../format/numbers';
 import { formatClock } from '../format/time';
 import { useStreamState } from '../live/use-live';
 import { useStore } from 'zustand';
 import { useDeck, useSlice } from './deck';
+import { RiskStatus } from './risk-status';
 import { session as pageSession } from './session';
 
 const STREAM_TEXT = { open: 'Live', connecting: 'Connecting', reconnecting: 'Reconnecting', closed: 'Offline' } as const;
@@ -51,6 +56,7 @@ export function StatusBar() {
           {remote.name}
         </a>
       ) : null}
+      <RiskStatus />
       <span className="num muted">{formatClock(now)}</span>
     </div>
   );

@@ -16,6 +16,10 @@ interface Props {
   value?: string[];
   onChange?: (ids: string[]) => void;
   onPick?: (id: string) => void;
+  /** One instrument shown as chosen (the order ticket's); without it a pick clears the field. */
+  selected?: string | null;
+  status?: 'error';
+  testId?: string;
   style?: React.CSSProperties;
   autoFocus?: boolean;
   size?: 'small' | 'middle' | 'large';
@@ -71,7 +75,8 @@ export const InstrumentSearch = forwardRef<RefSelectProps, Props>(function Instr
       placeholder={props.placeholder ?? 'Search instruments'}
       style={props.style}
       loading={searching}
-      value={props.multiple ? props.value : (null as unknown as string)}
+      value={props.multiple ? props.value : ((props.selected ?? null) as unknown as string)}
+      status={props.status}
       notFoundContent={searching ? 'Searching…' : text ? `No instrument matches “${text}”` : 'Type a symbol or name'}
       options={options.map((instrument) => ({ value: instrument.id, label: label(instrument), title: instrument.id }))}
       optionLabelProp="title"
@@ -83,7 +88,7 @@ export const InstrumentSearch = forwardRef<RefSelectProps, Props>(function Instr
         }
       }}
       aria-label={props.placeholder ?? 'Search instruments'}
-      data-testid={props.multiple ? 'instrument-picker' : 'instrument-search'}
+      data-testid={props.testId ?? (props.multiple ? 'instrument-picker' : 'instrument-search')}
     />
   );
 });

@@ -107,6 +107,36 @@ export function formatRupees(value: number | undefined, decimals = 2): string {
   return text.startsWith('-') ? `-₹${text.slice(1)}` : `₹${text}`;
 }
 
+/** P&L as a trader reads it: always signed, `+₹1,234.50`, `-₹80.00`, and `₹0.00` for nothing. */
+export function formatPnl(value: number | undefined, decimals = 2): string {
+  if (value === undefined || !Number.isFinite(value)) return DASH;
+  const text = grouped(value, decimals, 'exceptZero');
+  return text[0] === '+' || text[0] === '-' ? `${text[0]}₹${text.slice(1)}` : `₹${text}`;
+}
+
+/** Rupees for a summary (the top bar, a heat map's cell): `₹12,345`, `₹1.23 L`, `₹4.56 Cr`; `signed` adds a plus. */
+export function formatRupeesCompact(value: number | undefined, signed = false): string {
+  if (value === undefined || !Number.isFinite(value)) return DASH;
+  const text = formatCompact(value);
+  if (text.startsWith('-')) return `-₹${text.slice(1)}`;
+  return signed && /[1-9]/.test(text) ? `+₹${text}` : `₹${text}`;
+}
+
+/**
+ * What a number field shows as it is typed: the integer part grouped the Indian way, the rest as
+ * typed (`500000` → `5,00,000`, `1234.5` → `1,234.5`, `-` and `12.` kept mid-typing).
+ */
+export function groupTyped(text: string | number | undefined): string {
+  if (text === undefined) return '';
+  const match = /^(-?)(\d+)(.*)$/.exec(String(text));
+  return match ? `${match[1]}${groupIndian(match[2]!)}${match[3]}` : String(text);
+}
+
+/** The number a grouped field's text holds: its separators dropped. */
+export function ungroupTyped(text: string | undefined): string {
+  return (text ?? '').replace(/,/g, '');
+}
+
 export type Direction = 'up' | 'down' | 'flat';
 
 export function directionOf(value: number | undefined): Direction {

@@ -33,6 +33,23 @@ export function formatDateTime(time: string | number | Date | null | undefined):
   return wall ? `${two(wall.getUTCDate())} ${MONTHS[wall.getUTCMonth()]}, ${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())} IST` : '—';
 }
 
+/** The IST date of a time, `2024-12-02` (null for no time): which trading day it belongs to. */
+export function istDayOf(time: string | number | Date | null | undefined): string | null {
+  const wall = istWallClock(time);
+  return wall ? `${wall.getUTCFullYear()}-${two(wall.getUTCMonth() + 1)}-${two(wall.getUTCDate())}` : null;
+}
+
+/**
+ * A time in a table whose header says IST: `14:05:09` today (IST's day), `02 Dec 14:05` on
+ * another day, so an order left from yesterday never reads as today's.
+ */
+export function formatTableTime(time: string | number | Date | null | undefined, now: number = Date.now()): string {
+  const wall = istWallClock(time);
+  if (!wall) return '—';
+  if (istDayOf(time) === istDayOf(now)) return `${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}:${two(wall.getUTCSeconds())}`;
+  return `${two(wall.getUTCDate())} ${MONTHS[wall.getUTCMonth()]} ${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}`;
+}
+
 /** `now`, `3 s ago`, `4 min ago`, `2 h ago`, `3 d ago`. */
 export function formatAge(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';

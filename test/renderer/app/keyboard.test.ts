@@ -22,6 +22,8 @@ const fields: Array<[string, EventTarget]> = [
   ['an element that is itself editable', element([], true)],
   ['an open select dropdown', element(['.ant-select-dropdown'])],
   ['a modal', element(['.ant-modal'])],
+  ['an open drawer (the order ticket)', element(['.ant-drawer-open'])],
+  ['a dialog (the kill switch)', element(['dialog'])],
 ];
 
 function recorder(pages = ['h', 'm', 't', 'b', 's']) {
@@ -31,6 +33,7 @@ function recorder(pages = ['h', 'm', 't', 'b', 's']) {
     openWatchlist: (n) => void calls.push(`watchlist ${n}`),
     step: (by) => void calls.push(`step ${by}`),
     chart: () => void calls.push('chart'),
+    trade: (side) => void calls.push(`trade ${side}`),
     page: (letter) => {
       calls.push(`page ${letter}`);
       return pages.includes(letter);
@@ -59,6 +62,10 @@ test('in the page: each key calls its action and is handled', () => {
     [{ key: 'ArrowUp' }, ['step -1']],
     [{ key: 'c' }, ['chart']],
     [{ key: 'C', shiftKey: true }, ['chart']],
+    [{ key: 'b' }, ['trade BUY']],
+    [{ key: 'B', shiftKey: true }, ['trade BUY']],
+    [{ key: 's' }, ['trade SELL']],
+    [{ key: 'S', shiftKey: true }, ['trade SELL']],
     [{ key: 't', altKey: true }, ['page t']],
     [{ key: 'M', altKey: true, shiftKey: true }, ['page m']],
   ];
@@ -83,6 +90,9 @@ test('keys that are not ours are left to the browser', () => {
     // The browser's own shortcuts: copy, tab switching, find.
     { key: 'c', ctrlKey: true },
     { key: 'c', metaKey: true },
+    // Ctrl+S saves a page, Ctrl+B is a browser's bookmarks: never an order ticket.
+    { key: 's', ctrlKey: true },
+    { key: 'b', metaKey: true },
     { key: '1', ctrlKey: true },
     { key: '1', metaKey: true },
     { key: '/', ctrlKey: true },
@@ -105,12 +115,18 @@ test('Alt+letter is handled only when there is such a page', () => {
 test('inside a field the keys are the field\'s; Ctrl/Cmd+K works everywhere', () => {
   for (const [what, target] of fields) {
     assert.equal(isTyping(target), true, what);
-    for (const key of ['/', '1', '7', 'c', 'C', 'ArrowDown', 'ArrowUp']) {
+    for (const key of ['/', '1', '7', 'c', 'C', 'b', 'S', 'ArrowDown', 'ArrowUp']) {
       assert.deepEqual(press({ key }, target), { handled: false, calls: [] }, `${key} in ${what}`);
     }
     assert.deepEqual(press({ key: 'k', ctrlKey: true }, target), { handled: true, calls: ['search'] }, `Ctrl+K in ${what}`);
     assert.deepEqual(press({ key: 'k', metaKey: true }, target), { handled: true, calls: ['search'] }, `Cmd+K in ${what}`);
   }
+});
+
+test('a closed drawer that kept the focus does not keep the keys', () => {
+  const closedDrawer = element(['.ant-drawer']);
+  assert.equal(isTyping(closedDrawer), false);
+  assert.deepEqual(press({ key: 'b' }, closedDrawer), { handled: true, calls: ['trade BUY'] });
 });
 
 test('targets that are not elements are not fields', () => {

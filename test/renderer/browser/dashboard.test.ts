@@ -244,8 +244,15 @@ test('a signed-in reload: the boot script\'s requests and stream are taken over 
   const onRequest = (request: { url(): string; method(): string }) => {
     if (request.url().includes('/api/')) requests.push(`${request.method()} ${new URL(request.url()).pathname}`);
   };
+  // What the page before the reload still asks (its polls) is not the new page's.
+  const onNavigated = (frame: unknown) => {
+    if (frame !== page.mainFrame()) return;
+    sockets.length = 0;
+    requests.length = 0;
+  };
   page.on('websocket', onSocket);
   page.on('request', onRequest);
+  page.on('framenavigated', onNavigated);
   try {
     await page.reload();
     await page.waitForFunction(() => document.querySelector('[data-testid="watchlist"] [data-field="lastPrice"]:not([data-stale])')?.textContent?.match(/\d/));
@@ -259,11 +266,12 @@ test('a signed-in reload: the boot script\'s requests and stream are taken over 
       assert.equal(requests.filter((request) => request === `GET ${path}`).length >= 1, true, `${path} was asked`);
     }
     // The stores poll the ticker and broker later; the first of each was the boot script's.
-    assert.equal(requests.indexOf('GET /api/v1/session'), 0, 'the session is asked first');
+    assert.equal(requests.indexOf('GET /api/v1/session'), 0, `the session is asked first: ${requests.slice(0, 5).join(', ')}`);
     assert.equal(requests.filter((request) => request === 'GET /api/v1/watchlists').length, 1, 'the watchlists once');
   } finally {
     page.off('websocket', onSocket);
     page.off('request', onRequest);
+    page.off('framenavigated', onNavigated);
   }
 });
 

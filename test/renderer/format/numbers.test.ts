@@ -1,7 +1,7 @@
 /** Numbers as Indian traders read them: en-IN grouping, tick-size decimals, signed changes, lakh and crore. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DASH, decimalsOf, directionOf, formatChange, formatCompact, formatPrice, formatQuantity, formatRupees } from '../../../renderer/src/format/numbers';
+import { DASH, decimalsOf, directionOf, formatChange, formatCompact, formatPnl, formatPrice, formatQuantity, formatRupees, formatRupeesCompact, groupTyped, ungroupTyped } from '../../../renderer/src/format/numbers';
 
 const notNumbers = [undefined, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
 
@@ -109,6 +109,55 @@ test('rupees: the sign before the symbol, grouped', () => {
   assert.equal(formatRupees(5, 4), '₹5.0000');
 });
 
+test('P&L is always signed, the sign before the symbol; nothing (or float noise) has no sign', () => {
+  const cases: Array<[number, string]> = [
+    [1234.5, '+₹1,234.50'],
+    [-80, '-₹80.00'],
+    [0, '₹0.00'],
+    [-0, '₹0.00'],
+    [-0.004, '₹0.00'],
+    [0.004, '₹0.00'],
+    [0.005, '+₹0.01'],
+    [12345678.9, '+₹1,23,45,678.90'],
+    [-100000, '-₹1,00,000.00'],
+  ];
+  for (const [value, expected] of cases) assert.equal(formatPnl(value), expected, `formatPnl(${value})`);
+  assert.equal(formatPnl(-1234.56, 0), '-₹1,235');
+});
+
+test('compact rupees: grouped below a lakh, then L and Cr; a plus only when asked and above zero', () => {
+  const cases: Array<[number, boolean, string]> = [
+    [12345.4, false, '₹12,345'],
+    [12345.4, true, '+₹12,345'],
+    [-12345.4, true, '-₹12,345'],
+    [123456, false, '₹1.23 L'],
+    [-45600000, true, '-₹4.56 Cr'],
+    [0, true, '₹0'],
+    [0.2, true, '₹0'],
+    [-0.2, true, '₹0'],
+  ];
+  for (const [value, signed, expected] of cases) assert.equal(formatRupeesCompact(value, signed), expected, `formatRupeesCompact(${value}, ${signed})`);
+});
+
+test('a number field groups what is typed the Indian way, and reads back without the commas', () => {
+  const cases: Array<[string | number | undefined, string]> = [
+    ['500000', '5,00,000'],
+    [500000, '5,00,000'],
+    ['1234.5', '1,234.5'],
+    ['12.', '12.'],
+    ['-', '-'],
+    ['-1234567', '-12,34,567'],
+    ['999', '999'],
+    ['', ''],
+    [undefined, ''],
+    ['0.05', '0.05'],
+  ];
+  for (const [typed, shown] of cases) {
+    assert.equal(groupTyped(typed), shown, `groupTyped(${JSON.stringify(typed)})`);
+    assert.equal(ungroupTyped(shown), typed === undefined ? '' : String(typed), `ungroupTyped(${shown})`);
+  }
+});
+
 test('no number, not a number and infinities are a dash in every formatter', () => {
   for (const value of notNumbers) {
     assert.equal(formatPrice(value), DASH, `formatPrice(${value})`);
@@ -117,6 +166,8 @@ test('no number, not a number and infinities are a dash in every formatter', () 
     assert.equal(formatQuantity(value), DASH, `formatQuantity(${value})`);
     assert.equal(formatCompact(value), DASH, `formatCompact(${value})`);
     assert.equal(formatRupees(value), DASH, `formatRupees(${value})`);
+    assert.equal(formatPnl(value), DASH, `formatPnl(${value})`);
+    assert.equal(formatRupeesCompact(value, true), DASH, `formatRupeesCompact(${value})`);
     assert.equal(directionOf(value), 'flat');
   }
   assert.equal(DASH, '—');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { EXCHANGE_TIME_ZONE, formatAge, formatClock, formatDateTime, formatDuration } from '../../../renderer/src/format/time';
+import { EXCHANGE_TIME_ZONE, formatAge, formatClock, formatDateTime, formatDuration, formatTableTime, istDayOf } from '../../../renderer/src/format/time';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -41,6 +41,25 @@ test('the clock agrees with the time-zone database over the years a trader meets
     assert.equal(formatClock(at), `${part.hour}:${part.minute}:${part.second} IST`, new Date(at).toISOString());
     assert.equal(formatDateTime(at), `${part.day} ${months[Number(part.month) - 1]}, ${part.hour}:${part.minute} IST`, new Date(at).toISOString());
   }
+});
+
+test('a table time: the clock on the same IST day, the date with it on another', () => {
+  // 10:00 IST on 2 Dec.
+  const now = Date.parse('2024-12-02T04:30:00Z');
+  const cases: Array<[string, string]> = [
+    ['2024-12-02T03:45:09Z', '09:15:09'],
+    // 00:10 IST on 2 Dec is the same IST day, though 1 Dec in UTC.
+    ['2024-12-01T18:40:00Z', '00:10:00'],
+    // 23:50 IST on 1 Dec: the day before, in IST.
+    ['2024-12-01T18:20:00Z', '01 Dec 23:50'],
+    ['2023-12-02T04:30:00Z', '02 Dec 10:00'],
+  ];
+  for (const [input, expected] of cases) assert.equal(formatTableTime(input, now), expected, input);
+  assert.equal(istDayOf('2024-12-01T18:40:00Z'), '2024-12-02', 'IST is past midnight');
+  assert.equal(istDayOf('2024-12-01T18:20:00Z'), '2024-12-01');
+  assert.equal(istDayOf(null), null);
+  assert.equal(formatTableTime(null, now), '—');
+  assert.equal(formatTableTime('not a time', now), '—');
 });
 
 test('no time, or one that is not a time, is a dash', () => {

@@ -1,15 +1,16 @@
 /**
- * The day at a glance: the ticker (state, rate, stale), the broker session, what is subscribed,
- * the agent's uptime, the algos running and the agents online; and shortcuts for everyday
- * actions. Orders and risk add their figures and shortcuts here. A first run says what to do next.
+ * The day at a glance: the day's P&L, money at risk and the trading state; the ticker (state,
+ * rate, stale), the broker session, what is subscribed, the agent's uptime, the algos running and
+ * the agents online; and shortcuts for everyday actions. A first run says what to do next.
  */
-import { ApiOutlined, ClockCircleOutlined, CloudServerOutlined, CloudUploadOutlined, LineChartOutlined, PlusOutlined, RobotOutlined, ThunderboltOutlined, WarningOutlined, ClusterOutlined } from '@ant-design/icons';
+import { ApiOutlined, ClockCircleOutlined, CloudServerOutlined, CloudUploadOutlined, FundOutlined, LineChartOutlined, PlusOutlined, ProfileOutlined, RobotOutlined, SafetyOutlined, ThunderboltOutlined, WarningOutlined, ClusterOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Col, List, Row, Space, Statistic, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useDeck, useSlice } from '../../app/deck';
 import { navigate } from '../../app/router';
-import { formatQuantity } from '../../format/numbers';
-import { formatDateTime, formatDuration } from '../../format/time';
+import { directionOf, formatPnl, formatQuantity, formatRupees, formatRupeesCompact } from '../../format/numbers';
+import { formatDateTime, formatDuration, istDayOf } from '../../format/time';
+import { isOpen } from '../../stores/orders-store';
 import { Movers } from './movers';
 
 function Figure(props: { title: string; value: React.ReactNode; icon: React.ReactNode; note?: React.ReactNode; tone?: 'good' | 'bad' | 'warn'; onClick?: () => void; testId?: string }) {
@@ -33,11 +34,15 @@ export function HomePage() {
   const session = useSlice(deck.system, (slice) => slice.session);
   const lists = useSlice(deck.watchlists, (slice) => slice.lists);
   const agents = useSlice(deck.fleet, (slice) => slice.agents);
+  const risk = useSlice(deck.risk, (slice) => slice.summary);
+  const orders = useSlice(deck.orders, (slice) => slice.orders);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => deck.ticker.getState().watch(), [deck]);
   useEffect(() => deck.system.getState().watch(), [deck]);
   useEffect(() => deck.broker.getState().watch(), [deck]);
   useEffect(() => deck.fleet.getState().watch(), [deck]);
+  useEffect(() => deck.risk.getState().watch(), [deck]);
+  useEffect(() => deck.orders.getState().watch(), [deck]);
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1_000);
     return () => clearInterval(timer);
@@ -50,6 +55,13 @@ export function HomePage() {
   const brokerName = broker?.provider === 'kite' ? 'Zerodha Kite' : 'Simulated market';
   const algos = agents?.reduce((sum, agent) => ({ running: sum.running + agent.tasks.running, total: sum.total + agent.tasks.total, errored: sum.errored + agent.tasks.errored }), { running: 0, total: 0, errored: 0 });
   const online = agents?.filter((agent) => agent.status === 'online').length ?? 0;
+  const totals = risk?.totals;
+  const pnlTone = directionOf(Math.round((totals?.dayPnl ?? 0) * 100));
+  const maxRisk = risk?.limits.global.maxRisk;
+  const held = risk ? Object.values(risk.algos).filter((algo) => algo.state !== 'ACTIVE').length : 0;
+  const today = orders?.filter((order) => istDayOf(order.createdAt) === istDayOf(now));
+  const openOrders = today?.filter(isOpen).length ?? 0;
+  const refused = today?.filter((order) => order.state === 'rejected').length ?? 0;
 
   return (
     <div className="page" data-testid="home-page">
@@ -79,7 +91,51 @@ export function HomePage() {
         <Alert type="info" showIcon closable style={{ marginBottom: 12 }} message="Set a dashboard password to sign in without the agent's token." action={<Button onClick={() => navigate('/settings')}>Set password</Button>} />
       ) : null}
       <Row gutter={[12, 12]}>
-        <Col xs={12} xl={8} xxl={4}>
+        <Col xs={12} xl={6} xxl={4}>
+          <Figure
+            testId="figure-pnl"
+            title="Day's P&L"
+            icon={<FundOutlined />}
+            value={totals ? formatPnl(totals.dayPnl) : '…'}
+            tone={pnlTone === 'up' ? 'good' : pnlTone === 'down' ? 'bad' : undefined}
+            note={totals ? (totals.openPositions === 0 && totals.pnl === 0 ? 'no trades yet: place one with B or S' : `drawdown ${formatRupees(totals.drawdown, 0)} from the day's peak`) : undefined}
+            onClick={() => navigate('/orders')}
+          />
+        </Col>
+        <Col xs={12} xl={6} xxl={4}>
+          <Figure
+            testId="figure-at-risk"
+            title="Money at risk"
+            icon={<WarningOutlined />}
+            value={totals ? formatRupees(totals.moneyAtRisk, 0) : '…'}
+            tone={maxRisk !== undefined && totals && totals.moneyAtRisk >= 0.8 * maxRisk ? 'warn' : undefined}
+            note={totals ? `${formatQuantity(totals.openPositions)} open positions · ${maxRisk === undefined ? 'no portfolio limit' : `limit ${formatRupeesCompact(maxRisk)}`}` : undefined}
+            onClick={() => navigate('/risk')}
+          />
+        </Col>
+        <Col xs={12} xl={6} xxl={4}>
+          <Figure
+            testId="figure-trading"
+            title="Trading"
+            icon={<SafetyOutlined />}
+            value={risk ? risk.state.state : '…'}
+            tone={risk ? (risk.state.state === 'ACTIVE' ? 'good' : risk.state.state === 'HALTED' ? 'bad' : 'warn') : undefined}
+            note={risk ? (risk.state.killSwitch ? 'the kill switch is engaged' : (risk.state.reason ?? (held > 0 ? `${held} ${held === 1 ? 'algo' : 'algos'} held back on their own` : 'orders pass the risk checks'))) : undefined}
+            onClick={() => navigate('/risk')}
+          />
+        </Col>
+        <Col xs={12} xl={6} xxl={4}>
+          <Figure
+            testId="figure-orders"
+            title="Orders today"
+            icon={<ProfileOutlined />}
+            value={today ? formatQuantity(today.length) : '…'}
+            tone={refused > 0 ? 'warn' : undefined}
+            note={today ? (today.length === 0 ? 'none yet: B or S on an instrument' : `${openOrders} open · ${refused} refused`) : undefined}
+            onClick={() => navigate('/orders')}
+          />
+        </Col>
+        <Col xs={12} xl={6} xxl={4}>
           <Figure
             testId="figure-ticker"
             title="Ticker"
@@ -90,10 +146,10 @@ export function HomePage() {
             onClick={() => navigate('/ticker')}
           />
         </Col>
-        <Col xs={12} xl={8} xxl={4}>
+        <Col xs={12} xl={6} xxl={4}>
           <Figure testId="figure-rate" title="Tick rate" icon={<LineChartOutlined />} value={ticker ? `${formatQuantity(ticker.ticksPerSecond)}/s` : '…'} note={`${formatQuantity(deck.feed.prices.received)} ticks to this page`} />
         </Col>
-        <Col xs={12} xl={8} xxl={4}>
+        <Col xs={12} xl={6} xxl={4}>
           <Figure
             testId="figure-stale"
             title="Stale instruments"
@@ -104,10 +160,10 @@ export function HomePage() {
             onClick={() => navigate('/ticker')}
           />
         </Col>
-        <Col xs={12} xl={8} xxl={4}>
+        <Col xs={12} xl={6} xxl={4}>
           <Figure testId="figure-subscribed" title="Subscribed" icon={<ClusterOutlined />} value={formatQuantity(subscribed)} note={`${lists.length} watchlists`} onClick={() => navigate('/ticker')} />
         </Col>
-        <Col xs={12} xl={8} xxl={4}>
+        <Col xs={12} xl={6} xxl={4}>
           <Figure
             testId="figure-broker"
             title="Broker session"
@@ -118,10 +174,10 @@ export function HomePage() {
             onClick={() => navigate('/broker')}
           />
         </Col>
-        <Col xs={12} xl={8} xxl={4}>
+        <Col xs={12} xl={6} xxl={4}>
           <Figure testId="figure-uptime" title="Agent uptime" icon={<ClockCircleOutlined />} value={formatDuration(uptime)} note={health ? `version ${health.version}` : undefined} />
         </Col>
-        <Col xs={12} xl={8} xxl={4}>
+        <Col xs={12} xl={6} xxl={4}>
           <Figure
             testId="figure-algos"
             title="Algos running"
@@ -132,7 +188,7 @@ export function HomePage() {
             onClick={() => navigate('/fleet')}
           />
         </Col>
-        <Col xs={12} xl={8} xxl={4}>
+        <Col xs={12} xl={6} xxl={4}>
           <Figure
             testId="figure-agents"
             title="Agents online"
@@ -152,6 +208,8 @@ export function HomePage() {
           <Card size="small" title="Shortcuts" style={{ marginBottom: 12 }}>
             <Space wrap>
               <Button icon={<LineChartOutlined />} onClick={() => navigate('/market')}>Open market watch</Button>
+              <Button icon={<ProfileOutlined />} onClick={() => deck.orders.getState().openTicket({ side: 'BUY', instrument: deck.watchlists.getState().selected })}>Place an order</Button>
+              <Button icon={<SafetyOutlined />} onClick={() => navigate('/risk')}>Set risk limits</Button>
               <Button icon={<PlusOutlined />} onClick={() => navigate('/ticker?add=1')}>Add instruments to the ticker</Button>
               <Button icon={<ApiOutlined />} onClick={() => navigate('/broker')} disabled={broker?.provider === 'sim'} title={broker?.provider === 'sim' ? 'The simulated market needs no login' : undefined}>
                 Broker login
@@ -169,7 +227,8 @@ export function HomePage() {
                 ['1 – 7', 'switch watchlists'],
                 ['↑ ↓', 'move through the watchlist'],
                 ['C', 'chart the selected instrument'],
-                ['Alt + H M F T B S', 'Home, Market watch, Fleet, Ticker, Broker, Settings'],
+                ['B  S', 'buy or sell the selected instrument (the order ticket; Esc closes)'],
+                ['Alt + H M O R F T B S', 'Home, Market watch, Orders, Risk, Fleet, Ticker, Broker, Settings'],
               ]}
               renderItem={([keys, what]) => (
                 <List.Item style={{ padding: '2px 0' }}>

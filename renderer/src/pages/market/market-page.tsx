@@ -2,13 +2,13 @@
  * Market watch's work area (the watchlist is the column beside it): the selected instrument's
  * live header, a candle chart with interval switching, and its market depth.
  */
-import { Card, Empty, Segmented, Space, Statistic, Tag, Typography, theme as antdTheme } from 'antd';
-import { useEffect, useMemo, useState } from 'react';
+import { Card, Empty, Segmented, Space, Statistic, Tag, Typography } from 'antd';
+import { useEffect, useState } from 'react';
 import type { CandleInterval } from '../../../../shared/candle';
-import { CandleChart, type ChartColours, type ChartState } from '../../components/candle-chart';
+import { CandleChart, type ChartState } from '../../components/candle-chart';
+import { useChartColours } from '../../components/chart-colours';
 import { useDeck, useSlice } from '../../app/deck';
 import { useLocation } from '../../app/router';
-import { useSettings } from '../../app/settings';
 import { decimalsOf, directionOf, formatChange, formatPrice } from '../../format/numbers';
 import { formatAge, formatClock } from '../../format/time';
 import { useQuote, useStreamState, useWant } from '../../live/use-live';
@@ -24,24 +24,6 @@ export const INTERVALS: Array<{ value: CandleInterval; label: string }> = [
   { value: '60minute', label: '1h' },
   { value: 'day', label: '1D' },
 ];
-
-function useChartColours(): ChartColours {
-  const { token } = antdTheme.useToken();
-  const palette = useSettings((slice) => slice.palette);
-  const mode = useSettings((slice) => slice.theme);
-  return useMemo(() => {
-    const css = getComputedStyle(document.documentElement);
-    return {
-      up: css.getPropertyValue('--up').trim() || '#16a34a',
-      down: css.getPropertyValue('--down').trim() || '#dc2626',
-      text: token.colorTextSecondary,
-      grid: token.colorBorderSecondary,
-      background: token.colorBgContainer,
-    };
-    // The CSS variables follow the palette and theme attributes set on the document.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [token, palette, mode]);
-}
 
 export function MarketPage() {
   const deck = useDeck();
