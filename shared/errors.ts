@@ -26,6 +26,8 @@ export const ERROR_STATUS = {
   agent_offline: 503,
   /** A fleet member could not reach its hub (where orders are checked and placed). */
   hub_unreachable: 503,
+  /** The request went out, but no answer came back: it may or may not have been done (resend an order with its clientOrderId). */
+  outcome_unknown: 503,
   /** Done at the fleet's hub only (risk limits, the kill switch), not on a member. */
   hub_only: 409,
   provider_unavailable: 503,

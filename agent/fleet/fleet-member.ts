@@ -112,7 +112,7 @@ export class FleetMember {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.asks.delete(id);
-        reject(new ApiError('hub_unreachable', `The hub did not answer within ${Math.round(timeoutMs / 1000)} s: whether it was done is unknown. An order sent again with the same clientOrderId is never placed twice.`));
+        reject(new ApiError('outcome_unknown', `The hub did not answer within ${Math.round(timeoutMs / 1000)} s: whether it was done is unknown. An order sent again with the same clientOrderId is never placed twice.`));
       }, timeoutMs);
       this.asks.set(id, { resolve, reject, timer });
       ws.send(encodeLink({ t: 'ask', id, method, input, ...(algo === undefined ? {} : { algo }) }));
@@ -264,7 +264,7 @@ export class FleetMember {
     // Asks in flight have no answer coming: whether the hub did them is unknown.
     for (const ask of this.asks.values()) {
       clearTimeout(ask.timer);
-      ask.reject(new ApiError('hub_unreachable', 'The link to the hub was cut before it answered: whether it was done is unknown. An order sent again with the same clientOrderId is never placed twice.'));
+      ask.reject(new ApiError('outcome_unknown', 'The link to the hub was cut before it answered: whether it was done is unknown. An order sent again with the same clientOrderId is never placed twice.'));
     }
     this.asks.clear();
   }

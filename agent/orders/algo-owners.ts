@@ -15,6 +15,16 @@ export class AlgoOwners {
     for (const row of db.prepare(`SELECT algo, agent FROM algo_agents`).all() as Array<{ algo: string; agent: string }>) this.owners.set(row.algo, row.agent);
   }
 
+  /** Binds to `agent` every algo that has orders but no agent yet (orders from before names were bound). */
+  adoptUnbound(agent: string, now = Date.now()): number {
+    const rows = this.db.prepare(`SELECT DISTINCT algo FROM orders WHERE algo NOT IN (SELECT algo FROM algo_agents)`).all() as Array<{ algo: string }>;
+    for (const { algo } of rows) {
+      this.db.prepare(`INSERT INTO algo_agents (algo, agent, since) VALUES (?, ?, ?)`).run(algo, agent, now);
+      this.owners.set(algo, agent);
+    }
+    return rows.length;
+  }
+
   /** The agent `algo` trades from, if it traded yet. */
   of(algo: string): string | undefined {
     return this.owners.get(algo);

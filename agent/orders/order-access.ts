@@ -36,10 +36,14 @@ export interface AccessContext {
   agentName(agentId: string): string;
 }
 
-const TRADER: OrderAccess = { all: true, only: null, mayAct: () => true, algos: () => [], claim: () => undefined };
-
 export function accessOf(principal: Principal | undefined, context: AccessContext): OrderAccess {
-  if (principal === undefined || principal.kind === 'owner' || principal.kind === 'session' || principal.kind === 'viewer') return TRADER;
+  if (principal === undefined || principal.kind === 'owner' || principal.kind === 'session' || principal.kind === 'viewer') {
+    // The trader at this agent acts for any algo; a name still free becomes this agent's, so no member takes over the trader's own (`manual`).
+    const claim = (algo: string) => {
+      if (context.owners.of(algo) === undefined) context.owners.claim(algo, context.selfId, context.agentName);
+    };
+    return { all: true, only: null, mayAct: () => true, algos: () => [], claim };
+  }
   const agent = principal.kind === 'task' ? context.selfId : principal.agentId;
   const only = principal.kind === 'task' ? context.taskName(principal.taskId) : (principal.algo ?? null);
   const { owners } = context;

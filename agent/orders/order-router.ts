@@ -16,6 +16,9 @@ import { preTradeCheck, type RateWindow } from '../risk/pre-trade-check';
 import type { RiskBook } from '../risk/risk-book';
 import type { RiskStates, StateChange } from '../risk/risk-states';
 
+/** How long an order a restart found unchecked waits for its instrument's first price. */
+const RECHECK_WAIT_MS = 30_000;
+
 /**
  * What the router needs of a broker (the paper broker, the Kite adapter). A broker answers
  * through the router's `onBrokerUpdate`, at once or later; `place` and `cancel` never throw for
@@ -80,6 +83,8 @@ export class AcceptedOrders implements RateWindow {
 export class OrderRouter {
   private broker: OrderBroker | undefined;
   private readonly rates = new AcceptedOrders();
+  /** Orders a restart found written but unchecked, waiting for their instrument's first price. */
+  private readonly deferred = new Map<string, { order: Order; until: number }>();
   private readonly now: () => number;
 
   constructor(private readonly options: OrderRouterOptions) {
@@ -121,6 +126,7 @@ export class OrderRouter {
     // The order is stored before this (pending): what the broker answers at once (the paper
     // broker's open and fills) is written in one commit. A broker that calls out does so later.
     return this.options.store.atomically(() => {
+      this.options.store.markSent(order.id, now);
       this.send(order);
       return this.options.store.get(order.id)!;
     });
@@ -185,8 +191,9 @@ export class OrderRouter {
       const fills = store.fills(order.id);
       const done = order.state === 'filled' || order.state === 'cancelled' || order.state === 'rejected';
       if (done && fills.length === 0) continue;
-      // Written but maybe never checked (the hub stopped in between): it is checked now, not trusted.
-      if (order.state === 'pending' && fills.length === 0) {
+      // Written but never handed to the broker (the hub stopped in between): it is checked now, not
+      // trusted. One handed over may be at the broker already: it is reconciled below, never re-placed.
+      if (order.state === 'pending' && fills.length === 0 && !store.wasSent(order.id)) {
         unchecked.push(order);
         continue;
       }
@@ -199,14 +206,29 @@ export class OrderRouter {
       if (!this.broker) throw new Error('no broker');
       this.broker.resume(unfinished.map((order) => ({ order: paperOrder(order), filledQuantity: order.filledQuantity, brokerOrderId: order.brokerOrderId })));
     }
-    for (const order of unchecked) {
+    // A restarted market may not have priced an instrument yet: its orders wait for the first price.
+    const until = this.now() + RECHECK_WAIT_MS;
+    for (const order of unchecked) this.deferred.set(order.id, { order, until });
+    this.recheckDeferred();
+    return unfinished.length + unchecked.length;
+  }
+
+  /**
+   * Checks the orders a restart found unchecked once their instrument has a price (or, past the
+   * wait, as they are: refused for want of one). Called as prices come.
+   */
+  recheckDeferred(): void {
+    if (this.deferred.size === 0) return;
+    const now = this.now();
+    for (const [id, { order, until }] of this.deferred) {
+      if (this.options.book.markOf(order.instrument) === undefined && now < until) continue;
+      this.deferred.delete(id);
       try {
-        this.admit(order, this.now());
+        this.admit(order, now);
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
       }
     }
-    return unfinished.length + unchecked.length;
   }
 
   private send(order: Order): void {

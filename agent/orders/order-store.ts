@@ -37,6 +37,15 @@ function orderOf(row: Row): Order {
   };
 }
 
+/** The message of the event that marks an order handed to its broker. */
+const SENT = 'sent to the broker';
+
+export interface TransitionPatch {
+  brokerOrderId?: string;
+  rejection?: Order['rejection'];
+  message?: string;
+}
+
 export interface OrderQuery {
   algo?: string | undefined;
   /** Any of these algos (none: no order). */
@@ -58,6 +67,7 @@ export class OrderStore {
       move: db.prepare(`UPDATE orders SET state = ?, broker_id = coalesce(?, broker_id), rejection = coalesce(?, rejection), updated = ? WHERE id = ?`),
       fill: db.prepare(`INSERT INTO fills (order_id, at, quantity, price, fees) VALUES (?, ?, ?, ?, ?)`),
       filled: db.prepare(`UPDATE orders SET filled = ?, average_price = ?, fees = fees + ? WHERE id = ?`),
+      sent: db.prepare(`SELECT 1 FROM order_events WHERE order_id = ? AND state = 'pending' AND message = ? LIMIT 1`),
     };
   }
 
@@ -112,14 +122,11 @@ export class OrderStore {
   }
 
   /** Moves an order on; a move its lifecycle does not allow is a bug, and throws. */
-  transition(id: string, state: OrderState, now: number, patch: { brokerOrderId?: string; rejection?: Order['rejection']; message?: string } = {}): Order {
+  transition(id: string, state: OrderState, now: number, patch: TransitionPatch = {}): Order {
     return this.db.transaction(() => {
       const order = this.get(id);
       if (!order) throw new Error(`no order ${id}`);
-      if (!orderMayMove(order.state, state)) throw new Error(`order ${id} cannot go from ${order.state} to ${state}`);
-      this.sql.move.run(state, patch.brokerOrderId ?? null, patch.rejection ? JSON.stringify(patch.rejection) : null, now, id);
-      this.sql.event.run(id, now, state, patch.message ?? patch.rejection?.message ?? null);
-      return this.get(id)!;
+      return this.move(order, state, now, patch);
     })();
   }
 
@@ -134,8 +141,36 @@ export class OrderStore {
       const average = ((order.averagePrice ?? 0) * order.filledQuantity + price * taken) / filled;
       this.sql.fill.run(id, now, taken, price, fees);
       this.sql.filled.run(filled, average, fees, id);
-      return this.transition(id, filled === order.quantity ? 'filled' : 'partially_filled', now);
+      return this.move({ ...order, filledQuantity: filled, averagePrice: average, fees: order.fees + fees }, filled === order.quantity ? 'filled' : 'partially_filled', now, {});
     })();
+  }
+
+  /** Writes a move of `order` (as just read, inside the caller's transaction) and answers the order after it, without reading it again. */
+  private move(order: Order, state: OrderState, now: number, patch: TransitionPatch): Order {
+    if (!orderMayMove(order.state, state)) throw new Error(`order ${order.id} cannot go from ${order.state} to ${state}`);
+    this.sql.move.run(state, patch.brokerOrderId ?? null, patch.rejection ? JSON.stringify(patch.rejection) : null, now, order.id);
+    this.sql.event.run(order.id, now, state, patch.message ?? patch.rejection?.message ?? null);
+    return {
+      ...order,
+      state,
+      brokerOrderId: patch.brokerOrderId ?? order.brokerOrderId,
+      rejection: patch.rejection ?? order.rejection,
+      updatedAt: new Date(now).toISOString(),
+    };
+  }
+
+  /**
+   * Marks an order as handed to its broker (an event row, in the caller's transaction): after a
+   * restart, a pending order with the mark may be at the broker already and is reconciled, never
+   * checked and placed again; one without it never left.
+   */
+  markSent(id: string, now: number): void {
+    this.sql.event.run(id, now, 'pending', SENT);
+  }
+
+  /** Whether the order was handed to its broker (see `markSent`). */
+  wasSent(id: string): boolean {
+    return this.sql.sent.get(id, SENT) !== undefined;
   }
 
   fills(id: string): Fill[] {

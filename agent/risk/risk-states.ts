@@ -17,6 +17,15 @@ export interface StateInfo {
   breach: boolean;
 }
 
+export interface RiskStatesSnapshot {
+  global: StateInfo;
+  algos: Record<string, StateInfo>;
+  killSwitch: boolean;
+  opens: Record<string, number>;
+  peaks: Record<string, number>;
+  sessionOpenedAt: number;
+}
+
 export interface Equity {
   realised: number;
   unrealised: number;
@@ -59,6 +68,31 @@ export class RiskStates {
   constructor(now: number) {
     this.global = ACTIVE(now);
     this.sessionOpenedAt = now;
+  }
+
+  /** What a restart must not lose: the states (with the kill switch) and the day's baselines. */
+  snapshot(): RiskStatesSnapshot {
+    return {
+      global: this.global,
+      algos: Object.fromEntries(this.algos),
+      killSwitch: this.killSwitch,
+      opens: Object.fromEntries(this.opens),
+      peaks: Object.fromEntries(this.peaks),
+      sessionOpenedAt: this.sessionOpenedAt,
+    };
+  }
+
+  /** Takes back a snapshot (a restart within the same session; a new session then opens on top). */
+  restore(snapshot: RiskStatesSnapshot): void {
+    this.global = snapshot.global;
+    this.algos.clear();
+    for (const [algo, info] of Object.entries(snapshot.algos)) this.algos.set(algo, info);
+    this.killSwitch = snapshot.killSwitch;
+    this.opens.clear();
+    for (const [key, value] of Object.entries(snapshot.opens)) this.opens.set(key, value);
+    this.peaks.clear();
+    for (const [key, value] of Object.entries(snapshot.peaks)) this.peaks.set(key, value);
+    this.sessionOpenedAt = snapshot.sessionOpenedAt;
   }
 
   /** Algos whose state was ever set (by a user or a breach). */

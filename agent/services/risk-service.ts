@@ -24,7 +24,8 @@ import { PaperBroker, type PaperUpdate } from '../orders/paper-broker';
 import { RiskBook } from '../risk/risk-book';
 import { RiskDays } from '../risk/risk-days';
 import { LimitsStore } from '../risk/risk-limits';
-import { RiskStates, SEVERITY } from '../risk/risk-states';
+import { RiskStates, type RiskStatesSnapshot, SEVERITY, type StateChange } from '../risk/risk-states';
+import { sessionOpenBefore } from '../../shared/market-session';
 import type { AgentDb } from '../store/agent-db';
 import { broadcastTopic } from '../stream/broadcast-topic';
 import type { StreamCore } from '../stream/stream-core';
@@ -59,12 +60,17 @@ export interface RiskServiceOptions {
 /** How long an order waits for the first price of an instrument the ticker was just asked to carry. */
 const FIRST_PRICE_WAIT_MS = 3000;
 
+/** Where the trading states are kept, and how often they are written as peaks move. */
+const STATES_SETTING = 'risk.states';
+const PERSIST_MS = 5000;
+
 /** How often the limits are watched as prices move (fills are watched at once). */
 const WATCH_MS = 250;
 
 export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
   let stopObserving: (() => void) | undefined;
   let watch: NodeJS.Timeout | undefined;
+  let persistNow: (() => void) | undefined;
   return {
     name: 'risk',
     start() {
@@ -72,13 +78,32 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
       const limits = new LimitsStore(db);
       const book = new RiskBook(limits.get().global.fallbackRiskFraction ?? 0.02);
       const states = new RiskStates(Date.now());
+      // Trading states, the kill switch and the day's baselines outlive a restart (even a kill -9).
+      const saved = db.setting(STATES_SETTING);
+      if (saved) states.restore(JSON.parse(saved) as RiskStatesSnapshot);
+      let savedStates = saved ?? '';
+      let savedAt = 0;
+      /** Writes the states when they changed: at once after a state change, at most every few seconds as peaks move. */
+      const persist = (urgent: boolean) => {
+        const text = JSON.stringify(states.snapshot());
+        if (text === savedStates || (!urgent && Date.now() - savedAt < PERSIST_MS)) return;
+        db.saveSettings({ [STATES_SETTING]: text });
+        savedStates = text;
+        savedAt = Date.now();
+      };
+      persistNow = () => persist(true);
       const store = new OrderStore(db.db);
       const owners = new AlgoOwners(db.db);
+      owners.adoptUnbound(fleet.self.id);
       const access = (principal: Principal | undefined) =>
         accessOf(principal, { owners, selfId: fleet.self.id, taskName: (id) => tasks.get(id).name, agentName: (id) => fleet.agents().find((a) => a.id === id)?.name ?? id });
       fleet.onForget((agentId) => owners.release(agentId));
       const orders = ordersTopic((principal) => access(principal).mayAct);
       const riskTopic = broadcastTopic<Topics['risk']>();
+      const announce = (change: StateChange) => {
+        riskTopic.publish({ type: 'risk_state', ...change } satisfies RiskMessage);
+        persist(true);
+      };
       const router = new OrderRouter({
         store,
         book,
@@ -90,7 +115,7 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
           states: (changes) => {
             for (const change of changes) {
               options.log.warn({ scope: change.scope, to: change.to }, change.reason);
-              riskTopic.publish({ type: 'risk_state', ...change } satisfies RiskMessage);
+              announce(change);
             }
           },
         },
@@ -127,12 +152,16 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
       }
       const resumed = router.recover();
       if (resumed > 0) options.log.info({ orders: resumed }, 'orders in flight when the agent stopped were sent on');
-      states.openSession(book, Date.now());
+      // A restart within the session keeps its states and baselines; after a new open, the new session's.
+      if (!saved || states.sessionOpenedAt < sessionOpenBefore(Date.now(), options.session)) states.openSession(book, Date.now());
+      persist(true);
       const days = new RiskDays(db.db, options.session, Date.now());
       watch = setInterval(() => {
+        router.recheckDeferred();
         router.evaluateStates();
         const rolled = days.observe(book, states, Date.now());
         if (rolled) options.log.info({ date: rolled.date, maxMoneyAtRisk: rolled.maxMoneyAtRisk, pnl: rolled.pnl }, 'the risk day rolled');
+        persist(rolled !== null);
       }, WATCH_MS);
       watch.unref();
 
@@ -141,7 +170,9 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
       options.api.provide({
         placeOrder: async (input, { principal }) => {
           access(principal).claim(input.algo);
-          if (book.markOf(input.instrument) === undefined && options.carry?.(input.instrument)) {
+          const { allow, deny } = limits.get().global;
+          const tradable = !deny?.includes(input.instrument) && (allow === undefined || allow.includes(input.instrument));
+          if (tradable && book.markOf(input.instrument) === undefined && options.carry?.(input.instrument)) {
             options.log.info({ instrument: input.instrument, algo: input.algo }, 'the ticker now carries an instrument an order named, to price it');
             const until = Date.now() + FIRST_PRICE_WAIT_MS;
             while (book.markOf(input.instrument) === undefined && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -183,7 +214,7 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
           const change = states.set(scope, state, reason ?? 'set by hand', now);
           if (change) {
             options.log.warn({ scope, to: state }, change.reason);
-            riskTopic.publish({ type: 'risk_state', ...change } satisfies RiskMessage);
+            announce(change);
           }
           return summary();
         },
@@ -191,11 +222,13 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
           const result: KillSwitchResult = { engaged: engage, cancelled: 0, exits: [], exitsRefused: [], algosStopped: [], agentsNotReached: [], risk: summary() };
           if (!engage) {
             const change = states.releaseKillSwitch(Date.now());
-            if (change) riskTopic.publish({ type: 'risk_state', ...change } satisfies RiskMessage);
+            if (change) announce(change);
+            persist(true);
             return { ...result, risk: summary() };
           }
           const change = states.engageKillSwitch(Date.now());
-          if (change) riskTopic.publish({ type: 'risk_state', ...change } satisfies RiskMessage);
+          if (change) announce(change);
+          persist(true);
           // One commit for every cancel the broker answers at once (the paper broker's all).
           store.atomically(() => {
             for (const order of store.unfinished()) {
@@ -235,6 +268,7 @@ export function riskService(options: RiskServiceOptions): Service<OrderRouter> {
     stop() {
       stopObserving?.();
       if (watch) clearInterval(watch);
+      persistNow?.();
     },
   };
 }

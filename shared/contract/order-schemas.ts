@@ -5,7 +5,12 @@ import { TRADING_STATES } from '../risk';
 import { instrumentIdSchema } from './schemas';
 
 const price = z.number().positive('must be above 0').finite().max(1e9);
-export const algoNameSchema = z.string().min(1, 'name the algo').max(64).regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'letters, digits, spaces and . _ -');
+export const algoNameSchema = z
+  .string()
+  .min(1, 'name the algo')
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'letters, digits, spaces and . _ -')
+  .refine((name) => name.toLowerCase() !== 'global', '"global" names every algo together: give the algo another name');
 
 export const placeOrderInput = z
   .strictObject({

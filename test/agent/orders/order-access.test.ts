@@ -45,9 +45,12 @@ test("an algo's name binds to the agent of its first order: tasks, members and t
     const access = accessOf(trader, context);
     assert.equal(access.all, true);
     assert.equal(access.mayAct('breakout'), true);
-    access.claim('anything');
-    assert.equal(kept.of('anything'), undefined, "the trader's manual orders bind no name");
+    access.claim('breakout');
+    assert.equal(kept.of('breakout'), M1, 'the trader acts for a member’s algo without taking its name');
   }
+  accessOf({ kind: 'owner' }, context).claim('manual');
+  assert.equal(kept.of('manual'), SELF, "a free name the trader uses becomes this agent's");
+  assert.throws(() => accessOf({ kind: 'member', agentId: M2 }, context).claim('manual'), /trades from agent/, 'no member takes over the trader’s own algo');
   assert.equal(kept.release(M1), 1);
   assert.equal(accessOf({ kind: 'member', agentId: M2 }, context).mayAct('breakout'), false);
   accessOf({ kind: 'member', agentId: M2 }, context).claim('breakout');
@@ -72,4 +75,16 @@ test('the orders topic sends each subscriber only the orders of algos it may see
   session.close();
   topic.publish([order('4', 'ema')]);
   assert.equal(heard.get('algo')!.length, 1);
+});
+
+test('algos that traded before names were bound become this agent’s at start', () => {
+  const db = new Database(':memory:');
+  db.exec(`CREATE TABLE algo_agents (algo TEXT PRIMARY KEY, agent TEXT NOT NULL, since INTEGER NOT NULL) WITHOUT ROWID; CREATE TABLE orders (id TEXT PRIMARY KEY, algo TEXT NOT NULL);
+           INSERT INTO orders VALUES ('o1', 'old'), ('o2', 'old'), ('o3', 'bound');`);
+  const kept = new AlgoOwners(db);
+  kept.claim('bound', M1, (id) => id);
+  assert.equal(kept.adoptUnbound(SELF), 1);
+  assert.equal(kept.of('old'), SELF);
+  assert.equal(kept.of('bound'), M1, 'a bound name stays its agent’s');
+  assert.equal(new AlgoOwners(db).of('old'), SELF, 'kept');
 });

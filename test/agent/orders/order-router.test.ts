@@ -129,3 +129,27 @@ test('a drawdown breach halts the algo: its next order is refused by the halted 
   const sell = h.router.place(order({ algo: 'other', side: 'SELL' }));
   assert.equal(sell.state, 'filled', 'other algos trade on');
 });
+
+test('after a restart, an order handed to the broker is reconciled, never checked again; one never handed waits for its first price', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'algodeck-router-'));
+  const file = join(dir, 'agent.db');
+  const before = hub(file);
+  // Handed to a broker that had not answered yet (Kite's "pending"): the mark is what says so.
+  const sent = before.store.insertOrGet('o-sent', order({ quantity: 4, clientOrderId: 'sent' }), Date.now()).order;
+  before.store.markSent(sent.id, Date.now());
+  before.store.insertOrGet('o-unpriced', order({ quantity: 2, clientOrderId: 'unpriced', instrument: 'NSE:TCS' }), Date.now());
+  before.db.close();
+
+  const after = hub(file, { global: { maxOrderQuantity: 3 }, algos: {}, instruments: {} });
+  t.after(() => (after.db.close(), rmSync(dir, { recursive: true, force: true })));
+  const resumed: string[] = [];
+  after.router.useBroker({ place: () => assert.fail('nothing is placed afresh'), cancel: () => false, resume: (orders) => resumed.push(...orders.map((o) => o.order.id)) });
+  assert.equal(after.router.recover(), 2);
+  assert.deepEqual(resumed, ['o-sent'], 'reconciled with the broker although today’s limits would refuse it');
+  assert.equal(after.store.get('o-sent')!.state, 'pending');
+  assert.equal(after.store.get('o-unpriced')!.state, 'pending', 'no price for NSE:TCS yet: it waits');
+  after.book.mark('NSE:TCS', 3000);
+  after.router.useBroker(after.paper);
+  after.router.recheckDeferred();
+  assert.equal(after.store.get('o-unpriced')!.state, 'filled', 'checked once priced (within today’s limits), then placed');
+});

@@ -75,3 +75,18 @@ test('the lifecycle only moves forward', () => {
   ];
   for (const [from, to, allowed] of table) assert.equal(orderMayMove(from, to), allowed, `${from} → ${to}`);
 });
+
+test('what a move or a fill answers is the order as stored (it is not read again)', (t) => {
+  const { store, close } = open();
+  t.after(close);
+  store.insertOrGet('o1', request, 1000);
+  const moves = [
+    () => store.transition('o1', 'open', 1100, { brokerOrderId: 'K1' }),
+    () => store.addFill('o1', 10, 1499.95, 0.1, 1200),
+    () => store.addFill('o1', 7, 1500.05, 0.2, 1300),
+    () => store.addFill('o1', 50, 1500.1, 0.3, 1400),
+  ];
+  for (const move of moves) assert.deepEqual(move(), store.get('o1'));
+  store.insertOrGet('o2', { ...request, clientOrderId: 'ma-2' }, 2000);
+  assert.deepEqual(store.transition('o2', 'rejected', 2100, { rejection: { rule: 'halted', message: 'halted' } }), store.get('o2'));
+});

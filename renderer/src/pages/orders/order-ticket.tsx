@@ -33,7 +33,7 @@ interface Values {
 /** Fields of the form by the names the agent's errors use. */
 const FIELDS = new Set<keyof Values>(['instrument', 'side', 'quantity', 'type', 'price', 'trigger', 'stopLoss', 'product', 'algo']);
 /** Errors after which the order may or may not have been placed. */
-const OUTCOME_UNKNOWN = new Set(['unavailable', 'internal', 'hub_unreachable', 'request_timeout']);
+const OUTCOME_UNKNOWN = new Set(['unavailable', 'internal', 'outcome_unknown', 'request_timeout']);
 const takesPrice = (type: OrderType) => type === 'LIMIT' || type === 'SL';
 const takesTrigger = (type: OrderType) => type === 'SL' || type === 'SL-M';
 
@@ -56,6 +56,8 @@ export default function OrderTicket() {
   const [refusal, setRefusal] = useState<ShownError | null>(null);
   const [busy, setBusy] = useState(false);
   const clientOrderId = useRef(newClientOrderId());
+  /** The order (without its id) whose outcome is unknown: only that same order is resent with the same id. */
+  const unknownOrder = useRef<string | null>(null);
   const quantityRef = useRef<GetRef<typeof InputNumber>>(null);
   /** Where the focus was when the ticket opened: it goes back there when the ticket closes. */
   const returnFocus = useRef<HTMLElement | null>(null);
@@ -74,6 +76,7 @@ export default function OrderTicket() {
     form.resetFields();
     form.setFieldsValue({ side: draft.side, instrument: draft.instrument, quantity: draft.quantity ?? 1, algo: draft.algo ?? lastAlgo });
     clientOrderId.current = newClientOrderId();
+    unknownOrder.current = null;
     // A new opening starts clean: the last refusal was about another order.
     // eslint-disable-next-line react-hooks/set-state-in-effect
     setRefusal(null);
@@ -97,6 +100,11 @@ export default function OrderTicket() {
       ...(takesTrigger(v.type) && v.trigger !== null && v.trigger !== undefined ? { trigger: v.trigger } : {}),
       ...(v.stopLoss !== null && v.stopLoss !== undefined ? { stopLoss: v.stopLoss } : {}),
     };
+    // Changed since an unknown outcome: a different order, so a new id (the old one would answer the old order).
+    const { clientOrderId: _id, ...content } = order;
+    const key = JSON.stringify(content);
+    if (unknownOrder.current !== null && unknownOrder.current !== key) order.clientOrderId = clientOrderId.current = newClientOrderId();
+    unknownOrder.current = null;
     setBusy(true);
     try {
       const placed = await deck.orders.getState().place(order);
@@ -109,6 +117,7 @@ export default function OrderTicket() {
       // The agent answered: this order is done (placed or refused), the next try is a new one. No
       // answer (or a member that lost its hub): it may have been placed, so a retry is the same order.
       if (!OUTCOME_UNKNOWN.has(shown.code)) clientOrderId.current = newClientOrderId();
+      else unknownOrder.current = key;
       const field = shown.field?.split('.')[0] as keyof Values | undefined;
       if (!shown.rule && field && FIELDS.has(field)) form.setFields([{ name: field, errors: [shown.message] }]);
       else setRefusal(shown);
