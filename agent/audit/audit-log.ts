@@ -53,13 +53,15 @@ export function redact(value: unknown, depth = 0): unknown {
 
 export class AuditLog {
   private writes = 0;
+  /** Prepared once: every command writes one row. */
+  private readonly insert: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: Database.Database) {
+    this.insert = db.prepare(`INSERT INTO audit (at, who, address, agent, method, route, input, result, status, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  }
 
   write(entry: AuditWrite): void {
-    this.db
-      .prepare(`INSERT INTO audit (at, who, address, agent, method, route, input, result, status, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(Date.now(), entry.who, entry.address, entry.agent, entry.method, entry.route, JSON.stringify(redact(entry.input)) ?? 'null', entry.result, entry.status, Math.round(entry.durationMs));
+    this.insert.run(Date.now(), entry.who, entry.address, entry.agent, entry.method, entry.route, JSON.stringify(redact(entry.input)) ?? 'null', entry.result, entry.status, Math.round(entry.durationMs));
     if (++this.writes % PRUNE_EVERY === 0) this.db.prepare(`DELETE FROM audit WHERE id <= (SELECT max(id) FROM audit) - ?`).run(KEEP);
   }
 

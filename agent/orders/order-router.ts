@@ -83,6 +83,8 @@ export class AcceptedOrders implements RateWindow {
 export class OrderRouter {
   private broker: OrderBroker | undefined;
   private readonly rates = new AcceptedOrders();
+  /** The order as the broker's last update left it. */
+  private lastUpdate: Order | undefined;
   /** Orders a restart found written but unchecked, waiting for their instrument's first price. */
   private readonly deferred = new Map<string, { order: Order; until: number }>();
   private readonly now: () => number;
@@ -127,8 +129,11 @@ export class OrderRouter {
     // broker's open and fills) is written in one commit. A broker that calls out does so later.
     return this.options.store.atomically(() => {
       this.options.store.markSent(order.id, now);
+      this.lastUpdate = undefined;
       this.send(order);
-      return this.options.store.get(order.id)!;
+      // What the broker answered at once (the paper broker's open and fills) is the order now.
+      const answered = this.lastUpdate as Order | undefined;
+      return answered?.id === order.id ? answered : order;
     });
   }
 
@@ -168,6 +173,7 @@ export class OrderRouter {
         book.removeInFlight(update.id);
         break;
     }
+    this.lastUpdate = order;
     this.options.events?.order?.(order);
     if (update.kind === 'fill') this.evaluateStates();
   }
@@ -251,6 +257,10 @@ function limitPrice(order: OrderRequest): number | null {
   return order.type === 'LIMIT' || order.type === 'SL' ? (order.price ?? null) : null;
 }
 
+/** Ids are the time and a counter that starts at random: unique across restarts without a random draw per order. */
+let idCounter = randomBytes(4).readUInt32BE(0);
+
 function newOrderId(): string {
-  return `o-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+  idCounter = (idCounter + 1) >>> 0;
+  return `o-${Date.now().toString(36)}-${idCounter.toString(16).padStart(8, '0')}`;
 }

@@ -86,9 +86,13 @@ export class OrderStore {
         const existing = this.sql.byClientId.get(request.algo, request.clientOrderId) as Row | undefined;
         if (existing) return { order: orderOf(existing), created: false };
       }
-      this.sql.insert.run(id, request.algo, request.clientOrderId ?? null, JSON.stringify(request), now, now);
+      const text = JSON.stringify(request);
+      this.sql.insert.run(id, request.algo, request.clientOrderId ?? null, text, now, now);
       this.sql.event.run(id, now, 'pending', null);
-      return { order: this.get(id)!, created: true };
+      // The order as a read would give it (the request as stored, nothing filled), without the read.
+      const at = new Date(now).toISOString();
+      const order: Order = { ...(JSON.parse(text) as OrderRequest), id, state: 'pending', filledQuantity: 0, averagePrice: null, fees: 0, brokerOrderId: null, rejection: null, createdAt: at, updatedAt: at };
+      return { order, created: true };
     })();
   }
 

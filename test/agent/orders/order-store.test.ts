@@ -79,7 +79,7 @@ test('the lifecycle only moves forward', () => {
 test('what a move or a fill answers is the order as stored (it is not read again)', (t) => {
   const { store, close } = open();
   t.after(close);
-  store.insertOrGet('o1', request, 1000);
+  assert.deepEqual(store.insertOrGet('o1', request, 1000).order, store.get('o1'));
   const moves = [
     () => store.transition('o1', 'open', 1100, { brokerOrderId: 'K1' }),
     () => store.addFill('o1', 10, 1499.95, 0.1, 1200),
