@@ -13,6 +13,10 @@ export type OrderType = (typeof ORDER_TYPES)[number];
 export const PRODUCTS = ['MIS', 'CNC', 'NRML'] as const;
 export type Product = (typeof PRODUCTS)[number];
 
+/** DAY: rests until filled, cancelled or the day ends; IOC: what does not fill at once is cancelled. */
+export const VALIDITIES = ['DAY', 'IOC'] as const;
+export type Validity = (typeof VALIDITIES)[number];
+
 export const ORDER_STATES = ['pending', 'open', 'partially_filled', 'filled', 'cancelled', 'rejected'] as const;
 export type OrderState = (typeof ORDER_STATES)[number];
 
@@ -30,6 +34,8 @@ export interface OrderRequest {
   /** Where the algo's stop is, for money at risk (not an order the broker sees). */
   stopLoss?: number;
   product?: Product;
+  /** DAY (the default) or IOC. */
+  validity?: Validity;
   /** Makes a resent order the same order: never placed twice. */
   clientOrderId?: string;
   /**

@@ -250,7 +250,7 @@ export class OrderRouter {
 }
 
 function paperOrder(order: Order): PaperOrder {
-  return { id: order.id, instrument: order.instrument, side: order.side, quantity: order.quantity, type: order.type, price: order.price, trigger: order.trigger, product: order.product };
+  return { id: order.id, instrument: order.instrument, side: order.side, quantity: order.quantity, type: order.type, price: order.price, trigger: order.trigger, product: order.product, validity: order.validity };
 }
 
 function limitPrice(order: OrderRequest): number | null {

@@ -5,7 +5,7 @@
  * then rests as a limit, SL-M fills as a market order). Optional fees per order and per value.
  * It knows nothing of risk or storage: the router gives it orders and takes its updates.
  */
-import type { OrderSide, OrderType, Product } from '../../shared/order';
+import type { OrderSide, OrderType, Product, Validity } from '../../shared/order';
 import type { Tick } from '../../shared/tick';
 
 export interface PaperOrder {
@@ -17,6 +17,7 @@ export interface PaperOrder {
   price?: number | undefined;
   trigger?: number | undefined;
   product?: Product | undefined;
+  validity?: Validity | undefined;
 }
 
 export type PaperUpdate =
@@ -50,7 +51,13 @@ export class PaperBroker {
     const quote = this.options.quote(order.instrument);
     if (!quote) return this.options.onUpdate({ id: order.id, kind: 'rejected', message: `No market in ${order.instrument}: the ticker does not carry it.` });
     this.rest(order);
-    this.work(this.resting.get(order.id)!, quote);
+    const entry = this.resting.get(order.id)!;
+    this.work(entry, quote);
+    // Immediate or cancel: what did not fill now does not rest.
+    if (order.validity === 'IOC' && this.resting.has(order.id)) {
+      this.forget(entry);
+      this.options.onUpdate({ id: order.id, kind: 'cancelled' });
+    }
   }
 
   private rest(order: PaperOrder): void {

@@ -1,6 +1,6 @@
 /** Validation of orders and of the risk manager's limits. */
 import { z } from 'zod';
-import { ORDER_SIDES, ORDER_STATES, ORDER_TYPES, PRODUCTS } from '../order';
+import { ORDER_SIDES, ORDER_STATES, ORDER_TYPES, PRODUCTS, VALIDITIES } from '../order';
 import { TRADING_STATES } from '../risk';
 import { instrumentIdSchema } from './schemas';
 
@@ -23,6 +23,7 @@ export const placeOrderInput = z
     trigger: price.optional(),
     stopLoss: price.optional(),
     product: z.enum(PRODUCTS).optional(),
+    validity: z.enum(VALIDITIES).optional(),
     clientOrderId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'up to 64 letters, digits and . _ : -').optional(),
   })
   .superRefine((order, ctx) => {

@@ -73,7 +73,7 @@ export function kiteTag(orderId: string): string {
 }
 
 /**
- * Kite's placement fields for our order: `quantity` (what is left to place), a DAY validity, our
+ * Kite's placement fields for our order: `quantity` (what is left to place), its validity (DAY unless IOC), our
  * tag, the product given or `product`, and for MARKET and SL-M orders the market protection.
  */
 export function placeParams(order: PaperOrder, given: { tag: string; quantity: number; product: Product; marketProtection: number }): Record<string, string | number> {
@@ -86,7 +86,7 @@ export function placeParams(order: PaperOrder, given: { tag: string; quantity: n
     quantity: given.quantity,
     order_type: order.type,
     product: order.product ?? given.product,
-    validity: 'DAY',
+    validity: order.validity ?? 'DAY',
     tag: given.tag,
   };
   if ((order.type === 'LIMIT' || order.type === 'SL') && order.price !== undefined) params.price = order.price;

@@ -89,6 +89,7 @@ test('tags and ids: dashes go, the creation time comes back; anything else is re
     exchange: 'NSE', tradingsymbol: 'INFY', transaction_type: 'BUY', quantity: 2, order_type: 'LIMIT', product: 'CNC', validity: 'DAY', tag: 'o1', price: 1500,
   });
   assert.throws(() => placeParams({ id: 'o', instrument: 'INFY', side: 'BUY', quantity: 1, type: 'MARKET' }, { tag: 'o', quantity: 1, product: 'MIS', marketProtection: 2 }), /not an instrument id/);
+  assert.equal(placeParams({ id: 'o', instrument: 'NSE:INFY', side: 'BUY', quantity: 5, type: 'LIMIT', price: 1500, validity: 'IOC' }, { tag: 'o1', quantity: 5, product: 'MIS', marketProtection: 2 }).validity, 'IOC', 'an IOC order is sent as one');
 });
 
 test('an order Kite\'s book lacks: wait while unsure, never place again what Kite gave an id to, place today\'s unseen ones', () => {

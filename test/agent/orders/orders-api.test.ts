@@ -161,3 +161,11 @@ test('trading states set by hand: one algo halted or reducing, everything, and n
     assert.equal(bad.body.error.field, field);
   }
 });
+
+test('an IOC order that cannot fill at once is cancelled, not left resting', async () => {
+  const quote = (await t.api.call('getQuotes', { instruments: ['NSE:TCS'] })).quotes['NSE:TCS']!;
+  const placed = await place({ algo: 'ioc', instrument: 'NSE:TCS', type: 'LIMIT', price: Math.round(quote.lastPrice * 0.5), quantity: 2, validity: 'IOC' });
+  assert.equal(placed.status, 201, JSON.stringify(placed.body));
+  assert.deepEqual([(placed.body as Order).state, (placed.body as Order).filledQuantity, (placed.body as Order).validity], ['cancelled', 0, 'IOC']);
+  assert.equal((await place({ algo: 'ioc', validity: 'GTC' })).body.error.field, 'validity');
+});

@@ -91,3 +91,17 @@ test('after a restart, what was left of each order is placed again, waiting for 
   paper.resume([{ order: { id: 'l', instrument: 'NSE:INFY', side: 'BUY', quantity: 5, type: 'LIMIT', price: 90 }, filledQuantity: 0 }]);
   assert.equal(paper.open, 1, 'an order resting already is not placed again');
 });
+
+test('an IOC order fills what it can at once; the rest is cancelled, never rests', () => {
+  const { paper, updates, fills } = broker(book);
+  paper.place({ id: 'i', instrument: 'NSE:INFY', side: 'BUY', quantity: 15, type: 'LIMIT', price: 100.1, validity: 'IOC' });
+  assert.deepEqual(fills(), [[10, 100.1]]);
+  assert.deepEqual(updates.at(-1), { id: 'i', kind: 'cancelled' });
+  assert.equal(paper.open, 0);
+  const none = broker(book);
+  none.paper.place({ id: 'n', instrument: 'NSE:INFY', side: 'BUY', quantity: 5, type: 'LIMIT', price: 90, validity: 'IOC' });
+  assert.deepEqual(none.updates.map((u) => u.kind), ['open', 'cancelled'], 'nothing crossed: cancelled at once');
+  const market = broker(book);
+  market.paper.place({ id: 'm', instrument: 'NSE:INFY', side: 'BUY', quantity: 5, type: 'MARKET', validity: 'IOC' });
+  assert.deepEqual(market.updates.map((u) => u.kind), ['open', 'fill'], 'filled whole: nothing to cancel');
+});
