@@ -74,7 +74,8 @@ test('against the agent: the list loads, the topic brings orders placed elsewher
     const stop = store.getState().watch();
     const stopPositions = store.getState().watchPositions();
     await waitFor('the list', () => store.getState().orders?.some((o) => o.id === first.id));
-    assert.ok(gate.sent.some((message) => message.type === 'subscribe' && message.topic === 'orders'));
+    // The list comes by REST; the topic's subscribe goes once the stream is open, which may be after.
+    await waitFor('the orders topic subscribed', () => gate.sent.some((message) => message.type === 'subscribe' && message.topic === 'orders'));
 
     // Placed by someone else (an algo, another screen): it arrives by the topic, filled.
     const elsewhere = await agent.api.call('placeOrder', { algo: 'elsewhere', instrument: 'NSE:TCS', side: 'SELL', quantity: 3, type: 'MARKET', stopLoss: 99_999 });
