@@ -51,21 +51,46 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * The log is written a turn after the command, in one commit for all of that turn's entries: a
+ * command's answer (an order's) never waits on the log's commit. Reads and `flush` write what
+ * waits first, so the log always reads whole.
+ */
 export class AuditLog {
   private writes = 0;
   /** Prepared once: every command writes one row. */
   private readonly insert: Database.Statement;
+  private readonly writeAll: (rows: unknown[][]) => void;
+  private pending: unknown[][] = [];
+  private scheduled: NodeJS.Immediate | undefined;
 
   constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(`INSERT INTO audit (at, who, address, agent, method, route, input, result, status, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.writeAll = db.transaction((rows: unknown[][]) => {
+      for (const row of rows) this.insert.run(row);
+    });
   }
 
   write(entry: AuditWrite): void {
-    this.insert.run(Date.now(), entry.who, entry.address, entry.agent, entry.method, entry.route, JSON.stringify(redact(entry.input)) ?? 'null', entry.result, entry.status, Math.round(entry.durationMs));
-    if (++this.writes % PRUNE_EVERY === 0) this.db.prepare(`DELETE FROM audit WHERE id <= (SELECT max(id) FROM audit) - ?`).run(KEEP);
+    this.pending.push([Date.now(), entry.who, entry.address, entry.agent, entry.method, entry.route, JSON.stringify(redact(entry.input)) ?? 'null', entry.result, entry.status, Math.round(entry.durationMs)]);
+    this.scheduled ??= setImmediate(() => this.flush());
+  }
+
+  /** Writes the entries waiting for their turn's commit. */
+  flush(): void {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = undefined;
+    if (this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
+    this.writeAll(rows);
+    const before = this.writes;
+    this.writes += rows.length;
+    if (Math.floor(this.writes / PRUNE_EVERY) > Math.floor(before / PRUNE_EVERY)) this.db.prepare(`DELETE FROM audit WHERE id <= (SELECT max(id) FROM audit) - ?`).run(KEEP);
   }
 
   list(query: AuditQuery): AuditEntry[] {
+    this.flush();
     const where: string[] = [];
     const values: unknown[] = [];
     if (query.before !== undefined) {

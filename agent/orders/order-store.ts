@@ -57,6 +57,13 @@ export interface OrderQuery {
 export class OrderStore {
   /** The statements of the order path, prepared once (preparing costs more than running them). */
   private readonly sql;
+  /** One transaction function for every transaction (making one per call costs more than the commit's writes). */
+  private readonly transaction: (work: () => unknown) => unknown;
+  /**
+   * Orders not yet filled, cancelled or rejected, as last written: the order path reads these
+   * (the broker's answers move them) without a query and a parse per step.
+   */
+  private readonly live = new Map<string, Order>();
 
   constructor(private readonly db: Database.Database) {
     this.sql = {
@@ -69,19 +76,28 @@ export class OrderStore {
       filled: db.prepare(`UPDATE orders SET filled = ?, average_price = ?, fees = fees + ? WHERE id = ?`),
       sent: db.prepare(`SELECT 1 FROM order_events WHERE order_id = ? AND state = 'pending' AND message = ? LIMIT 1`),
     };
+    this.transaction = db.transaction((work: () => unknown) => work());
   }
 
   /**
    * Runs `work` in one transaction: the writes of an order's admission (its check's outcome, the
-   * paper broker's answer and fills) are then one commit rather than several.
+   * paper broker's answer and fills) are then one commit rather than several. Inside one already,
+   * `work` joins it (no savepoint): a throw anywhere rolls the whole of it back. The live orders'
+   * copies are dropped on a rollback, as they may hold what was never committed.
    */
   atomically<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    if (this.db.inTransaction) return work();
+    try {
+      return this.transaction(work) as T;
+    } catch (error) {
+      this.live.clear();
+      throw error;
+    }
   }
 
   /** Writes a new order (`pending`), or returns the one this algo already sent with the same client order id. */
   insertOrGet(id: string, request: OrderRequest, now: number): { order: Order; created: boolean } {
-    return this.db.transaction(() => {
+    return this.atomically(() => {
       if (request.clientOrderId !== undefined) {
         const existing = this.sql.byClientId.get(request.algo, request.clientOrderId) as Row | undefined;
         if (existing) return { order: orderOf(existing), created: false };
@@ -92,11 +108,14 @@ export class OrderStore {
       // The order as a read would give it (the request as stored, nothing filled), without the read.
       const at = new Date(now).toISOString();
       const order: Order = { ...(JSON.parse(text) as OrderRequest), id, state: 'pending', filledQuantity: 0, averagePrice: null, fees: 0, brokerOrderId: null, rejection: null, createdAt: at, updatedAt: at };
+      this.live.set(id, order);
       return { order, created: true };
-    })();
+    });
   }
 
   get(id: string): Order | undefined {
+    const live = this.live.get(id);
+    if (live) return live;
     const row = this.sql.get.get(id) as Row | undefined;
     return row ? orderOf(row) : undefined;
   }
@@ -127,16 +146,16 @@ export class OrderStore {
 
   /** Moves an order on; a move its lifecycle does not allow is a bug, and throws. */
   transition(id: string, state: OrderState, now: number, patch: TransitionPatch = {}): Order {
-    return this.db.transaction(() => {
+    return this.atomically(() => {
       const order = this.get(id);
       if (!order) throw new Error(`no order ${id}`);
       return this.move(order, state, now, patch);
-    })();
+    });
   }
 
   /** A fill: the order's filled quantity, average price, fees and state follow, in one transaction. */
   addFill(id: string, quantity: number, price: number, fees: number, now: number): Order {
-    return this.db.transaction(() => {
+    return this.atomically(() => {
       const order = this.get(id);
       if (!order) throw new Error(`no order ${id}`);
       const filled = Math.min(order.quantity, order.filledQuantity + quantity);
@@ -146,7 +165,7 @@ export class OrderStore {
       this.sql.fill.run(id, now, taken, price, fees);
       this.sql.filled.run(filled, average, fees, id);
       return this.move({ ...order, filledQuantity: filled, averagePrice: average, fees: order.fees + fees }, filled === order.quantity ? 'filled' : 'partially_filled', now, {});
-    })();
+    });
   }
 
   /** Writes a move of `order` (as just read, inside the caller's transaction) and answers the order after it, without reading it again. */
@@ -154,13 +173,16 @@ export class OrderStore {
     if (!orderMayMove(order.state, state)) throw new Error(`order ${order.id} cannot go from ${order.state} to ${state}`);
     this.sql.move.run(state, patch.brokerOrderId ?? null, patch.rejection ? JSON.stringify(patch.rejection) : null, now, order.id);
     this.sql.event.run(order.id, now, state, patch.message ?? patch.rejection?.message ?? null);
-    return {
+    const moved: Order = {
       ...order,
       state,
       brokerOrderId: patch.brokerOrderId ?? order.brokerOrderId,
       rejection: patch.rejection ?? order.rejection,
       updatedAt: new Date(now).toISOString(),
     };
+    if (state === 'filled' || state === 'cancelled' || state === 'rejected') this.live.delete(order.id);
+    else this.live.set(order.id, moved);
+    return moved;
   }
 
   /**

@@ -43,6 +43,7 @@ const key = (algo: string, instrument: string) => `${algo}\u0000${instrument}`;
 export class RiskBook {
   private readonly cells = new Map<string, Cell>();
   private readonly byInstrument = new Map<string, Set<Cell>>();
+  private readonly byAlgo = new Map<string, Cell[]>();
   private readonly orders = new Map<string, InFlight>();
   private readonly marks = new Map<string, number>();
   private readonly algoRisk = new Map<string, number>();
@@ -69,6 +70,11 @@ export class RiskBook {
 
   allCells(): IterableIterator<Cell> {
     return this.cells.values();
+  }
+
+  /** Each algo with its cells. */
+  cellsByAlgo(): ReadonlyMap<string, readonly Cell[]> {
+    return this.byAlgo;
   }
 
   addInFlight(order: InFlight): void {
@@ -215,6 +221,9 @@ export class RiskBook {
       let set = this.byInstrument.get(instrument);
       if (!set) this.byInstrument.set(instrument, (set = new Set()));
       set.add(cell);
+      const own = this.byAlgo.get(algo);
+      if (own) own.push(cell);
+      else this.byAlgo.set(algo, [cell]);
     }
     return cell;
   }

@@ -62,6 +62,8 @@ export class RiskStates {
   private readonly opens = new Map<string, number>();
   private readonly peaks = new Map<string, number>();
   private killSwitch = false;
+  /** What `forCheck` answers, until a state moves. */
+  private checkView: { global: TradingState; algos: ReadonlyMap<string, TradingState> } | undefined;
   /** When the session this day counts from opened (an algo untouched since is ACTIVE since then). */
   sessionOpenedAt: number;
 
@@ -93,6 +95,7 @@ export class RiskStates {
     this.peaks.clear();
     for (const [key, value] of Object.entries(snapshot.peaks)) this.peaks.set(key, value);
     this.sessionOpenedAt = snapshot.sessionOpenedAt;
+    this.checkView = undefined;
   }
 
   /** Algos whose state was ever set (by a user or a breach). */
@@ -112,9 +115,10 @@ export class RiskStates {
     return this.algos.get(algo);
   }
 
-  /** The states as the pre-trade check reads them. */
-  forCheck(): { global: TradingState; algos: Map<string, TradingState> } {
-    return { global: this.global.state, algos: new Map([...this.algos].map(([algo, info]) => [algo, info.state])) };
+  /** The states as the pre-trade check reads them (built again only after a state moved). */
+  forCheck(): { global: TradingState; algos: ReadonlyMap<string, TradingState> } {
+    this.checkView ??= { global: this.global.state, algos: new Map([...this.algos].map(([algo, info]) => [algo, info.state])) };
+    return this.checkView;
   }
 
   /** A user's choice for one algo, or for everything (`global`). */
@@ -143,8 +147,11 @@ export class RiskStates {
       realised += cell.realised;
       unrealised += book.unrealised(cell);
     }
+    return this.equityOf(algo ?? '', realised, unrealised);
+  }
+
+  private equityOf(key: string, realised: number, unrealised: number): Equity {
     const equity = realised + unrealised;
-    const key = algo ?? '';
     const open = this.opens.get(key) ?? 0;
     const peak = Math.max(this.peaks.get(key) ?? open, equity);
     return { realised, unrealised, equity, open, peak, drawdown: peak - equity, dayPnl: equity - open };
@@ -153,16 +160,25 @@ export class RiskStates {
   /**
    * Follows equity (call on every fill and mark): keeps the day's peaks, and moves the state of
    * an algo (or everything) that crosses its daily loss or drawdown limit. Returns what changed.
+   * One pass over the book's cells sums every algo's P&L (this runs on every tick).
    */
   evaluate(book: RiskBook, limits: RiskLimitSet, now: number): StateChange[] {
     const changes: StateChange[] = [];
-    const algos = new Set<string>();
-    for (const cell of book.allCells()) algos.add(cell.algo);
-    for (const algo of algos) {
-      const change = this.watch(book, algo, limits.algos[algo] ?? {}, now);
+    let realised = 0;
+    let unrealised = 0;
+    for (const [algo, cells] of book.cellsByAlgo()) {
+      let algoRealised = 0;
+      let algoUnrealised = 0;
+      for (const cell of cells) {
+        algoRealised += cell.realised;
+        algoUnrealised += book.unrealised(cell);
+      }
+      realised += algoRealised;
+      unrealised += algoUnrealised;
+      const change = this.watch(algo, algoRealised + algoUnrealised, limits.algos[algo], now);
       if (change) changes.push(change);
     }
-    const change = this.watch(book, undefined, limits.global, now);
+    const change = this.watch(undefined, realised + unrealised, limits.global, now);
     if (change) changes.push(change);
     return changes;
   }
@@ -186,10 +202,14 @@ export class RiskStates {
     return changes;
   }
 
-  private watch(book: RiskBook, algo: string | undefined, limits: RiskLimitSet['algos'][string], now: number): StateChange | null {
-    const equity = this.equity(book, algo);
-    this.peaks.set(algo ?? '', equity.peak);
-    const reason = breachOf(equity, algo, limits);
+  /** Keeps the day's peak of `algo` (or the portfolio) and moves its state on a breach of its limits. */
+  private watch(algo: string | undefined, equity: number, limits: RiskLimitSet['algos'][string] | undefined, now: number): StateChange | null {
+    const key = algo ?? '';
+    const open = this.opens.get(key) ?? 0;
+    const peak = this.peaks.get(key) ?? open;
+    if (equity > peak || !this.peaks.has(key)) this.peaks.set(key, Math.max(peak, equity));
+    if (limits?.maxDailyLoss === undefined && limits?.maxDrawdown === undefined) return null;
+    const reason = breachOf(this.equityOf(key, equity, 0), algo, limits);
     if (reason === null) return null;
     return this.move(algo ?? 'global', limits.onBreach ?? 'HALTED', reason, now, true, false);
   }
@@ -208,6 +228,7 @@ export class RiskStates {
     const next: StateInfo = { state: to, reason: to === 'ACTIVE' ? null : reason, since: now, breach: breach && to !== 'ACTIVE' };
     if (scope === 'global') this.global = next;
     else this.algos.set(scope, next);
+    this.checkView = undefined;
     return { scope, from: current.state, to, reason };
   }
 }

@@ -17,10 +17,12 @@ export interface AuditServiceOptions {
 
 export function auditService(options: AuditServiceOptions): Service<AuditLog> {
   let stopObserving: (() => void) | undefined;
+  let log: AuditLog | undefined;
   return {
     name: 'audit',
     start() {
-      const log = new AuditLog(options.db.db);
+      const audit = new AuditLog(options.db.db);
+      log = audit;
       const { api } = options;
       stopObserving = api.observe((call) => {
         const declaration = api.table[call.name as keyof Api]!;
@@ -29,7 +31,7 @@ export function auditService(options: AuditServiceOptions): Service<AuditLog> {
         // could push the real history out of the log. Sign-ins are limited per address instead.
         if (call.principal === undefined && call.error !== undefined) return;
         const who = whoIs(call.principal);
-        log.write({
+        audit.write({
           who: call.origin.via ? `${call.origin.via}` : who,
           address: call.origin.address ?? null,
           agent: options.agentName,
@@ -41,11 +43,12 @@ export function auditService(options: AuditServiceOptions): Service<AuditLog> {
           durationMs: call.durationMs,
         });
       });
-      api.provide({ getAudit: (query) => ({ entries: log.list(query) }) });
-      return log;
+      api.provide({ getAudit: (query) => ({ entries: audit.list(query) }) });
+      return audit;
     },
     stop() {
       stopObserving?.();
+      log?.flush();
     },
   };
 }

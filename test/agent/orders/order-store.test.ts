@@ -90,3 +90,26 @@ test('what a move or a fill answers is the order as stored (it is not read again
   store.insertOrGet('o2', { ...request, clientOrderId: 'ma-2' }, 2000);
   assert.deepEqual(store.transition('o2', 'rejected', 2100, { rejection: { rule: 'halted', message: 'halted' } }), store.get('o2'));
 });
+
+test('a transaction that throws leaves the orders as they were committed, in the store and in what it reads', (t) => {
+  const { store, close } = open();
+  t.after(close);
+  store.insertOrGet('o1', request, 1000);
+  store.transition('o1', 'open', 1001, { brokerOrderId: 'B-1' });
+  assert.throws(
+    () =>
+      store.atomically(() => {
+        store.addFill('o1', 10, 1500, 5, 1002);
+        store.insertOrGet('o2', { ...request, clientOrderId: 'ma-2' }, 1003);
+        assert.equal(store.get('o1')!.filledQuantity, 10, 'inside, the fill is seen');
+        throw new Error('the broker blew up');
+      }),
+    /blew up/,
+  );
+  const after = store.get('o1')!;
+  assert.equal(after.state, 'open');
+  assert.equal(after.filledQuantity, 0);
+  assert.deepEqual(store.fills('o1'), []);
+  assert.equal(store.get('o2'), undefined);
+  assert.equal(store.insertOrGet('o3', { ...request, clientOrderId: 'ma-2' }, 1004).created, true, 'the rolled-back order never existed');
+});
