@@ -11,6 +11,7 @@ import type { TaskInfo } from '../../../shared/task';
 import { errorOfReply } from '../../../shared/contract/client';
 import type { AgentConnection } from '../agent/agent-connection';
 import { type ShownError, shownError } from './errors';
+import { topicWatch } from './topic-watch';
 
 /** Points kept per sparkline (five minutes at one a second). */
 const HISTORY_POINTS = 300;
@@ -78,9 +79,7 @@ export function mergeTasks(current: TaskInfo[], changed: TaskInfo[]): TaskInfo[]
 
 export function createFleetStore(agent: AgentConnection) {
   return createStore<FleetSlice>()((set, get) => {
-    let watchers = 0;
     let taskWatchers = 0;
-    let offMessages: (() => void) | null = null;
     let following: string | null = null;
 
     const load = async () => {
@@ -142,34 +141,19 @@ export function createFleetStore(agent: AgentConnection) {
       selected: null,
       tasks: null,
       tasksError: null,
-      watch() {
-        watchers++;
-        if (watchers === 1) {
-          offMessages = agent.stream.on('message', onMessage as never);
-          const offReconnect = agent.stream.on('reconnected', () => {
-            void load();
-            // The replayed subscription may have failed (a member not back yet): follow it afresh.
-            if (taskWatchers > 0) {
-              following = null;
-              follow(get().selected);
-            }
-          });
-          const off = offMessages;
-          offMessages = () => (off(), offReconnect());
-          void agent.stream.subscribe('fleet', {}).catch((error: unknown) => set({ error: shownError(error) }));
+      watch: topicWatch(agent, 'fleet', {
+        message: onMessage as never,
+        reconnected: () => {
           void load();
-        }
-        let released = false;
-        return () => {
-          if (released) return;
-          released = true;
-          watchers--;
-          if (watchers > 0) return;
-          offMessages?.();
-          offMessages = null;
-          void agent.stream.unsubscribe('fleet', {}).catch(() => undefined);
-        };
-      },
+          // The replayed subscription may have failed (a member not back yet): follow it afresh.
+          if (taskWatchers > 0) {
+            following = null;
+            follow(get().selected);
+          }
+        },
+        failed: (error) => set({ error: shownError(error) }),
+        started: () => void load(),
+      }),
       watchTasks() {
         taskWatchers++;
         if (taskWatchers === 1) {

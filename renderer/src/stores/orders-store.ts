@@ -14,6 +14,7 @@ import type { PositionInfo } from '../../../shared/risk';
 import type { AgentConnection } from '../agent/agent-connection';
 import { type ShownError, shownError } from './errors';
 import { Polling } from './polling';
+import { topicWatch } from './topic-watch';
 
 /** The newest orders kept (and asked for): a day of a busy book, never the whole history. */
 export const ORDERS_KEPT = 500;
@@ -112,8 +113,6 @@ function refusedOrder(error: unknown): Order | null {
 
 export function createOrdersStore(agent: AgentConnection, pollMs = 2_000) {
   return createStore<OrdersSlice>()((set, get) => {
-    let watchers = 0;
-    let offStream: (() => void) | null = null;
     let opened = 0;
 
     const merge = (changed: Order[]) => {
@@ -153,27 +152,8 @@ export function createOrdersStore(agent: AgentConnection, pollMs = 2_000) {
       positionsError: null,
       ticket: null,
       ticketUsed: false,
-      watch() {
-        watchers++;
-        if (watchers === 1) {
-          const offMessage = agent.stream.on('message', onMessage);
-          const offReconnect = agent.stream.on('reconnected', () => void load());
-          offStream = () => (offMessage(), offReconnect());
-          // Subscribed first, then loaded: nothing placed in between is missed.
-          void agent.stream.subscribe('orders', {}).catch((error: unknown) => set({ error: shownError(error) }));
-          void load();
-        }
-        let released = false;
-        return () => {
-          if (released) return;
-          released = true;
-          watchers--;
-          if (watchers > 0) return;
-          offStream?.();
-          offStream = null;
-          void agent.stream.unsubscribe('orders', {}).catch(() => undefined);
-        };
-      },
+      // Subscribed first, then loaded: nothing placed in between is missed.
+      watch: topicWatch(agent, 'orders', { message: onMessage, reconnected: () => void load(), failed: (error) => set({ error: shownError(error) }), started: () => void load() }),
       watchPositions() {
         positionWatchers++;
         const stop = positions.watch();

@@ -12,6 +12,7 @@ import type { RiskDay, RiskLimitSet, RiskSummary } from '../../../shared/risk';
 import type { AgentConnection } from '../agent/agent-connection';
 import { formatQuantity } from '../format/numbers';
 import { type ShownError, shownError } from './errors';
+import { topicWatch } from './topic-watch';
 import { Polling } from './polling';
 
 /** Trading-state changes kept for the risk page. */
@@ -71,8 +72,6 @@ export function killSwitchQuestion(preview: KillSwitchPreview | null, flatten: b
 
 export function createRiskStore(agent: AgentConnection, pollMs = 2_000) {
   return createStore<RiskSlice>()((set, get) => {
-    let watchers = 0;
-    let offStream: (() => void) | null = null;
     let soon: ReturnType<typeof setTimeout> | null = null;
 
     const apply = (summary: RiskSummary) => set({ summary, error: null, updatedAt: Date.now() });
@@ -106,6 +105,16 @@ export function createRiskStore(agent: AgentConnection, pollMs = 2_000) {
       }
     };
 
+    const watchTopic = topicWatch(agent, 'risk', {
+      message: onMessage,
+      reconnected: () => void polling.now(),
+      failed: (error) => set({ error: shownError(error) }),
+      stopped: () => {
+        if (soon) clearTimeout(soon);
+        soon = null;
+      },
+    });
+
     return {
       summary: null,
       error: null,
@@ -114,26 +123,11 @@ export function createRiskStore(agent: AgentConnection, pollMs = 2_000) {
       history: null,
       historyError: null,
       watch() {
-        watchers++;
         const stopPolling = polling.watch();
-        if (watchers === 1) {
-          const offMessage = agent.stream.on('message', onMessage);
-          const offReconnect = agent.stream.on('reconnected', () => void polling.now());
-          offStream = () => (offMessage(), offReconnect());
-          void agent.stream.subscribe('risk', {}).catch((error: unknown) => set({ error: shownError(error) }));
-        }
-        let released = false;
+        const stopWatching = watchTopic();
         return () => {
-          if (released) return;
-          released = true;
           stopPolling();
-          watchers--;
-          if (watchers > 0) return;
-          offStream?.();
-          offStream = null;
-          if (soon) clearTimeout(soon);
-          soon = null;
-          void agent.stream.unsubscribe('risk', {}).catch(() => undefined);
+          stopWatching();
         };
       },
       refresh: () => polling.now(),
