@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Order } from '../../../shared/order';
 import type { PositionInfo } from '../../../shared/risk';
+import { spawnAgentCli } from '../../helpers/agent-cli';
 import { startTestAgent, TEST_TOKEN, waitFor } from '../../helpers/test-agent';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const ORDERS = 120;
 
 /** The i-th order of the stream: market buys and sells, and limit orders that rest far from the market. */
@@ -22,16 +20,7 @@ function order(i: number, price: number): Record<string, unknown> {
 test('a hub killed (kill -9) in the middle of an order stream loses no order and no fill, and places none twice', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'algodeck-hub-kill-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'agent/cli.ts', '--port', '0', '--data-dir', dataDir, '--workers', '1', '--no-open'], {
-    cwd: root,
-    env: { ...process.env, ALGODECK_TOKEN: TEST_TOKEN },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  t.after(() => child.kill('SIGKILL'));
-  const url = await waitFor('the agent listening', () => /listening on (http:\/\/\S+)/.exec(out)?.[1], 30_000);
+  const { child, url } = await spawnAgentCli(t, dataDir);
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(url + path, { method, headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     return { status: response.status, body: (await response.json()) as any };

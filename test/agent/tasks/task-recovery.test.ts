@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { TaskInfo } from '../../../shared/task';
 import { alive } from '../../helpers/os';
+import { spawnAgentCli } from '../../helpers/agent-cli';
 import { startTestAgent, TEST_TOKEN, waitFor } from '../../helpers/test-agent';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -51,16 +51,7 @@ test('an agent that restarts brings back exactly the tasks that should run', asy
 test('after a kill -9 of its agent, the next agent reaps what it left and runs the task once', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'algodeck-reap-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'agent/cli.ts', '--port', '0', '--data-dir', dataDir, '--workers', '1', '--no-open'], {
-    cwd: root,
-    env: { ...process.env, ALGODECK_TOKEN: TEST_TOKEN },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  t.after(() => child.kill('SIGKILL'));
-  const url = await waitFor('the agent listening', () => /listening on (http:\/\/\S+)/.exec(out)?.[1], 30_000);
+  const { child, url } = await spawnAgentCli(t, dataDir);
   const file = join(dataDir, 'stubborn.json');
   const created = await fetch(`${url}/api/v1/tasks`, {
     method: 'POST',
