@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = join(process.cwd(), 'test-artifacts', 'screenshots');
@@ -51,4 +51,24 @@ export async function launchChromium(options: { width?: number; height?: number;
 export function screenshotPath(name: string): string {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   return join(SCREENSHOT_DIR, `${name}.png`);
+}
+
+/** Signs the dashboard at `url` in with the agent's token and waits for its stream to open. */
+export async function signIn(page: Page, url: string, token: string): Promise<void> {
+  await page.goto(url);
+  await page.getByTestId('secret').fill(token);
+  await page.getByTestId('sign-in-button').click();
+  await page.locator('[data-testid="stream-state"][data-state="open"]').waitFor();
+}
+
+/** Goes to the dashboard's page `path` (its hash) and waits for `testId`; a screenshot (`failed-<shot>`) if it never shows. */
+export async function showPage(page: Page, path: string, testId: string, shot = testId): Promise<void> {
+  // Runs in the page: its `location` (this file is type-checked without the DOM's types).
+  await page.evaluate((hash) => ((globalThis as unknown as { location: { hash: string } }).location.hash = hash), path);
+  try {
+    await page.getByTestId(testId).waitFor({ timeout: 10_000 });
+  } catch (error) {
+    await page.screenshot({ path: screenshotPath(`failed-${shot}`) });
+    throw error;
+  }
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startTestAgent, TEST_TOKEN, type TestAgent } from '../../helpers/test-agent';
-import { type Browser, launchChromium, SCREENSHOT_DIR, screenshotPath } from '../../helpers/chromium';
+import { type Browser, launchChromium, SCREENSHOT_DIR, screenshotPath, showPage } from '../../helpers/chromium';
 
 const ADDED = 'NSE:SIM0007';
 let agent: TestAgent;
@@ -51,14 +51,8 @@ function option(id: string) {
   return page.locator(`.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option[title="${id}"]`);
 }
 
-async function show(path: string, testId: string) {
-  await page.evaluate((hash) => (window.location.hash = hash), path);
-  try {
-    await page.getByTestId(testId).waitFor({ timeout: 10_000 });
-  } catch (error) {
-    await page.screenshot({ path: screenshotPath(`failed-${testId}`) });
-    throw error;
-  }
+function show(path: string, testId: string) {
+  return showPage(page, path, testId);
 }
 
 async function shoot(name: string) {

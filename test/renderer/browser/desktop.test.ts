@@ -18,7 +18,7 @@ import { DesktopService } from '../../../electron/desktop-service';
 import { probeAgent, RemoteAgents } from '../../../electron/remote-agents';
 import { APP_ORIGIN, contentSecurityPolicy } from '../../../electron/window-policy';
 import { DESKTOP_CHANNELS, type DesktopEvent } from '../../../shared/desktop';
-import { type Browser, launchChromium, screenshotPath } from '../../helpers/chromium';
+import { type Browser, launchChromium, screenshotPath, showPage } from '../../helpers/chromium';
 import { MemorySecrets, probeFetch } from '../../helpers/desktop';
 import { startTestAgent, TEST_TOKEN, type TestAgent } from '../../helpers/test-agent';
 
@@ -106,14 +106,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function show(path: string, testId: string) {
-  await page.evaluate((hash) => (window.location.hash = hash), path);
-  try {
-    await page.getByTestId(testId).waitFor({ timeout: 10_000 });
-  } catch (error) {
-    await page.screenshot({ path: screenshotPath(`failed-desktop-${testId}`) });
-    throw error;
-  }
+function show(path: string, testId: string) {
+  return showPage(page, path, testId, `desktop-${testId}`);
 }
 
 const firstPrice = () => page.waitForFunction(() => (document.querySelector('[data-testid="watchlist"] [data-field="lastPrice"]:not([data-stale])')?.textContent ?? '—') !== '—');

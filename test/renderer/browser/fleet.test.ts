@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type Browser, launchChromium, screenshotPath } from '../../helpers/chromium';
+import { type Browser, launchChromium, screenshotPath, showPage } from '../../helpers/chromium';
 import { startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
 
 const JOIN = 'join-token-for-the-browser-test';
@@ -43,9 +43,8 @@ after(async () => {
   if (member) rmSync(member.dataDir, { recursive: true, force: true });
 });
 
-async function show(path: string, testId: string) {
-  await page.evaluate((hash) => (window.location.hash = hash), path);
-  await page.getByTestId(testId).waitFor({ timeout: 10_000 });
+function show(path: string, testId: string) {
+  return showPage(page, path, testId);
 }
 
 async function shoot(name: string) {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Order } from '../../../shared/order';
-import { type Browser, launchChromium, screenshotPath } from '../../helpers/chromium';
+import { type Browser, launchChromium, screenshotPath, showPage, signIn } from '../../helpers/chromium';
 import { startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
 
 let agent: TestAgent;
@@ -24,10 +24,7 @@ before(async () => {
   browser = await launchChromium();
   page = await browser.context.newPage();
   page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(agent.agent.url);
-  await page.getByTestId('secret').fill(TEST_TOKEN);
-  await page.getByTestId('sign-in-button').click();
-  await page.locator('[data-testid="stream-state"][data-state="open"]').waitFor();
+  await signIn(page, agent.agent.url, TEST_TOKEN);
 });
 
 after(async () => {
@@ -35,14 +32,8 @@ after(async () => {
   await agent?.stop();
 });
 
-async function show(path: string, testId: string) {
-  await page.evaluate((hash) => (window.location.hash = hash), path);
-  try {
-    await page.getByTestId(testId).waitFor({ timeout: 10_000 });
-  } catch (error) {
-    await page.screenshot({ path: screenshotPath(`failed-${testId}`) });
-    throw error;
-  }
+function show(path: string, testId: string) {
+  return showPage(page, path, testId);
 }
 
 async function shoot(name: string) {
