@@ -2,7 +2,9 @@
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { generateToken, MIN_TOKEN_LENGTH } from './server/auth';
+import type { FleetJoin } from './services/fleet-service';
 
 export const TOKEN_FILE = 'agent-token';
 
@@ -47,4 +49,62 @@ export function resolveToken(dataDir: string, given: string | undefined): Resolv
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
   return { token, file, generated: true };
+}
+
+/** What a user chooses (the CLI's flags, the desktop app's settings). */
+export interface AgentOptions {
+  host?: string;
+  port?: number;
+  dataDir: string;
+  token?: string;
+  /** Worker count; when not given, the count the agent last ran with (3 on a first start). */
+  workers?: number;
+  /** Where market data comes from: the simulated market (the default), or Kite. */
+  provider?: 'sim' | 'kite';
+  kite?: {
+    /** One root for Kite's REST API, websocket and login page (the emulator's); default Kite's own. */
+    root?: string;
+    /** The Kite app's API key and secret, for servers (otherwise set through the API and stored). */
+    apiKey?: string;
+    apiSecret?: string;
+    /** MARKET and SL-M orders' protection: a percentage of the last price, or -1 for Kite's automatic (default 2). */
+    marketProtection?: number;
+  };
+  simInstruments?: number;
+  simTicksPerSecond?: number;
+  /**
+   * On the simulated market, a fresh agent subscribes the NIFTY 50 stocks and the two indices
+   * (full mode) on its very first start, so prices move at once, and keeps them as a watchlist
+   * (default true). Never again.
+   */
+  firstRunWatchlist?: boolean;
+  seed?: number;
+  staleAfterMs?: number;
+  /** The longest range one candles query may ask for, in days (default 400). */
+  maxCandleRangeDays?: number;
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Listening on a non-loopback address without TLS must be asked for explicitly. */
+  allowInsecureRemote?: boolean;
+  /**
+   * Names the agent is reached by besides its listen address (an EC2 host's DNS name): browsers
+   * using them pass the site guard (`Host`, `Origin`). Host names or IP addresses, no port.
+   */
+  publicNames?: string[];
+  /** This agent's name in a fleet (default: the host name), and labels for the user. */
+  name?: string;
+  labels?: Record<string, string>;
+  /**
+   * The fleet: `hub` lets members join this agent (with `joinToken`, or tokens made through the
+   * API); `join` makes this agent a member of a hub.
+   */
+  fleet?: { hub?: boolean; joinToken?: string; join?: FleetJoin };
+  /**
+   * On the simulated market, a fresh data folder gets the example algos as tasks, stopped (default
+   * true; a folder: where the built examples are, else dist/examples beside the agent's code).
+   * Never again once offered, and never on a broker's market.
+   */
+  examples?: boolean | string;
+  /** The built dashboard served at `/`; absent or null: dist/renderer beside the agent's code. */
+  dashboardDir?: string | null;
+  log?: Logger;
 }

@@ -3,12 +3,14 @@
  * and the API server (REST + WebSocket on one port) over the one contract. The CLI and the
  * desktop app both call this; candles, tasks, the fleet and risk join as services.
  */
-import pino, { type Logger } from 'pino';
+import pino from 'pino';
 import { api } from '../shared/contract/api';
 import { DEFAULT_TOPIC, topics } from '../shared/contract/stream';
 import { ApiCore } from './api/api-core';
 import { StreamCore } from './stream/stream-core';
-import { ensureDataDir, resolveToken } from './agent-config';
+import { type AgentOptions, ensureDataDir, resolveToken } from './agent-config';
+
+export type { AgentOptions } from './agent-config';
 import type { SimMarket } from './market/sim-market-host';
 import { ChildProcessHost } from './process/child-process-host';
 import type { ProcessHost } from './process/process-host';
@@ -39,13 +41,15 @@ import { tickerService } from './services/ticker-service';
 import { watchlistsService } from './services/watchlists-service';
 import { type SystemStatsSource, systemService } from './services/system-service';
 import { tasksService } from './services/tasks-service';
+import { examplesDir } from './tasks/example-tasks';
 import type { TaskLogOptions } from './tasks/task-log';
 import type { TaskSupervisor } from './tasks/task-supervisor';
 import { auditService } from './services/audit-service';
+import { algoStateService } from './services/algo-state-service';
 import { riskService } from './services/risk-service';
 import { memberRiskService } from './services/member-risk-service';
 import { NSE_EQUITY_SESSION, SIM_SESSION } from '../shared/market-session';
-import { type FleetJoin, fleetService } from './services/fleet-service';
+import { fleetService } from './services/fleet-service';
 import { agentIdentity } from './fleet/agent-identity';
 import type { Fleet } from './fleet/fleet-hub';
 import type { FleetMember } from './fleet/fleet-member';
@@ -56,57 +60,6 @@ import type { TickHub } from './ticker/tick-hub';
 import type { TickerSupervisor } from './ticker/ticker-supervisor';
 import { VERSION } from './version';
 
-/** What a user chooses (the CLI's flags, the desktop app's settings). */
-export interface AgentOptions {
-  host?: string;
-  port?: number;
-  dataDir: string;
-  token?: string;
-  /** Worker count; when not given, the count the agent last ran with (3 on a first start). */
-  workers?: number;
-  /** Where market data comes from: the simulated market (the default), or Kite. */
-  provider?: 'sim' | 'kite';
-  kite?: {
-    /** One root for Kite's REST API, websocket and login page (the emulator's); default Kite's own. */
-    root?: string;
-    /** The Kite app's API key and secret, for servers (otherwise set through the API and stored). */
-    apiKey?: string;
-    apiSecret?: string;
-    /** MARKET and SL-M orders' protection: a percentage of the last price, or -1 for Kite's automatic (default 2). */
-    marketProtection?: number;
-  };
-  simInstruments?: number;
-  simTicksPerSecond?: number;
-  /**
-   * On the simulated market, a fresh agent subscribes the NIFTY 50 stocks and the two indices
-   * (full mode) on its very first start, so prices move at once, and keeps them as a watchlist
-   * (default true). Never again.
-   */
-  firstRunWatchlist?: boolean;
-  seed?: number;
-  staleAfterMs?: number;
-  /** The longest range one candles query may ask for, in days (default 400). */
-  maxCandleRangeDays?: number;
-  tls?: { cert: string | Buffer; key: string | Buffer };
-  /** Listening on a non-loopback address without TLS must be asked for explicitly. */
-  allowInsecureRemote?: boolean;
-  /**
-   * Names the agent is reached by besides its listen address (an EC2 host's DNS name): browsers
-   * using them pass the site guard (`Host`, `Origin`). Host names or IP addresses, no port.
-   */
-  publicNames?: string[];
-  /** This agent's name in a fleet (default: the host name), and labels for the user. */
-  name?: string;
-  labels?: Record<string, string>;
-  /**
-   * The fleet: `hub` lets members join this agent (with `joinToken`, or tokens made through the
-   * API); `join` makes this agent a member of a hub.
-   */
-  fleet?: { hub?: boolean; joinToken?: string; join?: FleetJoin };
-  /** The built dashboard served at `/`; absent or null: dist/renderer beside the agent's code. */
-  dashboardDir?: string | null;
-  log?: Logger;
-}
 
 /** What only tests, benchmarks and the desktop shell change. */
 export interface AgentHooks {
@@ -152,6 +105,8 @@ export interface RunningAgent {
   tokenFile: string | undefined;
   ticker: TickerSupervisor;
   hub: TickHub;
+  /** Who each token is (the desktop shell and tests add their own kinds of token). */
+  auth: Authenticator;
   /** Undefined when the agent was given its own `feed`. */
   simMarket: SimMarket | undefined;
   stream: StreamServer<typeof topics>;
@@ -287,8 +242,19 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
     const dashboard = dashboardDir(options.dashboardDir);
     let agentUrl: string | null = null;
     const tasks = await stack.start(
-      tasksService({ db, dataDir: options.dataDir, log, auth, api: apiCore, stream: streamCore, agentUrl: () => agentUrl, ...(hooks.taskLogFiles ? { logFiles: hooks.taskLogFiles } : {}) }),
+      tasksService({
+        db,
+        dataDir: options.dataDir,
+        log,
+        auth,
+        api: apiCore,
+        stream: streamCore,
+        agentUrl: () => agentUrl,
+        examples: provider === 'sim' && options.examples !== false ? examplesDir(typeof options.examples === 'string' ? options.examples : null) : null,
+        ...(hooks.taskLogFiles ? { logFiles: hooks.taskLogFiles } : {}),
+      }),
     );
+    await stack.start(algoStateService({ db, api: apiCore, taskName: (id) => tasks.get(id).name }));
     const system = await stack.start(systemService({ dataDir: options.dataDir, version: VERSION, log, api: apiCore, stream: streamCore, tasks }));
     const self = agentIdentity(db, { name: options.name, labels: options.labels });
     const audit = await stack.start(auditService({ db, api: apiCore, agentName: self.name }));
@@ -365,6 +331,7 @@ export async function startAgent(options: AgentOptions, hooks: AgentHooks = {}):
       tokenFile: token.file,
       ticker: engine.ticker,
       hub: engine.hub,
+      auth,
       simMarket: market.simMarket,
       stream: server.stream,
       candles,

@@ -35,6 +35,7 @@ const program = new Command()
   .option('--allow-insecure-remote', 'allow a non-loopback address without TLS (not recommended)', false)
   .option('--public-name <name>', 'a DNS name (or IP address) browsers reach the agent by, besides --host; repeat it or separate names with commas', publicNamesArgument)
   .option('--no-open', 'do not open the dashboard in the browser on start')
+  .option('--no-examples', 'on a fresh data folder, do not register the example algos as tasks')
   .option('--name <name>', "this agent's name in its fleet (default: the host name)", agentNameArgument)
   .option('--label <key=value>', 'a label of this agent, shown in the fleet; repeat it for more', labelArgument)
   .option('--hub', 'let other agents join this one as members of its fleet', false)
@@ -68,6 +69,7 @@ const opts = program.opts<{
   allowInsecureRemote: boolean;
   publicName?: string[];
   open: boolean;
+  examples: boolean;
   name?: string;
   label?: Record<string, string>;
   hub: boolean;
@@ -115,6 +117,7 @@ try {
     simInstruments: opts.simInstruments,
     simTicksPerSecond: opts.simTicksPerSecond,
     seed: opts.seed,
+    examples: opts.examples,
     staleAfterMs: opts.staleAfter,
     maxCandleRangeDays: opts.maxCandleRangeDays,
     ...(opts.tlsCert && opts.tlsKey ? { tls: { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } } : {}),

@@ -58,7 +58,7 @@ export async function startAgent(options: Record<string, unknown>): Promise<Benc
   const dataDir = typeof options.dataDir === 'string' ? options.dataDir : mkdtempSync(join(tmpdir(), 'algodeck-bench-'));
   // The agent runs with the flags `npm start` gives it.
   // Benchmarks subscribe what they measure: no first-run watchlist.
-  const child = start('agent-process', [JSON.stringify({ port: 0, token: TOKEN, dataDir, firstRunWatchlist: false, ...options })], 'ignore', AGENT_NODE_FLAGS);
+  const child = start('agent-process', [JSON.stringify({ port: 0, token: TOKEN, dataDir, firstRunWatchlist: false, examples: false, ...options })], 'ignore', AGENT_NODE_FLAGS);
   const ready = await message<{ url: string; simMarketPid: number | null }>(child, 'ready');
   return { child, url: ready.url, dataDir, simMarketPid: ready.simMarketPid };
 }

@@ -27,6 +27,9 @@ export function auditService(options: AuditServiceOptions): Service<AuditLog> {
       stopObserving = api.observe((call) => {
         const declaration = api.table[call.name as keyof Api]!;
         if (declaration.method === 'GET') return;
+        // An algo keeping its own state is its bookkeeping (maybe every tick), not a command: it
+        // would push the commands out of the log. The owner's or a session's change is logged.
+        if (call.name === 'setAlgoState' && call.principal?.kind === 'task') return;
         // A stranger's refused call (a wrong sign-in) is not a command: were it logged, anybody
         // could push the real history out of the log. Sign-ins are limited per address instead.
         if (call.principal === undefined && call.error !== undefined) return;

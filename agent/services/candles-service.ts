@@ -96,7 +96,12 @@ export function candlesService(options: CandlesServiceOptions): Service<CandlesE
       }
       options.api.provide({ getCandles: (input) => queries.candlesJson(input) });
       options.stream.provide({
-        candles: candlesTopic({ live: started, registry: instruments.registry, isTicking: (id) => options.ticker.isSubscribed(id) }),
+        candles: candlesTopic({
+          live: started,
+          registry: instruments.registry,
+          isTicking: (id) => options.ticker.isSubscribed(id),
+          carry: (ids) => options.ticker.carryAll(ids, 'quote'),
+        }),
         backfill: progress.handler,
       });
       return { store, live: started, backfill: filler, queries };

@@ -12,6 +12,7 @@ import type { Authenticator } from '../server/auth';
 import type { AgentDb } from '../store/agent-db';
 import { logsTopic, tasksTopic } from '../stream/task-topics';
 import type { StreamCore } from '../stream/stream-core';
+import { seedExamples } from '../tasks/example-tasks';
 import type { TaskLogOptions } from '../tasks/task-log';
 import { TaskSupervisor } from '../tasks/task-supervisor';
 import type { Service } from './service';
@@ -25,6 +26,8 @@ export interface TasksServiceOptions {
   stream: StreamCore<Topics>;
   agentUrl: () => string | null;
   logFiles?: TaskLogOptions;
+  /** Where the built example algos are, to offer them on a fresh data folder; null: never. */
+  examples?: string | null;
 }
 
 export function tasksService(options: TasksServiceOptions): Service<TaskSupervisor> {
@@ -61,6 +64,7 @@ export function tasksService(options: TasksServiceOptions): Service<TaskSupervis
       options.stream.provide({ tasks: tasksTopic(tasks), logs: logsTopic(tasks) });
       // Before the API listens: nothing can start a task while a killed agent's copy still runs.
       await tasks.reapLeftovers();
+      if (options.examples) seedExamples(tasks, options.db, options.examples, options.log);
       return tasks;
     },
     async stop() {

@@ -167,5 +167,5 @@ function provideApi({ api, stream, registry, log, quoteFallback }: TickerService
     getQuotes: ({ instruments }) => quotes(instruments),
     queryQuotes: ({ instruments }) => quotes(instruments),
   });
-  stream.provide({ ticks: ticksTopic({ hub, registry, log, isTicking: (id) => ticker.isSubscribed(id) }) });
+  stream.provide({ ticks: ticksTopic({ hub, registry, log, isTicking: (id) => ticker.isSubscribed(id), carry: (ids, mode) => ticker.carryAll(ids, mode) }) });
 }

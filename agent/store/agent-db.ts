@@ -129,6 +129,14 @@ const MIGRATIONS = [
    CREATE TABLE risk_days (date TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;`,
   // The agent each algo trades from (at the hub): another agent cannot trade under its name.
   `CREATE TABLE algo_agents (algo TEXT PRIMARY KEY, agent TEXT NOT NULL, since INTEGER NOT NULL) WITHOUT ROWID;`,
+  // Each algo's own state: keys to JSON values, kept on the agent where the algo runs.
+  `CREATE TABLE algo_state (
+     algo TEXT NOT NULL,
+     key TEXT NOT NULL,
+     value TEXT NOT NULL,
+     updated INTEGER NOT NULL,
+     PRIMARY KEY (algo, key)
+   ) WITHOUT ROWID;`,
 ];
 
 export class AgentDb {

@@ -10,18 +10,21 @@ import { toCandle } from '../candles/candle-query';
 import type { LiveCandles, SeriesUpdate } from '../candles/live-candles';
 import type { InstrumentRegistry } from '../instruments/instrument-registry';
 import type { TopicHandler } from './stream-core';
+import { requireCarry } from './ticks-topic';
 
 export interface CandlesTopicDeps {
   live: LiveCandles;
   registry: InstrumentRegistry;
   isTicking: (instrument: string) => boolean;
+  /** Has the ticker carry those of `instruments` it does not (quote mode: candles need volumes). */
+  carry: (instruments: readonly string[]) => void;
   /** Replies waiting to be written past which forming updates are skipped (default 1 MiB). */
   maxBufferedBytes?: number;
 }
 
-export function candlesTopic({ live, registry, isTicking, maxBufferedBytes = 1 << 20 }: CandlesTopicDeps): TopicHandler<Topics['candles']> {
+export function candlesTopic({ live, registry, isTicking, carry, maxBufferedBytes = 1 << 20 }: CandlesTopicDeps): TopicHandler<Topics['candles']> {
   return {
-    open(peer) {
+    open(peer, principal) {
       const followed = new Map<string, () => void>();
       let pending: CandleUpdate[] = [];
       let scheduled = false;
@@ -41,10 +44,12 @@ export function candlesTopic({ live, registry, isTicking, maxBufferedBytes = 1 <
       };
       const unique = (series: CandleSeries[]) => [...new Map(series.map((s) => [keyOf(s), s])).values()];
       return {
-        subscribe({ series }) {
+        subscribe({ series, carry: carrying }) {
+          if (carrying) requireCarry(principal);
           const wanted = unique(series);
           const instruments = [...new Set(wanted.map((s) => s.instrument))];
           registry.requireKnown(instruments, 'series');
+          if (carrying) carry(instruments);
           for (const s of wanted) {
             if (followed.has(keyOf(s))) continue;
             const instrument = registry.get(s.instrument)!;

@@ -253,17 +253,36 @@ export class TickerSupervisor {
   }
 
   /**
-   * Carries `instrument` too (in full mode: the paper broker fills against its depth), for the
-   * risk manager, which must price what an order names. False when it did already, or cannot
-   * (an unknown instrument, the workers full).
+   * Carries `instrument` too, in `mode` (by default full: the paper broker fills against its
+   * depth), for the risk manager, which must price what an order names, or an algo's stream.
+   * False when it did already, or cannot (an unknown instrument, the workers full).
    */
-  carry(instrument: string): boolean {
-    if (this.isSubscribed(instrument)) return false;
+  carry(instrument: string, mode: TickMode = 'full'): boolean {
+    return this.carryAll([instrument], mode) > 0;
+  }
+
+  /**
+   * Carries those of `instruments` it does not yet, in `mode` (those it carries keep theirs),
+   * as many as the workers hold; answers how many it added.
+   */
+  carryAll(instruments: readonly string[], mode: TickMode): number {
+    const fresh = [...new Set(instruments)].filter((id) => !this.isSubscribed(id) && this.options.registry.get(id));
+    if (fresh.length === 0) return 0;
     try {
-      this.subscribe([instrument], 'full');
-      return true;
+      this.subscribe(fresh, mode);
+      return fresh.length;
     } catch {
-      return false;
+      // Not all fit: one at a time, as many as do.
+      let added = 0;
+      for (const id of fresh) {
+        try {
+          this.subscribe([id], mode);
+          added++;
+        } catch {
+          break;
+        }
+      }
+      return added;
     }
   }
 

@@ -36,6 +36,7 @@ import { killSwitchInput, tradingStateInput, listOrdersInput, orderIdInput, plac
 import type { Order } from '../order';
 import type { PositionInfo, RiskDay, RiskLimitSet, RiskSummary } from '../risk';
 import type { PrincipalKind } from './scopes';
+import { algoStateInput, setAlgoStateInput } from './algo-state-schemas';
 
 export const API_PREFIX = '/api/v1';
 
@@ -177,6 +178,10 @@ export const api = {
   setKillSwitch: method({ method: 'POST', path: `${API_PREFIX}/risk/kill-switch`, scope: 'control', input: killSwitchInput, ...returns<KillSwitchResult>() }),
   /** Sets one algo's trading state, or everything's (`global`), by hand; answers the risk summary. */
   setTradingState: method({ method: 'POST', path: `${API_PREFIX}/risk/states`, scope: 'control', input: tradingStateInput, ...returns<RiskSummary>() }),
+  /** An algo's state on this agent: its keys and JSON values. A task's token reaches the algo of its own name only. */
+  getAlgoState: method({ method: 'GET', path: `${API_PREFIX}/algos/:algo/state`, scope: 'task', input: algoStateInput, ...returns<AlgoState>() }),
+  /** Sets the keys named (null deletes one) in one transaction; answers the whole state. */
+  setAlgoState: method({ method: 'PUT', path: `${API_PREFIX}/algos/:algo/state`, scope: 'task', input: setAlgoStateInput, ...returns<AlgoState>() }),
   /** A task's runs, newest first: start, end, exit code or signal, and why it ended. */
   listTaskRuns: method({ method: 'GET', path: `${API_PREFIX}/tasks/:id/runs`, scope: 'task', taskParam: 'id', input: taskRunsInput, ...returns<{ runs: TaskRun[] }>() }),
 };
@@ -341,6 +346,12 @@ export interface FleetState {
   joinTokens: number;
   /** On a member: its hub and the link's state. */
   member: { hubUrl: string; hub: { id: string; name: string } | null; state: 'connecting' | 'online' | 'offline'; lastError: string | null } | null;
+}
+
+/** An algo's persistent state: keys to JSON values (`GET`/`PUT /api/v1/algos/:algo/state`). */
+export interface AlgoState {
+  algo: string;
+  values: Record<string, unknown>;
 }
 
 /** `POST /api/v1/risk/kill-switch`: what it did. */

@@ -106,6 +106,8 @@ export const candleSeriesSchema = z.strictObject({ instrument: instrumentIdSchem
 
 export const candleSelectionSchema = z.strictObject({
   series: z.array(candleSeriesSchema).min(1, 'name at least one series').max(MAX_CANDLE_SERIES, `at most ${MAX_CANDLE_SERIES} series per request`),
+  /** Adds the series' instruments the ticker does not carry to its subscriptions (quote mode; the `task` scope). */
+  carry: z.boolean().optional(),
 });
 
 export const brokerCredentialsInput = z.strictObject({

@@ -9,7 +9,7 @@ import { ApiError, type ErrorBody } from '../errors';
 import type { Candle, CandleInterval } from '../candle';
 import type { Tick } from '../tick';
 import { type Returns, returns } from './method';
-import { candleSelectionSchema, instrumentListSchema } from './schemas';
+import { candleSelectionSchema, instrumentListSchema, tickModeSchema } from './schemas';
 import { taskLogSelectionSchema } from './task-schemas';
 import type { AgentInfo } from '../fleet';
 import type { Order } from '../order';
@@ -54,10 +54,15 @@ export type TopicTable = Record<string, TopicDeclaration>;
 const oneSelection = (message: { instruments?: string[] | undefined; all?: true | undefined }) =>
   (message.instruments === undefined) !== (message.all === undefined);
 
-/** Some instruments, or every instrument the ticker carries. */
+/**
+ * Some instruments, or every instrument the ticker carries. `carry` (a subscribe of named
+ * instruments; the `task` scope) adds those the ticker does not carry to its subscriptions, in
+ * `mode` (default quote).
+ */
 export const tickSelectionSchema = z
-  .strictObject({ instruments: instrumentListSchema.optional(), all: z.literal(true).optional() })
-  .refine(oneSelection, { message: 'give either "instruments" or "all": true', path: ['instruments'] });
+  .strictObject({ instruments: instrumentListSchema.optional(), all: z.literal(true).optional(), carry: z.boolean().optional(), mode: tickModeSchema.optional() })
+  .refine(oneSelection, { message: 'give either "instruments" or "all": true', path: ['instruments'] })
+  .refine((message) => !(message.carry === true && message.all === true), { message: 'carry names its instruments: it cannot go with "all"', path: ['carry'] });
 export type TickSelection = z.output<typeof tickSelectionSchema>;
 
 export interface TicksSubscribed {

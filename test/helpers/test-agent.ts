@@ -32,6 +32,7 @@ export async function startTestAgent(given: Partial<AgentOptions> & AgentHooks =
       simTicksPerSecond: 10,
       // Tests start from an empty ticker unless they ask for the first run's watchlist.
       firstRunWatchlist: false,
+      examples: false,
       log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
       ...options,
       dataDir,

@@ -190,7 +190,7 @@ test('the candles topic: updates due together go as one message; a client that d
     let buffered = 0;
     const sent: Array<{ type: string; updates?: Array<{ interval: string; closed: boolean; candle: { time: string } }> }> = [];
     const peer = { format: 'json' as const, reply: (m: { type: string }) => void sent.push(m as never), send: () => {}, bufferedAmount: () => buffered };
-    const session = candlesTopic({ live: t.live, registry, isTicking: () => true, maxBufferedBytes: 1000 }).open(peer, undefined);
+    const session = candlesTopic({ live: t.live, registry, isTicking: () => true, carry: () => undefined, maxBufferedBytes: 1000 }).open(peer, undefined);
     t.live.tick(INFY.token, 100, 0, 0, ist('10:00:01'));
     t.clock.now = ist('10:00:05');
     const reply = await session.subscribe({ series: [{ instrument: 'NSE:INFY', interval: 'minute' }, { instrument: 'NSE:INFY', interval: '5minute' }] });

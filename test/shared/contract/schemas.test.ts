@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setAlgoStateInput } from '../../../shared/contract/algo-state-schemas';
 import { api } from '../../../shared/contract/api';
 import { listInstrumentsInput, queryInstrumentListSchema, setWorkersInput, subscribeInput } from '../../../shared/contract/schemas';
 import { DEFAULT_TOPIC, parseClientMessage, topics } from '../../../shared/contract/stream';
@@ -83,8 +84,57 @@ test('every method has a unique route under /api/v1; only health, the sign-in an
   for (const [name, m] of Object.entries(api).filter(([, m]) => m.scope === 'task' && m.path.includes('/tasks/:id'))) {
     assert.equal(m.taskParam, 'id', `${name} names its task`);
   }
+  // What a task's token may do: its own task, its own algo's orders, positions and state.
+  assert.deepEqual(
+    Object.entries(api).filter(([, m]) => m.scope === 'task').map(([name]) => name),
+    ['listTasks', 'getTask', 'startTask', 'stopTask', 'restartTask', 'getTaskLogs', 'placeOrder', 'listOrders', 'cancelOrder', 'getPositions', 'getAlgoState', 'setAlgoState', 'listTaskRuns'],
+  );
   // The machine's and the fleet's state are not a task's to read.
   assert.deepEqual(Object.entries(api).filter(([, m]) => m.scope === 'observe').map(([name]) => name), ['getSystem', 'listAgents', 'getFleet']);
   // The broker's secret and the fleet's join tokens are the owner's alone.
   assert.deepEqual(Object.entries(api).filter(([, m]) => m.scope === 'owner').map(([name]) => name), ['setBrokerCredentials', 'createJoinToken', 'revokeJoinTokens']);
+});
+
+test('algo state changes: an object of keys to JSON values, each refused with its field', () => {
+  assert.deepEqual(setAlgoStateInput.parse({ algo: 'ma', values: { count: 8, old: null, pos: { qty: 3 } } }).values, [
+    { key: 'count', json: '8' },
+    { key: 'old', json: null },
+    { key: 'pos', json: '{"qty":3}' },
+  ]);
+  // A key like `__proto__` is a key like any other (JSON.parse makes it an own property).
+  assert.deepEqual(setAlgoStateInput.parse({ algo: 'ma', values: JSON.parse('{"__proto__":1}') }).values, [{ key: '__proto__', json: '1' }]);
+  const fieldOf = (raw: unknown) => {
+    const parsed = setAlgoStateInput.safeParse(raw);
+    assert.equal(parsed.success, false, JSON.stringify(raw).slice(0, 80));
+    return parsed.error!.issues[0]!.path.join('.');
+  };
+  assert.equal(fieldOf({ algo: 'ma', values: { ['k'.repeat(129)]: 1 } }), `values.${'k'.repeat(129)}`);
+  assert.equal(fieldOf({ algo: 'ma', values: { '': 1 } }), 'values.', 'the empty key (the API error names `values`)');
+  assert.equal(fieldOf({ algo: 'ma', values: { count: 'é'.repeat(33_000) } }), 'values.count', 'bytes, not characters');
+  assert.equal(fieldOf({ algo: 'ma', values: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`k${i}`, i])) }), 'values');
+  for (const values of [[1], 'x', null, 7, undefined]) assert.equal(fieldOf({ algo: 'ma', values }), 'values');
+  assert.equal(fieldOf({ algo: 'a/b', values: {} }), 'algo');
+  assert.equal(fieldOf({ algo: 'x'.repeat(65), values: {} }), 'algo');
+  assert.equal(setAlgoStateInput.safeParse({ algo: 'ma', values: { k: 'x'.repeat(60_000) } }).success, true);
+});
+
+test('ticks and candles subscribes may ask to carry; ticks name a mode; never with all', () => {
+  const selection = (raw: unknown) => {
+    const message = parse(raw);
+    assert.notEqual(message.type, 'ping');
+    return (message as { selection: unknown }).selection;
+  };
+  assert.deepEqual(selection({ type: 'subscribe', instruments: ['NSE:INFY'], carry: true, mode: 'full' }), { instruments: ['NSE:INFY'], carry: true, mode: 'full' });
+  assert.deepEqual(selection({ type: 'subscribe', topic: 'candles', series: [{ instrument: 'NSE:INFY', interval: 'minute' }], carry: true }), {
+    series: [{ instrument: 'NSE:INFY', interval: 'minute' }],
+    carry: true,
+  });
+  for (const [bad, field] of [
+    [{ type: 'subscribe', all: true, carry: true }, 'carry'],
+    [{ type: 'subscribe', instruments: ['NSE:INFY'], carry: 'yes' }, 'carry'],
+    [{ type: 'subscribe', instruments: ['NSE:INFY'], carry: true, mode: 'FULL' }, 'mode'],
+    [{ type: 'subscribe', topic: 'candles', series: [{ instrument: 'NSE:INFY', interval: 'minute' }], mode: 'full' }, 'mode'],
+  ] as const) {
+    assert.throws(() => parse(bad), (error: unknown) => error instanceof ApiError && error.code === 'invalid_request' && error.field === field, JSON.stringify(bad));
+  }
 });
