@@ -25,7 +25,7 @@ const withoutNode = (message) => [
 ];
 
 const root = dirname(fileURLToPath(import.meta.url));
-const sourceFolders = ['shared', 'agent', 'renderer', 'electron', 'test', 'bench', 'build'];
+const sourceFolders = ['shared', 'agent', 'renderer', 'electron', 'test', 'bench', 'build', 'sdk'];
 
 /**
  * `layers/relative-imports`: refuses a relative import (or export … from, or import()) that resolves
@@ -88,6 +88,11 @@ export default tseslint.config(
   {
     files: ['agent/**'],
     rules: { 'layers/relative-imports': layerImports(['agent', 'shared'], 'agent/ imports agent/ and shared/ only.') },
+  },
+  {
+    // The SDK is published on its own: it stands on the shared contract, never on the agent.
+    files: ['sdk/**'],
+    rules: { 'layers/relative-imports': layerImports(['sdk', 'shared'], 'sdk/ talks to the agent through the shared contract.') },
   },
   {
     files: ['renderer/**'],

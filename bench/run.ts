@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   ui: () => import('./ui').then((m) => m.runUiBench()),
   risk: () => import('./risk').then((m) => m.runRiskBench()),
   fleet: () => import('./fleet').then((m) => m.runFleetBench()),
+  sdk: () => import('./sdk').then((m) => m.runSdkBench()),
 };
 
 const names = process.argv.slice(2);
