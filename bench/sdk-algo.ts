@@ -44,5 +44,11 @@ for (let i = 0; i < orders; i++) {
   if (order.state !== 'filled') throw new Error(`order ${order.id} is ${order.state}`);
 }
 await algo.close();
-process.stdout.write(`${JSON.stringify({ ticks, seconds, delays, cpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100, orderMs })}\n`);
-process.exit(0);
+const quantiles = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1), n: sorted.length };
+};
+// The summary only (a line of every delay is too long to trust to a pipe before exit), written before exiting.
+const line = `${JSON.stringify({ ticks, seconds, delivery: quantiles(delays), cpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100, order: quantiles(orderMs) })}\n`;
+process.stdout.write(line, () => process.exit(0));

@@ -19,19 +19,23 @@ import { api, FROM_SOURCE, here, knob, sleep, startAgent, stopAgent, TOKEN } fro
 const log = (text: string) => process.stderr.write(`[sdk] ${text}\n`);
 const root = fileURLToPath(new URL(FROM_SOURCE ? '..' : '../..', import.meta.url));
 
+interface Quantiles {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  n: number;
+}
+
+/** What an algo process reports: its figures, summed up by itself. */
 interface AlgoRun {
   ticks: number;
   seconds: number;
-  delays: number[];
+  delivery: Quantiles;
   cpuPercent: number;
-  orderMs: number[];
+  order: Quantiles;
 }
 
-function quantiles(values: number[]): { p50Ms: number; p99Ms: number; maxMs: number; n: number } {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 1000) / 1000;
-  return { p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1), n: sorted.length };
-}
+const rounded = (q: Quantiles): Quantiles => ({ p50Ms: Math.round(q.p50Ms * 1000) / 1000, p99Ms: Math.round(q.p99Ms * 1000) / 1000, maxMs: Math.round(q.maxMs * 1000) / 1000, n: q.n });
 
 /** Runs one algo process to its end; its last JSON line. */
 function runAlgo(command: string, args: string[], env: Record<string, string>): Promise<AlgoRun> {
@@ -41,7 +45,7 @@ function runAlgo(command: string, args: string[], env: Record<string, string>): 
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     child.on('error', reject);
     child.on('exit', (code) => {
-      const line = out.trim().split('\n').reverse().find((l) => l.includes('"delays"'));
+      const line = out.trim().split('\n').reverse().find((l) => l.includes('"delivery"'));
       if (code !== 0 || !line) reject(new Error(`${command} ${args[0]} exited ${code}: ${out.slice(-500)}`));
       else resolve(JSON.parse(line) as AlgoRun);
     });
@@ -70,8 +74,8 @@ export async function runSdkBench(): Promise<Record<string, unknown>> {
     ];
     for (const language of languages) {
       const run = await runAlgo(language.command, language.args, language.env);
-      const delivery = quantiles(run.delays);
-      const roundTrip = quantiles(run.orderMs);
+      const delivery = rounded(run.delivery);
+      const roundTrip = rounded(run.order);
       figures[language.name] = {
         ticksPerSecond: Math.round(run.ticks / run.seconds),
         delivery: { ...delivery, target: { p99Ms: language.target, met: delivery.p99Ms <= language.target } },

@@ -38,7 +38,13 @@ async def main(algo: algodeck.Algo) -> None:
         order_ms.append((time.perf_counter() - started) * 1000)
         if order.state != "filled":
             raise RuntimeError(f"order {order.id} is {order.state}")
-    sys.stdout.write(json.dumps({"ticks": len(delays), "seconds": seconds, "delays": delays, "cpuPercent": cpu / seconds * 100, "orderMs": order_ms}) + "\n")
+    def quantiles(values: list[float]) -> dict[str, float]:
+        ordered = sorted(values)
+        at = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+        return {"p50Ms": at(0.5), "p99Ms": at(0.99), "maxMs": at(1), "n": len(ordered)}
+
+    summary = {"ticks": len(delays), "seconds": seconds, "delivery": quantiles(delays), "cpuPercent": cpu / seconds * 100, "order": quantiles(order_ms)}
+    sys.stdout.write(json.dumps(summary) + "\n")
     sys.stdout.flush()
     await algo.close()
 
