@@ -35,7 +35,8 @@ interface AlgoRun {
   order: Quantiles;
 }
 
-const rounded = (q: Quantiles): Quantiles => ({ p50Ms: Math.round(q.p50Ms * 1000) / 1000, p99Ms: Math.round(q.p99Ms * 1000) / 1000, maxMs: Math.round(q.maxMs * 1000) / 1000, n: q.n });
+const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
+const rounded = (q: Quantiles): Quantiles => ({ p50Ms: round3(q.p50Ms), p99Ms: round3(q.p99Ms), maxMs: round3(q.maxMs), n: q.n });
 
 /** Runs one algo process to its end; its last JSON line. */
 function runAlgo(command: string, args: string[], env: Record<string, string>): Promise<AlgoRun> {
@@ -69,20 +70,31 @@ export async function runSdkBench(): Promise<Record<string, unknown>> {
     const env = { ALGODECK_URL: agent.url, ALGODECK_TOKEN: TOKEN };
     const figures: Record<string, unknown> = { bench: 'sdk', instruments: count, ticksPerSecondEach: 2 };
     const languages = [
+      // No SDK: a bare websocket and bare HTTP, for what the agent and this machine take alone.
+      { name: 'floor', target: 0, command: process.execPath, args: [...(FROM_SOURCE ? ['--import', 'tsx'] : []), here('sdk-floor'), file, String(seconds), String(orders)], env },
       { name: 'typescript', target: 5, command: process.execPath, args: [...(FROM_SOURCE ? ['--import', 'tsx'] : []), here('sdk-algo'), file, String(seconds), String(orders)], env: { ...env, ALGODECK_ALGO: 'bench-ts' } },
       { name: 'python', target: 20, command: 'python3', args: [join(root, 'bench/sdk_algo.py'), file, String(seconds), String(orders)], env: { ...env, ALGODECK_ALGO: 'bench-py', PYTHONPATH: join(root, 'sdk/python') } },
     ];
+    let floor: { delivery: Quantiles; order: Quantiles } | null = null;
     for (const language of languages) {
       const run = await runAlgo(language.command, language.args, language.env);
       const delivery = rounded(run.delivery);
       const roundTrip = rounded(run.order);
+      const perSecond = Math.round(run.ticks / run.seconds);
+      if (language.name === 'floor') {
+        floor = { delivery, order: roundTrip };
+        figures.floor = { ticksPerSecond: perSecond, delivery, cpuPercent: Math.round(run.cpuPercent * 10) / 10, order: roundTrip };
+        log(`floor (no SDK): ${perSecond} ticks/s, delivery p50 ${delivery.p50Ms} ms p99 ${delivery.p99Ms} ms, CPU ${run.cpuPercent.toFixed(1)} %, order round trip p50 ${roundTrip.p50Ms} ms p99 ${roundTrip.p99Ms} ms`);
+        continue;
+      }
+      const over = (a: Quantiles, b: Quantiles | undefined) => (b ? { p50Ms: round3(a.p50Ms - b.p50Ms), p99Ms: round3(a.p99Ms - b.p99Ms) } : null);
       figures[language.name] = {
-        ticksPerSecond: Math.round(run.ticks / run.seconds),
-        delivery: { ...delivery, target: { p99Ms: language.target, met: delivery.p99Ms <= language.target } },
+        ticksPerSecond: perSecond,
+        delivery: { ...delivery, target: { p99Ms: language.target, met: delivery.p99Ms <= language.target }, overFloor: over(delivery, floor?.delivery) },
         algoCpuPercent: Math.round(run.cpuPercent * 10) / 10,
-        order: roundTrip,
+        order: { ...roundTrip, overFloor: over(roundTrip, floor?.order) },
       };
-      log(`${language.name}: ${Math.round(run.ticks / run.seconds)} ticks/s, delivery p50 ${delivery.p50Ms} ms p99 ${delivery.p99Ms} ms (target ${language.target}), the algo's CPU ${run.cpuPercent.toFixed(1)} %, order round trip p50 ${roundTrip.p50Ms} ms p99 ${roundTrip.p99Ms} ms`);
+      log(`${language.name}: ${perSecond} ticks/s, delivery p50 ${delivery.p50Ms} ms p99 ${delivery.p99Ms} ms (target ${language.target}), the algo's CPU ${run.cpuPercent.toFixed(1)} %, order round trip p50 ${roundTrip.p50Ms} ms p99 ${roundTrip.p99Ms} ms`);
     }
     return figures;
   } finally {

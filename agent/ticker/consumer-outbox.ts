@@ -25,9 +25,18 @@ export const MAX_FRAME_BYTES = 64 * 1024;
  */
 export const FLUSH_DELAY_MS = 1;
 
+/**
+ * A batch that finds the outbox quiet this long after its last send goes out at the end of the
+ * event-loop turn instead: with frames that far apart (the simulated market's 25 ms, a broker's
+ * quiet hours) nothing else would join it, and waiting the timer only delays every tick.
+ */
+export const QUIET_MS = 5;
+
 export class ConsumerOutbox {
   private readonly unflushed: Consumer[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
+  private flushSoon: NodeJS.Immediate | null = null;
+  private lastFlushAt = 0;
   private closed = false;
   private readonly pool = new BufferPool();
   /** Allocates consumers' frame buffers (from the pool). */
@@ -89,23 +98,23 @@ export class ConsumerOutbox {
     this.sent(consumer);
   }
 
-  /** Sends what waits `FLUSH_DELAY_MS` from now, unless `flush` comes first. */
+  /** Sends what waits `FLUSH_DELAY_MS` from now (at the end of this turn when quiet), unless `flush` comes first. */
   scheduleFlush(): void {
-    if (this.flushTimer !== null || this.closed || this.unflushed.length === 0) return;
-    this.flushTimer = setTimeout(this.flush, FLUSH_DELAY_MS);
+    if (this.flushTimer !== null || this.flushSoon !== null || this.closed || this.unflushed.length === 0) return;
+    if (performance.now() - this.lastFlushAt >= QUIET_MS) this.flushSoon = setImmediate(this.flush);
+    else this.flushTimer = setTimeout(this.flush, FLUSH_DELAY_MS);
   }
 
   /** Stops sending: nothing scheduled goes out any more. */
   close(): void {
     this.closed = true;
-    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
+    this.cancelScheduled();
   }
 
   /** Sends every consumer's pending message now. */
   readonly flush = (): void => {
-    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
+    this.cancelScheduled();
+    this.lastFlushAt = performance.now();
     for (const consumer of this.unflushed) {
       consumer.queued = false;
       this.send(consumer);
@@ -117,6 +126,13 @@ export class ConsumerOutbox {
   drop(consumer: Consumer): void {
     const at = this.unflushed.indexOf(consumer);
     if (at >= 0) this.unflushed.splice(at, 1);
+  }
+
+  private cancelScheduled(): void {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    if (this.flushSoon !== null) clearImmediate(this.flushSoon);
+    this.flushTimer = null;
+    this.flushSoon = null;
   }
 
   private queue(consumer: Consumer): void {

@@ -6,7 +6,7 @@
  */
 import { Backoff } from '../backoff';
 import { ApiError } from '../errors';
-import type { Tick } from '../tick';
+import type { Tick, TickMode } from '../tick';
 import { decodeTickFrame } from '../tick-frame';
 import type { SelectionInputOf, ServerMessage, SubscribedOf, TopicName, Topics, UnsubscribedOf } from './stream';
 import { BEARER_PROTOCOL_PREFIX, DEFAULT_TOPIC, STREAM_PATH, STREAM_PROTOCOL, type StreamFormat } from './stream-names';
@@ -76,8 +76,11 @@ export class StreamClient {
     reconnected: [],
     message: [],
   };
-  /** What to subscribe to again after a reconnect, updated as the agent acknowledges. */
-  private readonly desired = { all: false, instruments: new Set<string>(), other: new Map<string, Record<string, unknown>>() };
+  /**
+   * What to subscribe to again after a reconnect, updated as the agent acknowledges. Per
+   * instrument: the mode it was carried in (`carry: true`; the richest asked), or null.
+   */
+  private readonly desired = { all: false, instruments: new Map<string, TickMode | null>(), other: new Map<string, Record<string, unknown>>() };
   private readonly names = new Map<number, string>();
   private readonly queued: Request[] = [];
   private readonly inFlight = new Map<string, Request>();
@@ -168,8 +171,9 @@ export class StreamClient {
       if (selection.all === true) this.desired.all = add;
       const ids = Array.isArray(selection.instruments) ? (selection.instruments as string[]) : [];
       if (!add && selection.all === true) this.desired.instruments.clear();
+      const carried = selection.carry === true ? ((selection.mode as TickMode | undefined) ?? 'quote') : null;
       for (const id of ids) {
-        if (add) this.desired.instruments.add(id);
+        if (add) this.desired.instruments.set(id, richer(this.desired.instruments.get(id) ?? null, carried));
         else this.desired.instruments.delete(id);
       }
       return;
@@ -183,8 +187,16 @@ export class StreamClient {
   private replay(): Array<Record<string, unknown>> {
     const messages: Array<Record<string, unknown>> = [];
     if (this.desired.all) messages.push({ type: 'subscribe', topic: DEFAULT_TOPIC, all: true });
-    const ids = [...this.desired.instruments];
-    for (let i = 0; i < ids.length; i += CHUNK) messages.push({ type: 'subscribe', topic: DEFAULT_TOPIC, instruments: ids.slice(i, i + CHUNK) });
+    const byMode = new Map<TickMode | null, string[]>();
+    for (const [id, mode] of this.desired.instruments) {
+      const ids = byMode.get(mode);
+      if (ids) ids.push(id);
+      else byMode.set(mode, [id]);
+    }
+    for (const [mode, ids] of byMode) {
+      const carry = mode === null ? {} : { carry: true, mode };
+      for (let i = 0; i < ids.length; i += CHUNK) messages.push({ type: 'subscribe', topic: DEFAULT_TOPIC, instruments: ids.slice(i, i + CHUNK), ...carry });
+    }
     for (const selection of this.desired.other.values()) messages.push({ type: 'subscribe', ...selection });
     return messages;
   }
@@ -300,4 +312,12 @@ export class StreamClient {
   private emit<K extends keyof StreamListeners>(event: K, ...args: Parameters<StreamListeners[K]>): void {
     for (const listener of [...this.listeners[event]]) (listener as (...a: unknown[]) => void)(...args);
   }
+}
+
+const MODE_RANK: Record<TickMode, number> = { ltp: 0, quote: 1, full: 2 };
+
+/** The richer of two carried modes (null: not carried). */
+function richer(a: TickMode | null, b: TickMode | null): TickMode | null {
+  if (a === null) return b;
+  return b !== null && MODE_RANK[b] > MODE_RANK[a] ? b : a;
 }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { TaskInfo } from '../../shared/task';
+import { runTaskToEnd } from '../helpers/run-task';
 import { sleep, startTestAgent, type TestAgent, TEST_TOKEN, waitFor } from '../helpers/test-agent';
 
 const MIN = 60_000;
@@ -106,19 +106,9 @@ test('an algo lives through a restart of the agent: it reconnects, resubscribes,
 test('an algo run as a task of the agent connects from the task’s environment, with its task token', { timeout: 60_000 }, async (context) => {
   const agent = await agentWithPrices();
   context.after(() => agent.stop());
-  const created = await agent.request('POST', '/api/v1/tasks', {
-    body: JSON.stringify({ name: 'py-task', command: python, args: [probe, 'task'], restart: { policy: 'never' }, start: true }),
-  });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  const { id } = created.body as TaskInfo;
-  const done = await waitFor('the task to end', async () => {
-    const info = (await agent.request('GET', `/api/v1/tasks/${id}`)).body as TaskInfo;
-    return ['exited', 'errored', 'waiting', 'stopped'].includes(info.state) && info;
-  }, 40_000);
-  const logs = ((await agent.request('GET', `/api/v1/tasks/${id}/logs`)).body as { lines: Array<{ text: string }> }).lines.map((line) => line.text);
-  assert.equal(done.state, 'exited', logs.join('\n'));
-  const entries = logs.flatMap((text) => (text.startsWith('{') ? [JSON.parse(text) as Record<string, unknown>] : []));
-  assert.ok(entries.some((entry) => entry.msg === 'connected' && entry.algo === 'py-task' && entry.level === 'info'), logs.join('\n'));
+  const { info, lines, entries } = await runTaskToEnd(agent, { name: 'py-task', command: python, args: [probe, 'task'] });
+  assert.equal(info.state, 'exited', lines.join('\n'));
+  assert.ok(entries.some((entry) => entry.msg === 'connected' && entry.algo === 'py-task' && entry.level === 'info'), lines.join('\n'));
   assert.deepEqual((await agent.api.call('getAlgoState', { algo: 'py-task' })).values.ran, { name: 'py-task', tick: 'NSE:INFY', quoted: ['NSE:INFY'] });
 });
 

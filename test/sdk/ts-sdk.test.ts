@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { type Algo, AlgoDeckError, type Bar, connect, type Order, RiskRejectedError, type Tick } from '../../sdk/ts/src/index';
 import { resolveSettings } from '../../sdk/ts/src/index';
 import { jsonLine } from '../../sdk/ts/src/log';
-import type { TaskInfo } from '../../shared/task';
+import { runTaskToEnd } from '../helpers/run-task';
 import { sleep, startTestAgent, type TestAgent, TEST_TOKEN, waitFor } from '../helpers/test-agent';
 
 const MIN = 60_000;
@@ -82,6 +82,29 @@ describe('against a running agent', { concurrency: true }, () => {
     assert.ok(quotes['NSE:TCS']!.lastPrice > 0);
     const found = await algo.instruments.search('INFY', { limit: 5 });
     assert.ok(found.some((instrument) => instrument.id === 'NSE:INFY'));
+  });
+
+  test('an algo that falls behind gets the latest tick of each instrument past maxQueued, in order per instrument, and is told once', async () => {
+    const algo = await open('sdk-slow');
+    const warnings: Array<{ message: string; fields: Record<string, unknown> | undefined }> = [];
+    algo.log.warn = (message, fields) => void warnings.push({ message, fields });
+    const instruments = ['NSE:INFY', 'NSE:RELIANCE', 'NSE:HDFCBANK'];
+    const ticks = algo.ticks(instruments, { mode: 'ltp', maxQueued: 4 });
+    const first = await ticks.next(); // subscribed and flowing; then the algo is busy for a while
+    assert.ok(!first.done);
+    await sleep(1500); // 20 ticks/s each: ~90 ticks come meanwhile
+    const got: Tick[] = [];
+    for (let i = 0; i < 4 + instruments.length; i++) got.push((await ticks.next()).value as Tick);
+    await ticks.return();
+    assert.equal(warnings.length, 1, 'told once, when caught up');
+    assert.match(warnings[0]!.message, /fell behind its ticks/);
+    assert.ok((warnings[0]!.fields!.conflated as number) > 20, `many replaced, not kept: ${JSON.stringify(warnings[0]!.fields)}`);
+    const latest = got.slice(4);
+    assert.deepEqual(new Set(latest.map((tick) => tick.instrument)), new Set(instruments), 'then one tick per instrument: its latest');
+    for (const id of instruments) {
+      const times = got.filter((tick) => tick.instrument === id).map((tick) => tick.receivedAt);
+      assert.deepEqual(times, [...times].sort((a, b) => a - b), `${id} in order`);
+    }
   });
 
   test('candles: history, then forming updates when asked, then each closed bar once and after the history', { timeout: 100_000 }, async () => {
@@ -196,19 +219,9 @@ describe('against a running agent', { concurrency: true }, () => {
   });
 
   test('an algo run as a task of the agent connects from its environment with its task token', { timeout: 60_000 }, async () => {
-    const created = await t.request('POST', '/api/v1/tasks', {
-      body: JSON.stringify({ name: 'sdk-task', command: 'node', args: ['--import', tsx, fixture, 'task'], restart: { policy: 'never' }, start: true }),
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const { id } = created.body as TaskInfo;
-    const done = await waitFor('the task to end', async () => {
-      const info = (await t.request('GET', `/api/v1/tasks/${id}`)).body as TaskInfo;
-      return ['exited', 'errored', 'waiting', 'stopped'].includes(info.state) && info;
-    }, 40_000);
-    const logs = ((await t.request('GET', `/api/v1/tasks/${id}/logs`)).body as { lines: Array<{ text: string }> }).lines.map((line) => line.text);
-    assert.equal(done.state, 'exited', logs.join('\n'));
-    const entries = logs.flatMap((text) => (text.startsWith('{') ? [JSON.parse(text) as Record<string, unknown>] : []));
-    assert.ok(entries.some((entry) => entry.msg === 'connected' && entry.algo === 'sdk-task'), logs.join('\n'));
+    const { info, lines, entries } = await runTaskToEnd(t, { name: 'sdk-task', command: 'node', args: ['--import', tsx, fixture, 'task'] });
+    assert.equal(info.state, 'exited', lines.join('\n'));
+    assert.ok(entries.some((entry) => entry.msg === 'connected' && entry.algo === 'sdk-task'), lines.join('\n'));
     assert.deepEqual((await t.api.call('getAlgoState', { algo: 'sdk-task' })).values.ran, { name: 'sdk-task', tick: 'NSE:INFY', quoted: ['NSE:INFY'] });
   });
 });

@@ -9,6 +9,7 @@ import type { InstrumentExposure, PositionInfo, RiskFigures, RiskLimits, RiskLim
 import type { Tick, TickMode } from '../../../shared/tick';
 import { type Bar, type CandleEvent, candleBars, type CandlesOptions } from './candles';
 import { Channel, type LiveIterator } from './channel';
+import { DEFAULT_MAX_QUEUED, LatestTicks } from './latest-ticks';
 import { createLog, type Log } from './log';
 import type { Rest } from './rest';
 import type { AlgoState } from './state';
@@ -89,6 +90,7 @@ export class Algo {
         if (message.type === 'risk_state' && (message.scope === 'global' || message.scope === this.name)) push(message);
       }),
     };
+    this.stream.client.on('lagged', (conflated) => this.log.warn('the stream fell behind: ticks were conflated', { conflated }));
     this.stream.onReconnected(async () => {
       for (const handler of [...this.reconnectHandlers]) await this.run(handler, 'an onReconnect handler failed');
     });
@@ -101,9 +103,14 @@ export class Algo {
     }
   }
 
-  /** Ticks of these instruments as they come; the ticker carries them if it does not already. */
-  ticks(instruments: string[], options: { mode?: TickMode } = {}): LiveIterator<Tick> {
-    const channel = this.track(new Channel<Tick>());
+  /**
+   * Ticks of these instruments as they come; the ticker carries them if it does not already.
+   * Up to `maxQueued` (10,000) ticks wait in order while the algo is busy; past that each
+   * instrument keeps only its latest, and a warning says so once the algo has caught up.
+   */
+  ticks(instruments: string[], options: { mode?: TickMode; maxQueued?: number } = {}): LiveIterator<Tick> {
+    const buffer = new LatestTicks(options.maxQueued ?? DEFAULT_MAX_QUEUED, (conflated) => this.log.warn('the algo fell behind its ticks: some were replaced by the latest of their instrument', { conflated }));
+    const channel = this.track(new Channel<Tick>(buffer));
     const wanted = new Set(instruments);
     const off = this.stream.onTicks((ticks) => {
       for (const tick of ticks) if (wanted.has(tick.instrument)) channel.push(tick);

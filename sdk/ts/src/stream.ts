@@ -2,8 +2,8 @@
  * The SDK's one stream connection: the project's StreamClient over `ws`, with reconnects and
  * resubscription. Iterators share it: an instrument or a topic stays subscribed while any
  * iterator wants it. Ticks are asked with `carry: true`, so the ticker carries what the algo
- * names; after a reconnect they are asked for again with `carry` (the client's own replay names
- * only the instruments).
+ * names (the client makes them again carried, in their mode, after a reconnect). Ticks come as
+ * binary frames: the agent copies the broker's packets, and decoding them costs less than JSON.
  */
 import WebSocket from 'ws';
 import { StreamClient, type WebSocketLike } from '../../../shared/contract/stream-client';
@@ -24,8 +24,8 @@ type Listener<T> = (value: T) => void;
 
 export class Stream {
   readonly client: StreamClient;
-  /** Per instrument: how many tick iterators want it, and the richest mode asked. */
-  private readonly tickWants = new Map<string, { count: number; mode: TickMode }>();
+  /** Per instrument: how many tick iterators want it. */
+  private readonly tickWants = new Map<string, number>();
   private readonly topicWants = new Map<string, number>();
   private readonly tickListeners = new Set<Listener<Tick[]>>();
   private readonly messageListeners = new Set<Listener<ServerMessage>>();
@@ -37,6 +37,7 @@ export class Stream {
       url: options.url,
       token: options.token,
       connect: connectWs,
+      format: 'binary',
       reconnect: options.reconnect ?? { initialDelayMs: 250, maxDelayMs: 5000 },
     });
     this.client.on('ticks', (ticks) => {
@@ -71,7 +72,7 @@ export class Stream {
     return () => this.messageListeners.delete(listener);
   }
 
-  /** Runs after a reconnect, once everything was subscribed again (ticks carried again too). */
+  /** Runs after a reconnect, once everything was subscribed again. */
   onReconnected(listener: () => void | Promise<void>): () => void {
     this.reconnectListeners.add(listener);
     return () => this.reconnectListeners.delete(listener);
@@ -79,19 +80,20 @@ export class Stream {
 
   async subscribeTicks(instruments: string[], mode: TickMode): Promise<void> {
     const ids = [...new Set(instruments)];
-    await this.carryTicks(ids, mode);
-    for (const id of ids) {
-      const want = this.tickWants.get(id);
-      this.tickWants.set(id, { count: (want?.count ?? 0) + 1, mode: richer(want?.mode, mode) });
+    try {
+      await this.client.subscribe('ticks', { instruments: ids, carry: true, mode });
+    } catch (error) {
+      throw sdkError(error);
     }
+    for (const id of ids) this.tickWants.set(id, (this.tickWants.get(id) ?? 0) + 1);
   }
 
   async unsubscribeTicks(instruments: string[]): Promise<void> {
     const gone: string[] = [];
     for (const id of new Set(instruments)) {
-      const want = this.tickWants.get(id);
-      if (!want) continue;
-      if (want.count > 1) this.tickWants.set(id, { ...want, count: want.count - 1 });
+      const count = this.tickWants.get(id);
+      if (count === undefined) continue;
+      if (count > 1) this.tickWants.set(id, count - 1);
       else {
         this.tickWants.delete(id);
         gone.push(id);
@@ -146,18 +148,7 @@ export class Stream {
     this.client.close();
   }
 
-  private async carryTicks(instruments: string[], mode: TickMode): Promise<void> {
-    try {
-      await this.client.subscribe('ticks', { instruments, carry: true, mode });
-    } catch (error) {
-      throw sdkError(error);
-    }
-  }
-
   private async reconnected(): Promise<void> {
-    const byMode = new Map<TickMode, string[]>();
-    for (const [id, want] of this.tickWants) byMode.set(want.mode, [...(byMode.get(want.mode) ?? []), id]);
-    await Promise.allSettled([...byMode].map(([mode, ids]) => this.carryTicks(ids, mode)));
     for (const listener of [...this.reconnectListeners]) {
       try {
         await listener();
@@ -166,9 +157,4 @@ export class Stream {
       }
     }
   }
-}
-
-const MODE_RANK: Record<TickMode, number> = { ltp: 0, quote: 1, full: 2 };
-function richer(a: TickMode | undefined, b: TickMode): TickMode {
-  return a === undefined || MODE_RANK[b] > MODE_RANK[a] ? b : a;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import { type ConsumerSink, MAX_FRAME_BYTES, TickHub, type TickObserver } from '../../../agent/ticker/tick-hub';
+import { FLUSH_DELAY_MS } from '../../../agent/ticker/consumer-outbox';
 import type { StreamFormat } from '../../../shared/contract/stream';
 import {
   type PacketFields,
@@ -116,6 +117,39 @@ test('publish flushes on its own after the current batch', async (t) => {
   assert.equal(sink.sent.length, 0);
   await sleep(1);
   assert.deepEqual(sink.ticks().map((x) => x.lastPrice), [1, 2]);
+});
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+test('a quiet hub sends a batch at the end of its turn, not a timer later', async (t) => {
+  const hub = hubFor(t);
+  const sink = new RecordingSink('binary');
+  hub.subscribe(hub.addConsumer(sink), [408065]);
+  publish(hub, 408065, 1);
+  publish(hub, 408065, 2);
+  assert.equal(sink.sent.length, 0, 'not within the batch itself');
+  await nextTurn();
+  assert.equal(sink.sent.length, 1, 'one frame for the batch');
+  assert.deepEqual(sink.ticks().map((x) => x.lastPrice), [1, 2]);
+});
+
+test('a busy hub (its last send moments ago) waits the flush delay, so batches arriving together go as one', async (t) => {
+  const hub = hubFor(t);
+  const sink = new RecordingSink('binary');
+  hub.subscribe(hub.addConsumer(sink), [408065]);
+  publish(hub, 408065, 1);
+  await nextTurn();
+  assert.equal(sink.sent.length, 1);
+  mock.timers.enable({ apis: ['setTimeout'] });
+  t.after(() => mock.timers.reset());
+  publish(hub, 408065, 2);
+  await nextTurn();
+  publish(hub, 408065, 3);
+  await nextTurn();
+  assert.equal(sink.sent.length, 1, 'within QUIET_MS of a send, nothing goes before the timer');
+  mock.timers.tick(FLUSH_DELAY_MS);
+  assert.equal(sink.sent.length, 2, 'the two batches in one frame');
+  assert.deepEqual(sink.ticks().map((x) => x.lastPrice), [1, 2, 3]);
 });
 
 test('a closed hub sends nothing more, not even what waited for its flush', async () => {

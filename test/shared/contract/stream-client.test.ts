@@ -144,6 +144,35 @@ test('what is made again after a reconnect follows what the agent accepted, in o
   client.close();
 });
 
+test('ticks carried (carry, mode) are made again carried, each in the richest mode asked; plain ones plain', async () => {
+  const { client, sockets, last } = fakeClient();
+  last().welcome();
+  const asks = [
+    client.subscribe('ticks', { instruments: ['NSE:A', 'NSE:B'], carry: true, mode: 'ltp' }),
+    client.subscribe('ticks', { instruments: ['NSE:B'], carry: true, mode: 'full' }),
+    client.subscribe('ticks', { instruments: ['NSE:B', 'NSE:C'] }),
+    client.subscribe('ticks', { instruments: ['NSE:D'], carry: true }),
+  ];
+  for (let i = 0; i < asks.length; i++) {
+    const request = last().sent[i];
+    last().deliver({ type: 'subscribed', topic: 'ticks', instruments: request.instruments, tokens: {}, inactive: [], id: request.id });
+  }
+  await Promise.all(asks);
+  last().drop();
+  await waitFor('a new connection', () => sockets.length === 2);
+  last().welcome();
+  await flushed();
+  const replayed = last().sent.map((m) => ({ instruments: [...m.instruments].sort(), carry: m.carry, mode: m.mode }));
+  replayed.sort((a, b) => a.instruments[0].localeCompare(b.instruments[0]));
+  assert.deepEqual(replayed, [
+    { instruments: ['NSE:A'], carry: true, mode: 'ltp' },
+    { instruments: ['NSE:B'], carry: true, mode: 'full' },
+    { instruments: ['NSE:C'], carry: undefined, mode: undefined },
+    { instruments: ['NSE:D'], carry: true, mode: 'quote' },
+  ]);
+  client.close();
+});
+
 test('a replayed subscription drops instruments the agent no longer lists, keeps the rest, and says it reconnected', async () => {
   const { client, sockets, last } = fakeClient();
   let reconnected = 0;
