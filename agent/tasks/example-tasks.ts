@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { createTaskInput, type CreateTaskInput } from '../../shared/contract/task-schemas';
 import type { AgentDb } from '../store/agent-db';
 import type { TaskSupervisor } from './task-supervisor';
+import { pythonFor } from './task-upload';
 
 /** Set once the examples were offered, so a user who removes them does not get them back. */
 export const EXAMPLES_SEEDED = 'examples.seeded';
@@ -40,7 +41,7 @@ function examples(dir: string): Example[] {
     },
     {
       file: 'breakout.py',
-      spec: { name: 'breakout', command: 'python3', args: [join(dir, 'breakout.py'), '--instrument', 'NSE:RELIANCE', '--interval', '5minute', '--channel', '20', '--quantity', '5', '--stop-pct', '1'], labels: label('Python') },
+      spec: { name: 'breakout', command: pythonFor(), args: [join(dir, 'breakout.py'), '--instrument', 'NSE:RELIANCE', '--interval', 'minute', '--channel', '15', '--quantity', '5', '--stop-pct', '1'], labels: label('Python') },
     },
     pair('pair-a'),
     pair('pair-b'),

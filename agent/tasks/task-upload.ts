@@ -27,8 +27,13 @@ export interface StagedUpload {
 
 const BUNDLE = /\.(tar\.gz|tgz|tar)$/i;
 const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
+/** How Python 3 is named on a platform: `python` on Windows (the installer's name), `python3` elsewhere. */
+export function pythonFor(platform: NodeJS.Platform = process.platform): string {
+  return platform === 'win32' ? 'python' : 'python3';
+}
+
 /** The program that runs a script, by its extension. */
-const RUNNERS: Record<string, string> = { '.py': 'python3', '.js': 'node', '.mjs': 'node', '.cjs': 'node', '.sh': 'sh' };
+const RUNNERS: Record<string, string> = { '.py': pythonFor(), '.js': 'node', '.mjs': 'node', '.cjs': 'node', '.sh': 'sh' };
 
 const refused = (message: string) => new ApiError('invalid_request', message, { field: 'file' });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TaskInfo } from '../../../shared/task';
-import { insidePath } from '../../../agent/tasks/task-upload';
+import { insidePath, pythonFor } from '../../../agent/tasks/task-upload';
 import { rawTar } from '../../helpers/tar';
 import { startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
 
@@ -89,6 +89,12 @@ test('a bundle that reaches outside its folder is refused whole, and nothing is 
   const garbage = await upload({ name: 'garbage', command: 'node' }, { name: 'algo.tgz', data: 'this is not gzip' });
   assert.equal(garbage.status, 400);
   assert.equal(garbage.body.error.field, 'file');
+});
+
+test('Python runs by the name its platform gives it: python on Windows, python3 elsewhere', () => {
+  assert.equal(pythonFor('win32'), 'python');
+  assert.equal(pythonFor('linux'), 'python3');
+  assert.equal(pythonFor('darwin'), 'python3');
 });
 
 test('bad uploads are refused with the part at fault, and change nothing', async () => {
