@@ -12,7 +12,9 @@ Standard library only (Python 3.11+, asyncio)::
 """
 from __future__ import annotations
 
-from .algo import Algo, Logger, connect, run
+from .algo import Algo
+from .log import Logger
+from .runner import connect, run
 from .errors import AlgoDeckError, RiskRejected
 from .models import Bar, Depth, DepthLevel, Instrument, Ohlc, Order, Position, RiskEvent, RiskState, Tick
 

@@ -3,8 +3,8 @@
 It does what the agent's stream needs and no more: the HTTP/1.1 upgrade with extra headers
 (``Authorization: Bearer …``), the ``Sec-WebSocket-Accept`` check, masked client frames, text and
 binary messages (fragmented or not), answering pings, and the closing handshake; ``ws://`` and
-``wss://`` (TLS through :mod:`ssl`). No extensions (compression) and no subprotocols are offered,
-so any reserved bit set by the server is a protocol error.
+``wss://`` (TLS through :mod:`ssl`). No extensions (compression) and no subprotocols are offered.
+The frames themselves are encoded and checked in :mod:`algodeck.frames`.
 
 A reader task reads frames as they come, answers control frames at once, and queues whole
 messages for :meth:`WebSocket.recv`; so a caller may wait for a message with a timeout without
@@ -14,26 +14,29 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
 import os
 import ssl as ssl_module
-import struct
 from typing import Mapping
 from urllib.parse import urlsplit
 
+from .frames import (
+    OP_BINARY,
+    OP_CLOSE,
+    OP_CONTINUATION,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    MessageAssembler,
+    ProtocolError,
+    accept_key,
+    close_payload,
+    encode_frame,
+    mask,
+    parse_close,
+    read_frame,
+)
+
 __all__ = ["WebSocket", "ConnectionClosed", "HandshakeError", "connect", "accept_key", "mask", "encode_frame"]
-
-GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-OP_CONTINUATION = 0x0
-OP_TEXT = 0x1
-OP_BINARY = 0x2
-OP_CLOSE = 0x8
-OP_PING = 0x9
-OP_PONG = 0xA
-
-#: Close codes a peer may send (RFC 6455 7.4): 1000–1003, 1007–1014, and 3000–4999.
-_VALID_CLOSE = {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014}
 
 DEFAULT_MAX_MESSAGE = 64 * 1024 * 1024
 MAX_HEADERS = 64 * 1024
@@ -56,43 +59,6 @@ class HandshakeError(Exception):
         self.status = status
         self.body = body
         self.headers: dict[str, str] = dict(headers or {})
-
-
-class _ProtocolError(Exception):
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
-
-
-def accept_key(key: str) -> str:
-    """The ``Sec-WebSocket-Accept`` a server must answer for ``key``."""
-    return base64.b64encode(hashlib.sha1((key + GUID).encode("ascii")).digest()).decode("ascii")
-
-
-def mask(data: bytes, key: bytes) -> bytes:
-    """XORs ``data`` with the 4-byte ``key`` repeated (masking and unmasking are the same)."""
-    n = len(data)
-    if n == 0:
-        return b""
-    repeated = (key * (n // 4 + 1))[:n]
-    return (int.from_bytes(data, "big") ^ int.from_bytes(repeated, "big")).to_bytes(n, "big")
-
-
-def encode_frame(opcode: int, payload: bytes, *, fin: bool = True, mask_key: bytes | None = None) -> bytes:
-    """One frame; masked when ``mask_key`` is given (a client's frames always are)."""
-    first = (0x80 if fin else 0) | opcode
-    n = len(payload)
-    mask_bit = 0x80 if mask_key is not None else 0
-    if n < 126:
-        header = struct.pack("!BB", first, mask_bit | n)
-    elif n < 1 << 16:
-        header = struct.pack("!BBH", first, mask_bit | 126, n)
-    else:
-        header = struct.pack("!BBQ", first, mask_bit | 127, n)
-    if mask_key is None:
-        return header + payload
-    return header + mask_key + mask(payload, mask_key)
 
 
 class WebSocket:
@@ -190,7 +156,7 @@ class WebSocket:
             await self._writer.drain()
 
     async def _send_close(self, code: int, reason: str) -> None:
-        payload = struct.pack("!H", code) + reason.encode("utf-8")[:123] if code else b""
+        payload = close_payload(code, reason)
         async with self._write_lock:
             if self._close_sent or self._closed is not None:
                 return
@@ -200,45 +166,13 @@ class WebSocket:
 
     # --- frames in ---
 
-    async def _read_frame(self) -> tuple[bool, int, bytes]:
-        head = await self._reader.readexactly(2)
-        first, second = head[0], head[1]
-        fin = bool(first & 0x80)
-        if first & 0x70:
-            raise _ProtocolError(1002, "reserved bits set without an extension")
-        opcode = first & 0x0F
-        if second & 0x80:
-            raise _ProtocolError(1002, "a server's frames must not be masked")
-        length = second & 0x7F
-        if length == 126:
-            (length,) = struct.unpack("!H", await self._reader.readexactly(2))
-        elif length == 127:
-            (length,) = struct.unpack("!Q", await self._reader.readexactly(8))
-            if length >> 63:
-                raise _ProtocolError(1002, "frame length out of range")
-        if opcode >= 0x8:
-            if not fin:
-                raise _ProtocolError(1002, "a control frame must not be fragmented")
-            if length > 125:
-                raise _ProtocolError(1002, "a control frame's payload is at most 125 bytes")
-            if opcode not in (OP_CLOSE, OP_PING, OP_PONG):
-                raise _ProtocolError(1002, f"unknown control opcode {opcode}")
-        elif opcode not in (OP_CONTINUATION, OP_TEXT, OP_BINARY):
-            raise _ProtocolError(1002, f"unknown data opcode {opcode}")
-        if length > self._max_message:
-            raise _ProtocolError(1009, "message too big")
-        payload = await self._reader.readexactly(length) if length else b""
-        return fin, opcode, payload
-
     async def _read_loop(self) -> None:
         loop = asyncio.get_running_loop()
-        fragments: list[bytes] = []
-        fragment_opcode: int | None = None
-        size = 0
+        assembler = MessageAssembler(self._max_message)
         outcome: ConnectionClosed
         try:
             while True:
-                fin, opcode, payload = await self._read_frame()
+                fin, opcode, payload = await read_frame(self._reader, self._max_message)
                 self.last_received = loop.time()
                 if opcode == OP_PING:
                     if not self._close_sent:
@@ -246,12 +180,10 @@ class WebSocket:
                             await self._send_frame(OP_PONG, payload)
                         except ConnectionClosed:
                             pass
-                    continue
-                if opcode == OP_PONG:
+                elif opcode == OP_PONG:
                     self._resolve_pong(payload)
-                    continue
-                if opcode == OP_CLOSE:
-                    code, reason = self._parse_close(payload)
+                elif opcode == OP_CLOSE:
+                    code, reason = parse_close(payload)
                     self._close_received.set()
                     if not self._close_sent:
                         # Echo the close (1005 "no code" is answered with an empty body).
@@ -261,30 +193,11 @@ class WebSocket:
                             pass
                     outcome = ConnectionClosed(code, reason)
                     break
-                if opcode == OP_CONTINUATION:
-                    if fragment_opcode is None:
-                        raise _ProtocolError(1002, "a continuation frame without a message to continue")
                 else:
-                    if fragment_opcode is not None:
-                        raise _ProtocolError(1002, "a new message began before the last one ended")
-                    fragment_opcode = opcode
-                size += len(payload)
-                if size > self._max_message:
-                    raise _ProtocolError(1009, "message too big")
-                fragments.append(payload)
-                if not fin:
-                    continue
-                data = b"".join(fragments)
-                kind = fragment_opcode
-                fragments, fragment_opcode, size = [], None, 0
-                if kind == OP_TEXT:
-                    try:
-                        self._messages.put_nowait(data.decode("utf-8"))
-                    except UnicodeDecodeError:
-                        raise _ProtocolError(1007, "a text message that is not UTF-8") from None
-                else:
-                    self._messages.put_nowait(data)
-        except _ProtocolError as error:
+                    message = assembler.add(fin, opcode, payload)
+                    if message is not None:
+                        self._messages.put_nowait(message)
+        except ProtocolError as error:
             try:
                 await self._send_close(error.code, error.reason)
             except (ConnectionError, OSError, ConnectionClosed):
@@ -297,20 +210,6 @@ class WebSocket:
             await self._shutdown(outcome, from_reader=True)
             raise
         await self._shutdown(outcome, from_reader=True)
-
-    def _parse_close(self, payload: bytes) -> tuple[int, str]:
-        if len(payload) == 0:
-            return 1005, ""
-        if len(payload) == 1:
-            raise _ProtocolError(1002, "a close frame with a one-byte body")
-        (code,) = struct.unpack("!H", payload[:2])
-        if not (code in _VALID_CLOSE or 3000 <= code <= 4999):
-            raise _ProtocolError(1002, f"invalid close code {code}")
-        try:
-            reason = payload[2:].decode("utf-8")
-        except UnicodeDecodeError:
-            raise _ProtocolError(1007, "a close reason that is not UTF-8") from None
-        return code, reason
 
     def _resolve_pong(self, payload: bytes) -> None:
         for i, (expected, waiter) in enumerate(self._pongs):

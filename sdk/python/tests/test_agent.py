@@ -6,6 +6,8 @@ ALGODECK_ALGO; the agent's ticker must carry NSE:INFY and NSE:TCS. Skipped witho
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import os
 import sys
 import unittest
@@ -192,6 +194,56 @@ class AgentTest(unittest.IsolatedAsyncioTestCase):
         got = await waiting
         self.assertEqual([(e.scope, e.from_state, e.to_state) for e in got], [(ALGO, "ACTIVE", "HALTED"), (ALGO, "HALTED", "ACTIVE")])
         self.assertEqual(got[0].reason, "a test")
+
+    async def test_updates_made_before_placing_see_the_order_even_its_fill_told_before_the_answer(self) -> None:
+        updates = self.algo.orders.updates()  # listening from here on: no wait for a subscription
+        quote = (await self.algo.quote(["NSE:INFY"]))["NSE:INFY"]
+        order = await self.algo.orders.place(instrument="NSE:INFY", side="BUY", quantity=1, type="MARKET", stop_loss=round(quote.last_price * 0.98, 1))
+        self.assertEqual(order.state, "filled", "filled before the placing call answered")
+        states: list[str] = []
+
+        async def follow() -> None:
+            async for update in updates:
+                if update.id == order.id:
+                    states.append(update.state)
+                    if update.state == "filled":
+                        return
+
+        await asyncio.wait_for(follow(), 10)
+        await updates.aclose()
+        self.assertEqual(states[-1], "filled")
+        self.assertEqual(states, sorted(set(states), key=states.index), "each state once, in order")
+
+    async def test_risk_events_made_before_a_change_see_it_without_waiting(self) -> None:
+        events = self.algo.risk.events()
+        await self.owner.call("POST", "/risk/states", body={"scope": ALGO, "state": "HALTED", "reason": "held at once"})
+        await self.owner.call("POST", "/risk/states", body={"scope": ALGO, "state": "ACTIVE"})
+        got = await first(events, 2, 10)
+        self.assertEqual([(e.scope, e.to_state) for e in got], [(ALGO, "HALTED"), (ALGO, "ACTIVE")])
+
+    async def test_ticks_past_max_queued_keep_the_latest_per_instrument_and_warn_once_caught_up(self) -> None:
+        out = io.StringIO()
+        algo = await algodeck.connect(URL, TOKEN, ALGO, log_to=out)
+        self.addAsyncCleanup(algo.close)
+
+        def warnings() -> list[dict[str, Any]]:
+            lines = [json.loads(line) for line in out.getvalue().splitlines()]
+            return [line for line in lines if line["msg"].startswith("the algo fell behind its ticks")]
+
+        ticks = algo.ticks(["NSE:INFY", "NSE:TCS"], max_queued=2)
+        before = await asyncio.wait_for(anext(ticks), 15)  # subscribed: ticks flow
+        await asyncio.sleep(2)  # not read meanwhile: some 40 ticks come
+        waited: list[algodeck.Tick] = []
+        while not warnings():  # what waited is read at once (no new tick joins meanwhile)
+            waited.append(await asyncio.wait_for(anext(ticks), 5))
+        await ticks.aclose()
+        self.assertLessEqual(len(waited), 2 + 2, "2 in order, then the latest of each instrument")
+        [warning] = warnings()
+        self.assertEqual((warning["level"], warning["msg"]), ("warn", "the algo fell behind its ticks: some were replaced by the latest of their instrument"))
+        self.assertGreaterEqual(warning["conflated"], 10)
+        for instrument in ("NSE:INFY", "NSE:TCS"):
+            times = [t.received_at for t in [before, *waited] if t.instrument == instrument]
+            self.assertEqual(times, sorted(times), f"{instrument}'s ticks in order")
 
     async def test_state_survives_a_new_connection(self) -> None:
         await self.algo.state.set("position", {"qty": 3, "entry": 1520.5})

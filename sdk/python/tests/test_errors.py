@@ -14,7 +14,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from algodeck import AlgoDeckError, Order, RiskRejected  # noqa: E402
-from algodeck.algo import Logger  # noqa: E402
+from algodeck.log import Logger  # noqa: E402
 from algodeck.errors import error_from_body  # noqa: E402
 from algodeck.rest import RestClient  # noqa: E402
 
