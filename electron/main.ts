@@ -8,13 +8,14 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, net, Notification, protocol, safeStorage, screen, shell, Tray, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, type MenuItemConstructorOptions, nativeImage, net, Notification, protocol, safeStorage, screen, shell, Tray, utilityProcess } from 'electron';
 import { defaultDataDir } from '../agent/agent-config';
 import { EMBEDDED_AGENT_ENTRY } from '../agent/hosted-entries';
 import { api } from '../shared/contract/api';
-import type { BrokerState, KillSwitchResult, TickerState } from '../shared/contract/api';
+import type { BrokerState, TickerState } from '../shared/contract/api';
 import type { RiskSummary } from '../shared/risk';
 import type { AgentWithHistory } from '../shared/fleet';
+import type { TaskInfo } from '../shared/task';
 import { DESKTOP_CHANNELS, DESKTOP_EVENT_CHANNEL, type DesktopConnection, type DesktopEvent, type DesktopMethod, type MarketProvider } from '../shared/desktop';
 import { resolveAppRequest } from './app-protocol';
 import { DesktopService } from './desktop-service';
@@ -25,7 +26,9 @@ import { finishKiteLogin, loginNavigation } from './kite-login';
 import { closeToTray, guardQuit, singleInstance } from './lifecycle';
 import { probeAgent, RemoteAgents } from './remote-agents';
 import { SafeSecretFile } from './safe-secret-file';
-import { type FleetCommand, fleetCommandNotice, fleetCommandTargets, fleetSummary, killSwitchDialog, quitQuestion, stopAllQuestion, type TrayAction, type TrayIcon, type TrayInput, trayModel, trayRisk } from './tray-model';
+import { trayAlgos } from './tray-algos';
+import { algoCommand, callAgent, type Current, fleetCommand, killSwitch, tickerCommand, type TrayState } from './tray-commands';
+import { fleetSummary, quitQuestion, type TrayAction, type TrayIcon, type TrayInput, type TrayItem, trayModel, trayRisk } from './tray-model';
 import { UtilityProcessHost } from './utility-process-host';
 import { APP_ENTRY, APP_SCHEME, contentSecurityPolicy, externalUrlAllowed, isTrustedSender, navigationAllowed, webPreferences } from './window-policy';
 import { placeWindow, readWindowState, writeWindowState } from './window-state';
@@ -49,7 +52,9 @@ if (singleInstance(app, () => showOnSecondLaunch())) void app.whenReady().then(s
 let window: BrowserWindow | null = null;
 let tray: Tray | null = null;
 let quitting: () => boolean = () => false;
-const trayInput: TrayInput = { windowVisible: false, ticker: null, broker: null, fleet: null, fleetCommand: null, risk: null, agentUrl: null, startAtLogin: false };
+const trayInput: TrayInput = { windowVisible: false, ticker: null, broker: null, fleet: null, fleetCommand: null, algos: null, algoCommands: {}, risk: null, agentUrl: null, startAtLogin: false };
+/** What the tray's commands change (`tray-commands.ts`). */
+const trayState: TrayState = { input: trayInput, refresh: () => refreshTray(), poll: () => pollTray() };
 
 function log(message: string): void {
   process.stderr.write(`[algodeck] ${message}\n`);
@@ -240,7 +245,8 @@ function createTray(desktop: DesktopService, current: Current): void {
   tray = new Tray(trayIcon('down'));
   tray.on('click', () => (window?.isVisible() ? window.hide() : showWindow(desktop)));
   const act = (action: TrayAction) => {
-    if (action === 'toggle-window') {
+    if (typeof action === 'object') void algoCommand(trayState, current, action);
+    else if (action === 'toggle-window') {
       if (window?.isVisible()) window.hide();
       else showWindow(desktop);
     } else if (action === 'broker-login') {
@@ -251,11 +257,11 @@ function createTray(desktop: DesktopService, current: Current): void {
         log(`no login: ${String(error)}`);
       }
     } else if (action === 'start-ticker' || action === 'stop-ticker') {
-      void tickerCommand(current, action === 'start-ticker' ? api.startTicker.path : api.stopTicker.path);
+      void tickerCommand(trayState, current, action === 'start-ticker' ? api.startTicker.path : api.stopTicker.path);
     } else if (action === 'start-all-tasks' || action === 'stop-all-tasks') {
-      void fleetCommand(current, action === 'start-all-tasks' ? 'start' : 'stop');
+      void fleetCommand(trayState, current, action === 'start-all-tasks' ? 'start' : 'stop');
     } else if (action === 'engage-kill-switch' || action === 'release-kill-switch') {
-      void killSwitch(current);
+      void killSwitch(trayState, current);
     } else if (action === 'open-in-browser' && trayInput.agentUrl) void shell.openExternal(trayInput.agentUrl);
     else if (action === 'toggle-start-at-login') void desktop.handle('setStartAtLogin', [!trayInput.startAtLogin]).then(refreshTray);
     else if (action === 'quit') app.quit();
@@ -265,75 +271,6 @@ function createTray(desktop: DesktopService, current: Current): void {
 }
 
 let trayActions: (action: TrayAction) => void = () => undefined;
-
-type Current = () => { url: string; token: string } | null;
-
-/** Starts or stops the embedded agent's ticker; a refusal is shown in a box with the agent's words. */
-async function tickerCommand(current: Current, path: string): Promise<void> {
-  const agent = current();
-  if (!agent) return;
-  const answer = await net.fetch(`${agent.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${agent.token}`, 'content-type': 'application/json' }, body: '{}' });
-  const body = (await answer.json().catch(() => null)) as (TickerState & { error?: { message: string } }) | null;
-  if (answer.ok && body) trayInput.ticker = body;
-  else dialog.showErrorBox('AlgoDeck', body?.error?.message ?? `The agent answered HTTP ${answer.status}.`);
-  refreshTray();
-}
-
-/** A call to the embedded agent with its token: the answer's status and body (null when not JSON). */
-async function callAgent<T>(agent: { url: string; token: string }, path: string, method: 'GET' | 'POST' = 'GET', input: unknown = {}): Promise<{ ok: boolean; status: number; body: (T & { error?: { message: string } }) | null }> {
-  const headers = { authorization: `Bearer ${agent.token}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) };
-  const answer = await net.fetch(`${agent.url}${path}`, { method, headers, ...(method === 'POST' ? { body: JSON.stringify(input) } : {}) });
-  const body = (await answer.json().catch(() => null)) as (T & { error?: { message: string } }) | null;
-  return { ok: answer.ok, status: answer.status, body };
-}
-
-/**
- * Start-all or stop-all on every online agent of the fleet, through the hub (stop-all asks
- * first); a notification names the agents that refused. The tray's figures are asked again after.
- */
-async function fleetCommand(current: Current, command: FleetCommand): Promise<void> {
-  const agent = current();
-  if (!agent || trayInput.fleetCommand) return;
-  const listed = await callAgent<{ agents: AgentWithHistory[] }>(agent, api.listAgents.path).catch(() => null);
-  if (!listed?.ok || !listed.body) return dialog.showErrorBox('AlgoDeck', listed?.body?.error?.message ?? 'The agent on this computer did not answer.');
-  const agents = listed.body.agents;
-  trayInput.fleet = fleetSummary(agents);
-  if (command === 'stop') {
-    const question = stopAllQuestion(agents);
-    if (!question) return refreshTray();
-    if (dialog.showMessageBoxSync({ type: 'question', buttons: ['Stop all', 'Cancel'], defaultId: 1, cancelId: 1, message: question }) !== 0) return;
-  }
-  trayInput.fleetCommand = command;
-  refreshTray();
-  try {
-    const results = await Promise.all(
-      fleetCommandTargets(agents, command).map(async (target) => {
-        const answer = await callAgent(agent, target.path, 'POST').catch((error: unknown) => ({ ok: false, status: 0, body: { error: { message: String(error) } } }));
-        return { name: target.name, ok: answer.ok, message: answer.ok ? null : (answer.body?.error?.message ?? `HTTP ${answer.status}`) };
-      }),
-    );
-    const notice = fleetCommandNotice(command, results);
-    if (notice && Notification.isSupported()) new Notification({ title: notice.title, body: notice.body }).show();
-    else if (notice) dialog.showErrorBox(notice.title, notice.body);
-  } finally {
-    trayInput.fleetCommand = null;
-    await pollTray();
-  }
-}
-
-/** The kill switch from the tray: one confirm that names what it does; the agent's refusal is shown as it is. */
-async function killSwitch(current: Current): Promise<void> {
-  const agent = current();
-  if (!agent || !trayInput.risk) return;
-  const open = await callAgent<{ orders: Array<{ state: string }> }>(agent, `${api.listOrders.path}?limit=1000`).catch(() => null);
-  const dialogModel = killSwitchDialog(trayInput.risk, open?.body?.orders.filter((o) => ['pending', 'open', 'partially_filled'].includes(o.state)).length ?? 0, trayInput.fleet?.algosRunning ?? 0);
-  const labels = dialogModel.buttons.map((button) => button.label);
-  const chosen = dialogModel.buttons[dialog.showMessageBoxSync({ type: 'warning', buttons: labels, defaultId: labels.length - 1, cancelId: labels.length - 1, message: dialogModel.message, detail: dialogModel.detail })];
-  if (!chosen?.body) return;
-  const answer = await callAgent<KillSwitchResult>(agent, api.setKillSwitch.path, 'POST', chosen.body).catch((error: unknown) => ({ ok: false, status: 0, body: { error: { message: String(error) } } }));
-  if (!answer.ok) dialog.showErrorBox('AlgoDeck', answer.body?.error?.message ?? `The agent answered HTTP ${answer.status}.`);
-  await pollTray();
-}
 
 function trayIcon(state: TrayIcon): Electron.NativeImage {
   return nativeImage.createFromPath(join(ICONS, `tray-${state}.png`));
@@ -345,15 +282,15 @@ function refreshTray(): void {
   const model = trayModel(trayInput);
   tray.setImage(trayIcon(model.icon));
   tray.setToolTip(model.tooltip);
-  tray.setContextMenu(
-    Menu.buildFromTemplate(
-      model.menu.map((item) =>
-        item.type === 'separator'
-          ? { type: 'separator' as const }
-          : { type: item.type, label: item.label, enabled: item.enabled, ...(item.checked === undefined ? {} : { checked: item.checked }), ...(item.action ? { click: () => trayActions(item.action!) } : {}) },
-      ),
-    ),
-  );
+  tray.setContextMenu(Menu.buildFromTemplate(model.menu.map(menuItem)));
+}
+
+/** Electron's item for the model's, each action bound to the tray's handler. */
+function menuItem(item: TrayItem): MenuItemConstructorOptions {
+  if (item.type === 'separator') return { type: 'separator' };
+  if (item.type === 'submenu') return { label: item.label, enabled: item.enabled, submenu: item.submenu.map(menuItem) };
+  const action = item.action;
+  return { type: item.type, label: item.label, enabled: item.enabled, ...(item.checked === undefined ? {} : { checked: item.checked }), ...(action ? { click: () => trayActions(action) } : {}) };
 }
 
 /** Asks the embedded agent for the tray's figures now (set by `pollAgent`). */
@@ -370,22 +307,25 @@ function pollAgent(current: Current): void {
       return answer.ok ? answer.body : null;
     };
     try {
-      const [ticker, broker, fleet, risk] = await Promise.all([
+      const [ticker, broker, fleet, risk, own] = await Promise.all([
         get<TickerState>(api.getTicker.path),
         get<BrokerState>(api.getBroker.path),
         get<{ agents: AgentWithHistory[] }>(api.listAgents.path),
         get<RiskSummary>(api.getRisk.path),
+        get<{ tasks: TaskInfo[] }>(api.listTasks.path),
       ]);
       trayInput.ticker = ticker;
       trayInput.broker = broker;
       trayInput.fleet = fleet ? fleetSummary(fleet.agents) : null;
       trayInput.risk = risk ? trayRisk(risk) : null;
+      trayInput.algos = own ? trayAlgos(own.tasks, risk) : null;
       const notice = expiryNotice(previous, broker);
       if (notice && Notification.isSupported()) new Notification({ title: notice.title, body: notice.body }).show();
       previous = broker;
     } catch {
       trayInput.ticker = null;
       trayInput.fleet = null;
+      trayInput.algos = null;
     }
     refreshTray();
   };

@@ -8,6 +8,7 @@
 import type { AgentInfo } from '../shared/fleet';
 import type { RiskSummary, TradingState } from '../shared/risk';
 import { API_PREFIX, api, type BrokerState, type TickerState } from '../shared/contract/api';
+import { type AlgoAction, type AlgoCommand, algosSubmenu, algosSubmenuLabel, type TrayAlgo } from './tray-algos';
 
 /** The fleet's figures for the tray, from `GET /api/v1/agents` (see `fleetSummary`). */
 export interface TrayFleet {
@@ -30,6 +31,10 @@ export interface TrayInput {
   fleet: TrayFleet | null;
   /** A start-all or stop-all under way (stop-all answers once every algo has stopped, ~10 s). */
   fleetCommand: FleetCommand | null;
+  /** This computer's algos (the embedded agent's tasks); null until known (or while it is down). */
+  algos: TrayAlgo[] | null;
+  /** A start or stop of one of them under way, by task id. */
+  algoCommands: Record<string, AlgoCommand>;
   /** The risk manager's figures (`GET /api/v1/risk`); null until known. */
   risk: TrayRisk | null;
   /** The embedded agent's dashboard URL, for "Open in a browser". */
@@ -63,9 +68,13 @@ export type TrayAction =
   | 'release-kill-switch'
   | 'open-in-browser'
   | 'toggle-start-at-login'
-  | 'quit';
+  | 'quit'
+  | AlgoAction;
 
-export type TrayItem = { type: 'separator' } | { type: 'normal' | 'checkbox'; label: string; action?: TrayAction; enabled: boolean; checked?: boolean };
+export type TrayItem =
+  | { type: 'separator' }
+  | { type: 'normal' | 'checkbox'; label: string; action?: TrayAction; enabled: boolean; checked?: boolean }
+  | { type: 'submenu'; label: string; enabled: boolean; submenu: TrayItem[]; action?: undefined; checked?: undefined };
 
 /**
  * `ok`: live; `attention`: live but something wants the user (stale prices, a login, an errored
@@ -173,6 +182,8 @@ export function trayModel(input: TrayInput): TrayModel {
       action: 'stop-all-tasks',
       enabled: fleetCommand === null && fleet !== null && fleet.algosRunning > 0,
     },
+    // Each of this computer's algos, started or stopped on its own (a stop asks first).
+    { type: 'submenu', label: algosSubmenuLabel(input.algos), enabled: true, submenu: algosSubmenu(input.algos, input.algoCommands) },
     { type: 'separator' },
     { type: 'normal', label: riskLine(risk), enabled: false },
     // One click away, one confirm deep; released the same way.

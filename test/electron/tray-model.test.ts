@@ -1,14 +1,16 @@
 /** The tray from state: icon, tooltip and menu for each situation, the fleet's figures and commands, and when quitting asks first. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fleetCommandNotice, fleetCommandTargets, fleetSummary, killSwitchDialog, quitQuestion, stopAllQuestion, type TrayFleet, type TrayInput, trayModel, type TrayRisk, trayRisk } from '../../electron/tray-model';
+import { algoCommandPath, algosSubmenu, stopAlgoQuestion, type TrayAlgo, trayAlgos } from '../../electron/tray-algos';
+import { fleetCommandNotice, fleetCommandTargets, fleetSummary, killSwitchDialog, quitQuestion, stopAllQuestion, type TrayFleet, type TrayInput, type TrayItem, trayModel, type TrayRisk, trayRisk } from '../../electron/tray-model';
 
 const running = { state: 'running' as const, ticksPerSecond: 1234.4, stale: [] as string[] };
 const kiteIn = { provider: 'kite' as const, session: 'logged-in' as const, userId: 'AB1234', expiresAt: '2026-12-03T00:30:00.000Z' };
 const quiet: TrayFleet = { agentsOnline: 1, agentsTotal: 1, algosRunning: 2, algosTotal: 2, algosErrored: 0, localRunning: 2 };
-const base: TrayInput = { windowVisible: true, ticker: running, broker: kiteIn, fleet: quiet, fleetCommand: null, risk: null, agentUrl: 'http://127.0.0.1:7420', startAtLogin: false };
+const base: TrayInput = { windowVisible: true, ticker: running, broker: kiteIn, fleet: quiet, fleetCommand: null, algos: null, algoCommands: {}, risk: null, agentUrl: 'http://127.0.0.1:7420', startAtLogin: false };
 
-const labels = (input: TrayInput) => trayModel(input).menu.map((item) => (item.type === 'separator' ? '—' : `${item.label}${item.enabled ? '' : ' (disabled)'}${item.type === 'checkbox' ? (item.checked ? ' [x]' : ' [ ]') : ''}`));
+const label = (item: TrayItem) => (item.type === 'separator' ? '—' : `${item.label}${item.enabled ? '' : ' (disabled)'}${item.type === 'checkbox' ? (item.checked ? ' [x]' : ' [ ]') : ''}${item.type === 'submenu' ? ' ▸' : ''}`);
+const labels = (input: TrayInput) => trayModel(input).menu.map(label);
 
 test('live and logged in: a quiet icon, the rate in the tooltip, hide window first', () => {
   const model = trayModel(base);
@@ -23,6 +25,7 @@ test('live and logged in: a quiet icon, the rate in the tooltip, hide window fir
     'Algos: 2 of 2 running (disabled)',
     'Start all algos (disabled)',
     'Stop all algos…',
+    'Algos on this computer ▸',
     '—',
     'Trading: unknown (disabled)',
     'Kill switch: halt all trading… (disabled)',
@@ -260,4 +263,61 @@ test('a notification names the agents that refused', () => {
     ]),
     { title: 'The algos did not start', body: 'laptop: The session has no control scope.\npi: no answer' },
   );
+});
+
+const algo = (id: string, name: string, state: TrayAlgo['state'], openPositions = 0): TrayAlgo => ({ id, name, state, stopTimeoutSeconds: 10, openPositions });
+const submenuOf = (input: TrayInput) => {
+  const item = trayModel(input).menu.find((entry) => entry.type === 'submenu');
+  assert.ok(item && item.type === 'submenu', 'the algos submenu');
+  return item;
+};
+
+test('the algos submenu lists this computer\'s algos: checked while running, errored ones marked, each clicking to start or stop it', () => {
+  const algos = [algo('t1', 'breakout', 'stopped'), algo('t2', 'ma-crossover', 'running', 2), algo('t3', 'pair-a', 'errored'), algo('t4', 'pair-b', 'waiting'), algo('t5', 'scalper', 'stopping')];
+  const submenu = submenuOf({ ...base, algos });
+  assert.equal(submenu.label, 'Algos on this computer (1 of 5 running)');
+  assert.equal(submenu.enabled, true);
+  assert.deepEqual(submenu.submenu.map(label), ['breakout [ ]', 'ma-crossover [x]', 'pair-a — errored [ ]', 'pair-b — restarting [x]', 'scalper — stopping… (disabled) [ ]']);
+  assert.deepEqual(
+    submenu.submenu.map((item) => (item.type === 'separator' ? null : item.action)),
+    [
+      { kind: 'start-algo', taskId: 't1' },
+      { kind: 'stop-algo', taskId: 't2' },
+      { kind: 'start-algo', taskId: 't3' },
+      { kind: 'stop-algo', taskId: 't4' },
+      { kind: 'start-algo', taskId: 't5' },
+    ],
+    'a stopped or errored one starts; a running one, or one waiting to restart, stops',
+  );
+  // Its place: under the fleet's start and stop.
+  const lines = labels({ ...base, algos });
+  assert.equal(lines[lines.indexOf('Stop all algos…') + 1], 'Algos on this computer (1 of 5 running) ▸');
+});
+
+test('a start or stop under way disables its algo and says so; none, or an agent not answering, is one disabled line', () => {
+  const algos = [algo('t1', 'breakout', 'stopped'), algo('t2', 'ma-crossover', 'running')];
+  assert.deepEqual(algosSubmenu(algos, { t1: 'start', t2: 'stop' }).map(label), ['breakout — starting… (disabled) [x]', 'ma-crossover — stopping… (disabled) [ ]']);
+  assert.deepEqual(algosSubmenu(algos, { t1: 'start' }).map(label), ['breakout — starting… (disabled) [x]', 'ma-crossover [x]'], 'the other stays free');
+  assert.deepEqual(submenuOf({ ...base, algos: [] }).submenu.map(label), ['No algos on this computer (disabled)']);
+  assert.equal(submenuOf({ ...base, algos: [] }).label, 'Algos on this computer');
+  assert.deepEqual(submenuOf({ ...base, algos: null }).submenu.map(label), ['Algos unknown: the agent is not answering (disabled)']);
+});
+
+test('the tray\'s algos come from the embedded agent\'s tasks, by name, with their open positions; stopping one asks first, naming them', () => {
+  const tasks = [
+    { id: 'b', name: 'scalper', state: 'running' as const, stopTimeoutSeconds: 5 },
+    { id: 'a', name: 'breakout', state: 'stopped' as const, stopTimeoutSeconds: 10 },
+  ];
+  const risk = { algos: { scalper: { openPositions: 3 } } } as never;
+  const algos = trayAlgos(tasks, risk);
+  assert.deepEqual(algos, [
+    { id: 'a', name: 'breakout', state: 'stopped', stopTimeoutSeconds: 10, openPositions: 0 },
+    { id: 'b', name: 'scalper', state: 'running', stopTimeoutSeconds: 5, openPositions: 3 },
+  ]);
+  assert.deepEqual(trayAlgos(tasks, null).map((entry) => entry.openPositions), [0, 0], 'risk unknown: none counted');
+  assert.equal(stopAlgoQuestion(algos[1]!), 'Stop scalper on this computer? It is given 5 s to end and stays stopped until started again. Its 3 open positions stay open.');
+  assert.equal(stopAlgoQuestion({ ...algos[1]!, openPositions: 1 }), 'Stop scalper on this computer? It is given 5 s to end and stays stopped until started again. Its 1 open position stays open.');
+  assert.equal(stopAlgoQuestion(algos[0]!), 'Stop breakout on this computer? It is given 10 s to end and stays stopped until started again.');
+  assert.equal(algoCommandPath({ kind: 'start-algo', taskId: 'a1b2c3' }), '/api/v1/tasks/a1b2c3/start');
+  assert.equal(algoCommandPath({ kind: 'stop-algo', taskId: 'a1b2c3' }), '/api/v1/tasks/a1b2c3/stop');
 });

@@ -8,6 +8,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import type { AgentConnection } from '../agent/agent-connection';
 import { LiveFeed } from '../live/live-feed';
 import { createAgentStore } from '../stores/agent-store';
+import { createAlgosStore } from '../stores/algos-store';
 import { createBrokerStore } from '../stores/broker-store';
 import { createFleetStore } from '../stores/fleet-store';
 import { createOrdersStore } from '../stores/orders-store';
@@ -25,6 +26,7 @@ export interface Deck {
   fleet: ReturnType<typeof createFleetStore>;
   orders: ReturnType<typeof createOrdersStore>;
   risk: ReturnType<typeof createRiskStore>;
+  algos: ReturnType<typeof createAlgosStore>;
   close(): void;
 }
 
@@ -46,6 +48,7 @@ export function openDeck(agent: AgentConnection): Deck {
       if (list) return feed.prefetch(list.instruments);
     });
   void ticker.getState().refresh();
+  const fleet = createFleetStore(agent);
   return {
     agent,
     feed,
@@ -53,9 +56,10 @@ export function openDeck(agent: AgentConnection): Deck {
     ticker,
     watchlists,
     broker: createBrokerStore(agent),
-    fleet: createFleetStore(agent),
+    fleet,
     orders: createOrdersStore(agent),
     risk: createRiskStore(agent),
+    algos: createAlgosStore(agent, fleet),
     close() {
       offStale();
       feed.close();

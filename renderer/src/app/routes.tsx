@@ -1,5 +1,5 @@
 /** The dashboard's pages: one route each. */
-import { ApiOutlined, ClusterOutlined, DashboardOutlined, LineChartOutlined, ProfileOutlined, SafetyOutlined, SettingOutlined, ThunderboltOutlined } from '@ant-design/icons';
+import { ApiOutlined, ClusterOutlined, DashboardOutlined, LineChartOutlined, ProfileOutlined, RobotOutlined, SafetyOutlined, SettingOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import { type ComponentType, createElement, type ReactNode, useEffect, useState } from 'react';
 import { Loading } from './antd-island';
 
@@ -37,6 +37,7 @@ const HomePage = lazyPage(() => import('../pages/home/home-page').then((m) => m.
 const MarketPage = lazyPage(() => import('../pages/market/market-page').then((m) => m.MarketPage));
 const OrdersPage = lazyPage(() => import('../pages/orders/orders-page').then((m) => m.OrdersPage));
 const RiskPage = lazyPage(() => import('../pages/risk/risk-page').then((m) => m.RiskPage));
+const AlgosPage = lazyPage(() => import('../pages/algos/algos-page').then((m) => m.AlgosPage));
 const FleetPage = lazyPage(() => import('../pages/fleet/fleet-page').then((m) => m.FleetPage));
 const TickerPage = lazyPage(() => import('../pages/ticker/ticker-page').then((m) => m.TickerPage));
 const BrokerPage = lazyPage(() => import('../pages/broker/broker-page').then((m) => m.BrokerPage));
@@ -59,6 +60,7 @@ export const ROUTES: Route[] = [
   { path: '/market', label: 'Market watch', icon: <LineChartOutlined />, key: 'm', ...MarketPage },
   { path: '/orders', label: 'Orders', icon: <ProfileOutlined />, key: 'o', ...OrdersPage },
   { path: '/risk', label: 'Risk', icon: <SafetyOutlined />, key: 'r', ...RiskPage },
+  { path: '/algos', label: 'Algos', icon: <RobotOutlined />, key: 'a', ...AlgosPage },
   { path: '/fleet', label: 'Fleet', icon: <ClusterOutlined />, key: 'f', ...FleetPage },
   { path: '/ticker', label: 'Ticker', icon: <ThunderboltOutlined />, key: 't', ...TickerPage },
   { path: '/broker', label: 'Broker', icon: <ApiOutlined />, key: 'b', ...BrokerPage },

@@ -17,28 +17,39 @@ export interface TopicWatchHooks {
   stopped?(): void;
 }
 
-export function topicWatch(agent: AgentConnection, topic: TopicName, hooks: TopicWatchHooks): () => () => void {
+/**
+ * A shared resource: the first `watch()` starts it, the last release stops it. Each `watch()`
+ * answers its own release, harmless to call twice.
+ */
+export function refCounted(start: () => () => void): () => () => void {
   let watchers = 0;
-  let off: (() => void) | null = null;
+  let stop: (() => void) | null = null;
   return () => {
     watchers++;
-    if (watchers === 1) {
-      const offMessage = agent.stream.on('message', hooks.message);
-      const offReconnect = agent.stream.on('reconnected', hooks.reconnected);
-      off = () => (offMessage(), offReconnect());
-      void agent.stream.subscribe(topic, {} as never).catch(hooks.failed);
-      hooks.started?.();
-    }
+    if (watchers === 1) stop = start();
     let released = false;
     return () => {
       if (released) return;
       released = true;
       watchers--;
       if (watchers > 0) return;
-      off?.();
-      off = null;
+      stop?.();
+      stop = null;
+    };
+  };
+}
+
+export function topicWatch(agent: AgentConnection, topic: TopicName, hooks: TopicWatchHooks): () => () => void {
+  return refCounted(() => {
+    const offMessage = agent.stream.on('message', hooks.message);
+    const offReconnect = agent.stream.on('reconnected', hooks.reconnected);
+    void agent.stream.subscribe(topic, {} as never).catch(hooks.failed);
+    hooks.started?.();
+    return () => {
+      offMessage();
+      offReconnect();
       hooks.stopped?.();
       void agent.stream.unsubscribe(topic, {} as never).catch(() => undefined);
     };
-  };
+  });
 }

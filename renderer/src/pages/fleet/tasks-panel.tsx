@@ -10,7 +10,7 @@ import { formatMegabytes } from '../../format/numbers';
 import { formatDuration } from '../../format/time';
 import { useAction } from '../../components/use-action';
 
-const STATE_BADGE: Record<TaskState, 'success' | 'processing' | 'warning' | 'error' | 'default'> = {
+export const STATE_BADGE: Record<TaskState, 'success' | 'processing' | 'warning' | 'error' | 'default'> = {
   running: 'success',
   starting: 'processing',
   stopping: 'processing',

@@ -184,8 +184,8 @@ export function HomePage() {
             icon={<RobotOutlined />}
             value={algos ? `${algos.running} of ${algos.total}` : '…'}
             tone={algos && algos.errored > 0 ? 'bad' : algos && algos.running > 0 ? 'good' : undefined}
-            note={algos ? (algos.total === 0 ? 'none yet: submit one on the Fleet page' : algos.errored > 0 ? `${algos.errored} errored` : 'none errored') : undefined}
-            onClick={() => navigate('/fleet')}
+            note={algos ? (algos.total === 0 ? 'none yet: submit one on the Algos page' : algos.errored > 0 ? `${algos.errored} errored` : 'none errored') : undefined}
+            onClick={() => navigate('/algos')}
           />
         </Col>
         <Col xs={12} xl={6} xxl={4}>
@@ -215,7 +215,7 @@ export function HomePage() {
                 Broker login
               </Button>
               <Button icon={<ThunderboltOutlined />} onClick={() => navigate('/ticker')}>Change the worker count</Button>
-              <Button icon={<CloudUploadOutlined />} onClick={() => navigate('/fleet')}>Start or submit an algo</Button>
+              <Button icon={<CloudUploadOutlined />} onClick={() => navigate('/algos')}>Start or submit an algo</Button>
             </Space>
           </Card>
           <Card size="small" title="Keyboard">
@@ -228,7 +228,7 @@ export function HomePage() {
                 ['↑ ↓', 'move through the watchlist'],
                 ['C', 'chart the selected instrument'],
                 ['B  S', 'buy or sell the selected instrument (the order ticket; Esc closes)'],
-                ['Alt + H M O R F T B S', 'Home, Market watch, Orders, Risk, Fleet, Ticker, Broker, Settings'],
+                ['Alt + H M O R A F T B S', 'Home, Market watch, Orders, Risk, Algos, Fleet, Ticker, Broker, Settings'],
               ]}
               renderItem={([keys, what]) => (
                 <List.Item style={{ padding: '2px 0' }}>

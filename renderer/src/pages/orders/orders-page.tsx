@@ -68,7 +68,7 @@ export function OrdersPage() {
               <Button type="primary" onClick={() => ticket('BUY')}>
                 Open the ticket
               </Button>
-              <Button icon={<CloudUploadOutlined />} onClick={() => navigate('/fleet')}>
+              <Button icon={<CloudUploadOutlined />} onClick={() => navigate('/algos')}>
                 Start an algo
               </Button>
             </Space>
