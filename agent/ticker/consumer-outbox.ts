@@ -26,17 +26,20 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 export const FLUSH_DELAY_MS = 1;
 
 /**
- * A batch that finds the outbox quiet this long after its last send goes out at the end of the
- * event-loop turn instead: with frames that far apart (the simulated market's 25 ms, a broker's
- * quiet hours) nothing else would join it, and waiting the timer only delays every tick.
+ * While frames come this far apart on average (a moving mean of the last eight or so gaps), each
+ * goes out at the end of its event-loop turn instead: with frames that sparse (one worker of the
+ * simulated market sends every 25 ms; a broker's quiet hours) nothing would join it, and waiting
+ * the timer only delays every tick. At the ceiling frames come every few ms and are joined.
  */
-export const QUIET_MS = 5;
+export const QUIET_MS = 15;
 
 export class ConsumerOutbox {
   private readonly unflushed: Consumer[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
   private flushSoon: NodeJS.Immediate | null = null;
-  private lastFlushAt = 0;
+  private lastFrameAt = 0;
+  /** The moving mean of the gaps between frames, in ms (each gap counted up to 1 s). */
+  private meanGap = 1000;
   private closed = false;
   private readonly pool = new BufferPool();
   /** Allocates consumers' frame buffers (from the pool). */
@@ -98,10 +101,16 @@ export class ConsumerOutbox {
     this.sent(consumer);
   }
 
-  /** Sends what waits `FLUSH_DELAY_MS` from now (at the end of this turn when quiet), unless `flush` comes first. */
+  /**
+   * After each frame: sends what waits `FLUSH_DELAY_MS` from now, or at the end of this turn while
+   * frames come `QUIET_MS` apart on average, unless `flush` comes first.
+   */
   scheduleFlush(): void {
+    const now = performance.now();
+    this.meanGap += (Math.min(now - this.lastFrameAt, 1000) - this.meanGap) / 8;
+    this.lastFrameAt = now;
     if (this.flushTimer !== null || this.flushSoon !== null || this.closed || this.unflushed.length === 0) return;
-    if (performance.now() - this.lastFlushAt >= QUIET_MS) this.flushSoon = setImmediate(this.flush);
+    if (this.meanGap >= QUIET_MS) this.flushSoon = setImmediate(this.flush);
     else this.flushTimer = setTimeout(this.flush, FLUSH_DELAY_MS);
   }
 
@@ -114,7 +123,6 @@ export class ConsumerOutbox {
   /** Sends every consumer's pending message now. */
   readonly flush = (): void => {
     this.cancelScheduled();
-    this.lastFlushAt = performance.now();
     for (const consumer of this.unflushed) {
       consumer.queued = false;
       this.send(consumer);

@@ -125,6 +125,8 @@ test('a quiet hub sends a batch at the end of its turn, not a timer later', asyn
   const hub = hubFor(t);
   const sink = new RecordingSink('binary');
   hub.subscribe(hub.addConsumer(sink), [408065]);
+  mock.timers.enable({ apis: ['setTimeout'] }); // no timer fires: what goes, goes without one
+  t.after(() => mock.timers.reset());
   publish(hub, 408065, 1);
   publish(hub, 408065, 2);
   assert.equal(sink.sent.length, 0, 'not within the batch itself');
@@ -133,23 +135,27 @@ test('a quiet hub sends a batch at the end of its turn, not a timer later', asyn
   assert.deepEqual(sink.ticks().map((x) => x.lastPrice), [1, 2]);
 });
 
-test('a busy hub (its last send moments ago) waits the flush delay, so batches arriving together go as one', async (t) => {
+test('a busy hub (frames coming moments apart) waits the flush delay, so frames arriving together go as one', async (t) => {
   const hub = hubFor(t);
   const sink = new RecordingSink('binary');
   hub.subscribe(hub.addConsumer(sink), [408065]);
-  publish(hub, 408065, 1);
-  await nextTurn();
-  assert.equal(sink.sent.length, 1);
   mock.timers.enable({ apis: ['setTimeout'] });
   t.after(() => mock.timers.reset());
-  publish(hub, 408065, 2);
+  for (let price = 1; price <= 40; price++) {
+    publish(hub, 408065, price);
+    await nextTurn();
+    mock.timers.tick(FLUSH_DELAY_MS);
+  }
+  assert.ok(sink.sent.length > 1, 'the first frames, after a quiet spell, went at once');
+  const before = sink.sent.length;
+  publish(hub, 408065, 41);
   await nextTurn();
-  publish(hub, 408065, 3);
+  publish(hub, 408065, 42);
   await nextTurn();
-  assert.equal(sink.sent.length, 1, 'within QUIET_MS of a send, nothing goes before the timer');
+  assert.equal(sink.sent.length, before, 'frames moments apart: nothing goes before the timer');
   mock.timers.tick(FLUSH_DELAY_MS);
-  assert.equal(sink.sent.length, 2, 'the two batches in one frame');
-  assert.deepEqual(sink.ticks().map((x) => x.lastPrice), [1, 2, 3]);
+  assert.equal(sink.sent.length, before + 1, 'the two frames in one message');
+  assert.deepEqual(sink.ticks().map((x) => x.lastPrice), Array.from({ length: 42 }, (_, i) => i + 1), 'every tick, in order');
 });
 
 test('a closed hub sends nothing more, not even what waited for its flush', async () => {
