@@ -93,8 +93,9 @@ export async function killSwitch(tray: TrayState, current: Current): Promise<voi
 export async function algoCommand(tray: TrayState, current: Current, action: AlgoAction): Promise<void> {
   const agent = current();
   const algo = tray.input.algos?.find((candidate) => candidate.id === action.taskId);
-  if (!agent || !algo || tray.input.algoCommands[algo.id]) return;
-  if (action.kind === 'stop-algo' && dialog.showMessageBoxSync({ type: 'question', buttons: ['Stop', 'Cancel'], defaultId: 1, cancelId: 1, message: stopAlgoQuestion(algo) }) !== 0) return;
+  // The menu ticked or unticked the item as it was clicked: redrawn from what is true when nothing happens.
+  if (!agent || !algo || tray.input.algoCommands[algo.id]) return tray.refresh();
+  if (action.kind === 'stop-algo' && dialog.showMessageBoxSync({ type: 'question', buttons: ['Stop', 'Cancel'], defaultId: 1, cancelId: 1, message: stopAlgoQuestion(algo) }) !== 0) return tray.refresh();
   tray.input.algoCommands = { ...tray.input.algoCommands, [algo.id]: action.kind === 'start-algo' ? 'start' : 'stop' };
   tray.refresh();
   try {

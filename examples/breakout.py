@@ -4,7 +4,7 @@ warmed up from history, so the algo trades from its first tick; every position c
 stop-loss (given to the risk manager with the order, and watched on every tick), and its state
 (position, entry, stop, trades) is kept in the algo's state across restarts.
 
-    python3 breakout.py --instrument NSE:RELIANCE --interval 5minute --channel 20 --quantity 5 --stop-pct 1
+    python3 breakout.py --instrument NSE:RELIANCE --interval minute --channel 15 --quantity 5 --stop-pct 1
 
 Run as a task, it connects with what the agent gives it; from a terminal, set ALGODECK_URL,
 ALGODECK_TOKEN and ALGODECK_ALGO (and put the SDK's folder on PYTHONPATH).
@@ -24,8 +24,8 @@ FINAL = {"filled", "cancelled", "rejected"}
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--instrument", default="NSE:RELIANCE")
-    parser.add_argument("--interval", default="5minute")
-    parser.add_argument("--channel", type=int, default=20)
+    parser.add_argument("--interval", default="minute")
+    parser.add_argument("--channel", type=int, default=15)
     parser.add_argument("--quantity", type=int, default=5)
     parser.add_argument("--stop-pct", type=float, default=1.0)
     return parser.parse_args()

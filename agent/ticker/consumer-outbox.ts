@@ -45,10 +45,14 @@ export class ConsumerOutbox {
   /** Allocates consumers' frame buffers (from the pool). */
   readonly allocate = this.pool.take;
 
-  /** @param sent called after each message sent to a consumer (its socket may have backed up) */
+  /**
+   * @param sent called after each message sent to a consumer (its socket may have backed up)
+   * @param now the clock of the gaps between frames, in ms
+   */
   constructor(
     private readonly nameOf: (token: number) => string,
     private readonly sent: (consumer: Consumer) => void,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** Hot path: appends an instrument's latest tick. A lagging consumer only counts it as missed. */
@@ -106,7 +110,7 @@ export class ConsumerOutbox {
    * frames come `QUIET_MS` apart on average, unless `flush` comes first.
    */
   scheduleFlush(): void {
-    const now = performance.now();
+    const now = this.now();
     this.meanGap += (Math.min(now - this.lastFrameAt, 1000) - this.meanGap) / 8;
     this.lastFrameAt = now;
     if (this.flushTimer !== null || this.flushSoon !== null || this.closed || this.unflushed.length === 0) return;

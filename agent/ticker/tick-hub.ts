@@ -51,6 +51,8 @@ export interface TickHubOptions {
   lowWaterBytes?: number;
   /** How often lagging consumers are checked for having drained. */
   drainCheckMs?: number;
+  /** The clock that tells sparse frames from dense ones, in ms (default `performance.now`). */
+  now?: () => number;
   /** Initial size of each of the latest-tick store's two spaces. */
   latestSpaceBytes?: number;
   /** Told of an observer that threw and was removed (default: a process warning). */
@@ -81,7 +83,7 @@ export class TickHub {
   constructor(private readonly options: TickHubOptions) {
     this.latestStore = new LatestStore(options.latestSpaceBytes ? { spaceBytes: options.latestSpaceBytes } : {});
     this.frameView = this.latestStore.view;
-    this.outbox = new ConsumerOutbox(options.nameOf, (consumer) => this.lag.afterSend(consumer));
+    this.outbox = new ConsumerOutbox(options.nameOf, (consumer) => this.lag.afterSend(consumer), options.now);
     this.runs = new RunFanout(this.outbox);
     const highWaterBytes = options.highWaterBytes ?? 2 * 1024 * 1024;
     this.lag = new ConsumerLag({

@@ -20,6 +20,8 @@ import { refCounted } from './topic-watch';
 
 /** How often the state of the algo looked at is read again (an algo writes it as it trades). */
 const STATE_POLL_MS = 3_000;
+/** How often a refused follow of an online agent's tasks is tried again (it may have been joining). */
+const RETRY_MS = 5_000;
 
 export interface ShownState {
   agentId: string;
@@ -72,7 +74,9 @@ export function createAlgosStore(agent: AgentConnection, fleet: FleetStore, stat
       set({ tasks, errors });
     };
 
+    const tried = new Map<string, number>();
     const subscribe = (id: string) => {
+      tried.set(id, Date.now());
       agent.stream.subscribe('tasks', { agent: id }).then(
         (reply) => followed.has(id) && setTasks(id, (reply as { tasks: TaskInfo[] }).tasks),
         (error: unknown) => followed.has(id) && setError(id, error),
@@ -87,11 +91,17 @@ export function createAlgosStore(agent: AgentConnection, fleet: FleetStore, stat
       }
     };
 
+    /** Follows again the agents whose follow was refused, at most every RETRY_MS each. */
+    const retryRefused = (force = false) => {
+      for (const id of followed) if (get().errors[id] && (force || Date.now() - (tried.get(id) ?? 0) >= RETRY_MS)) subscribe(id);
+    };
+
     /** Follows exactly the online agents: new ones subscribed, gone ones dropped. */
     const sync = (ids: string[]) => {
       for (const id of [...followed]) {
         if (ids.includes(id)) continue;
         followed.delete(id);
+        tried.delete(id);
         void agent.stream.unsubscribe('tasks', { agent: id }).catch(() => undefined);
         forget(id);
       }
@@ -112,8 +122,10 @@ export function createAlgosStore(agent: AgentConnection, fleet: FleetStore, stat
 
     const start = () => {
       const offMessage = agent.stream.on('message', onMessage as never);
-      // The stream came back: its subscriptions were made again; what changed meanwhile is read.
+      // The stream came back: its subscriptions were made again (a refused one is asked again);
+      // what changed meanwhile is read.
       const offReconnect = agent.stream.on('reconnected', () => {
+        retryRefused(true);
         for (const id of followed) void reload(id);
       });
       const releaseFleet = fleet.getState().watch();
@@ -121,6 +133,7 @@ export function createAlgosStore(agent: AgentConnection, fleet: FleetStore, stat
       sync(online);
       const offFleet = fleet.subscribe((slice) => {
         const next = onlineIds(slice.agents);
+        retryRefused();
         if (next.length === online.length && next.every((id, i) => id === online[i])) return;
         online = next;
         sync(next);
@@ -139,10 +152,14 @@ export function createAlgosStore(agent: AgentConnection, fleet: FleetStore, stat
     };
 
     // Asked again when the algo looked at changed meanwhile: a read shared with the previous one's answers for the new one.
+    // A read that a write overtook answers nothing: the write's answer is newer.
+    let writes = 0;
     const readState = async () => {
       for (let asked = looking; asked; asked = looking) {
+        const seen = writes;
         try {
           const { values } = await agent.at(asked.agentId).call('getAlgoState', { algo: asked.algo });
+          if (writes !== seen) return;
           if (looking === asked) return set({ state: { ...asked, values, at: Date.now() }, stateError: null });
         } catch (error) {
           if (looking === asked) return set({ stateError: shownError(error) });
@@ -154,6 +171,7 @@ export function createAlgosStore(agent: AgentConnection, fleet: FleetStore, stat
     const change = async (values: Record<string, null>) => {
       const shown = get().state;
       if (!shown) return;
+      writes++;
       const answer = await agent.at(shown.agentId).call('setAlgoState', { algo: shown.algo, values });
       if (looking?.agentId === shown.agentId && looking.algo === shown.algo) set({ state: { ...shown, values: answer.values, at: Date.now() }, stateError: null });
     };

@@ -121,38 +121,48 @@ test('publish flushes on its own after the current batch', async (t) => {
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-test('a quiet hub sends a batch at the end of its turn, not a timer later', async (t) => {
-  const hub = hubFor(t);
+/** A hub whose clock the test moves (the gaps between frames), with no timer firing unless ticked. */
+function clockedHub(t: { after: (fn: () => void) => void }) {
+  const clock = { ms: 10_000 };
+  const hub = new TickHub({ nameOf, highWaterBytes: 1000, lowWaterBytes: 100, drainCheckMs: 5, now: () => clock.ms });
+  mock.timers.enable({ apis: ['setTimeout'] });
+  t.after(() => (mock.timers.reset(), hub.close()));
   const sink = new RecordingSink('binary');
   hub.subscribe(hub.addConsumer(sink), [408065]);
-  mock.timers.enable({ apis: ['setTimeout'] }); // no timer fires: what goes, goes without one
-  t.after(() => mock.timers.reset());
-  publish(hub, 408065, 1);
-  publish(hub, 408065, 2);
-  assert.equal(sink.sent.length, 0, 'not within the batch itself');
-  await nextTurn();
-  assert.equal(sink.sent.length, 1, 'one frame for the batch');
-  assert.deepEqual(sink.ticks().map((x) => x.lastPrice), [1, 2]);
+  return { hub, sink, clock };
+}
+
+test('while frames come sparse, each goes at the end of its turn, not a timer later', async (t) => {
+  const { hub, sink, clock } = clockedHub(t);
+  for (let price = 1; price <= 20; price++) {
+    clock.ms += 25; // the simulated market's frame interval
+    publish(hub, 408065, price);
+    if (price === 1) assert.equal(sink.sent.length, 0, 'not within the frame itself');
+    await nextTurn();
+    assert.equal(sink.sent.length, price, `frame ${price} went with no timer`);
+  }
 });
 
-test('a busy hub (frames coming moments apart) waits the flush delay, so frames arriving together go as one', async (t) => {
-  const hub = hubFor(t);
-  const sink = new RecordingSink('binary');
-  hub.subscribe(hub.addConsumer(sink), [408065]);
-  mock.timers.enable({ apis: ['setTimeout'] });
-  t.after(() => mock.timers.reset());
+test('while frames come moments apart, they wait the flush delay and go as one', async (t) => {
+  const { hub, sink, clock } = clockedHub(t);
+  const atOnce: boolean[] = [];
   for (let price = 1; price <= 40; price++) {
+    clock.ms += 1;
     publish(hub, 408065, price);
     await nextTurn();
+    atOnce.push(sink.sent.length === price);
     mock.timers.tick(FLUSH_DELAY_MS);
   }
-  assert.ok(sink.sent.length > 1, 'the first frames, after a quiet spell, went at once');
+  assert.equal(atOnce[0], true, 'after a quiet spell the first frame went at once');
+  assert.deepEqual(atOnce.slice(-5), [false, false, false, false, false], 'once frames come moments apart, they wait for the timer');
   const before = sink.sent.length;
+  clock.ms += 1;
   publish(hub, 408065, 41);
   await nextTurn();
+  clock.ms += 1;
   publish(hub, 408065, 42);
   await nextTurn();
-  assert.equal(sink.sent.length, before, 'frames moments apart: nothing goes before the timer');
+  assert.equal(sink.sent.length, before, 'nothing goes before the timer');
   mock.timers.tick(FLUSH_DELAY_MS);
   assert.equal(sink.sent.length, before + 1, 'the two frames in one message');
   assert.deepEqual(sink.ticks().map((x) => x.lastPrice), Array.from({ length: 42 }, (_, i) => i + 1), 'every tick, in order');
