@@ -11,20 +11,21 @@ import inspect
 import signal
 import ssl as ssl_module
 from datetime import datetime
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, Literal, TextIO, Union
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable, TextIO, Union
 
 from .candles import REFILL, Interval, candle_bars
 from .inbox import DEFAULT_MAX_QUEUED, Inbox, TickQueue
+from .live import TickIterator
 from .log import Logger
 from .models import Bar, Position, Tick
 from .parts import Instruments, Orders, Risk, State
 from .rest import RestClient
 from .stream import Stream
+from .subscriptions import MODES, TickMode
 
 __all__ = ["Algo", "Logger"]
 
 Handler = Callable[[], Union[None, Awaitable[None]]]
-TickMode = Literal["ltp", "quote", "full"]
 
 
 class Algo:
@@ -44,6 +45,7 @@ class Algo:
         self.log = Logger(log_to)
         self._rest = RestClient(self.url, token, ssl=ssl)
         self._stream = Stream(self.url, token, ssl=ssl, on_reconnect=self._reconnected, on_warning=self._stream_warning)
+        self._stream.on("lagged", self._lagged)  # once per algo, however many iterators read ticks
         self.instruments = Instruments(self)
         self.orders = Orders(self)
         self.risk = Risk(self)
@@ -139,6 +141,10 @@ class Algo:
     def _stream_warning(self, message: str, fields: dict[str, Any]) -> None:
         self.log.warn(message, **fields)
 
+    def _lagged(self, message: dict[str, Any]) -> None:
+        """The agent conflated ticks for this connection: it stopped reading for a while."""
+        self.log.warn("the stream fell behind: ticks were conflated", conflated=message.get("conflated"))
+
     def _track(self, inbox: Inbox[Any]) -> Callable[[], None]:
         """Ends an iterator's inbox when the algo closes; answers the undo."""
         self._inboxes.add(inbox)
@@ -159,47 +165,25 @@ class Algo:
         mode: TickMode = "quote",
         carry: bool = True,
         max_queued: int = DEFAULT_MAX_QUEUED,
-    ) -> AsyncIterator[Tick]:
+    ) -> TickIterator:
         """Live ticks of these instruments, one at a time, until the loop ends or the algo closes.
 
-        ``carry``: instruments the ticker does not carry are added to it (in ``mode``), on an
-        agent that can; else they are logged as inactive (no ticks until a trader subscribes).
-        ``max_queued``: how many ticks may wait unread, in order (an int ≥ 1). Past that, an
-        algo that falls behind gets the latest tick of each instrument instead of every one (see
-        :class:`~algodeck.inbox.TickQueue`), and a warning is logged once it has caught up.
+        Listens, and subscribes, from this call on: ticks that come before the first ``__anext__``
+        wait for it (see :class:`~algodeck.live.LiveIterator`; an instrument the agent does not
+        know raises its error there). ``carry``: instruments the ticker does not carry are added to
+        it (in ``mode``), on an agent that can; else they are logged as inactive (no ticks until a
+        trader subscribes). ``max_queued``: how many ticks may wait unread, in order (an int ≥ 1).
+        Past that, an algo that falls behind gets the latest tick of each instrument instead of
+        every one (see :class:`~algodeck.inbox.TickQueue`), and a warning is logged once it has
+        caught up.
         """
         ids = list(dict.fromkeys(instruments))
         if not ids:
             raise ValueError("name at least one instrument")
-        return self._ticks(ids, mode, carry, TickQueue(max_queued, self.log.warn))
-
-    async def _ticks(self, ids: list[str], mode: TickMode, carry: bool, queue: TickQueue) -> AsyncIterator[Tick]:
-        wanted = set(ids)
-        put = queue.put
-
-        def on_ticks(message: dict[str, Any]) -> None:
-            for raw in message.get("ticks") or []:
-                if raw.get("instrument") in wanted:
-                    put(raw)
-
-        def on_lagged(message: dict[str, Any]) -> None:
-            self.log.warn("the stream fell behind: ticks were conflated", conflated=message.get("conflated"))
-
-        remove = [self._track(queue), self._stream.on("ticks", on_ticks), self._stream.on("lagged", on_lagged)]
-        keys = [("ticks", i) for i in ids]
-        try:
-            reply = await self._stream.acquire("ticks", [(k, k[1]) for k in keys], {"carry": True, "mode": mode} if carry else None)
-            self._warn_inactive(reply)
-            while True:
-                raw = await queue.get()
-                if raw is None:
-                    return
-                yield Tick.from_json(raw)
-        finally:
-            for undo in remove:
-                undo()
-            if not self._closed:
-                await self._stream.release(list(keys))
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        queue = TickQueue(max_queued, self.log.warn)
+        return TickIterator(self, ids, {"carry": True, "mode": mode} if carry else None, queue)
 
     def candles(
         self,

@@ -1,87 +1,20 @@
 """The parts of an :class:`~algodeck.Algo` reached by attribute: ``algo.instruments``,
 ``algo.orders``, ``algo.risk`` and ``algo.state``; and the iterator of a held topic's messages
-(``algo.orders.updates()``, ``algo.risk.events()``).
+(``algo.orders.updates()``, ``algo.risk.events()``, from :mod:`algodeck.live`).
 """
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any, Callable, Generic, Iterable, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Iterable, Literal
 
-from .inbox import Inbox
+from .live import TopicIterator
 from .models import Instrument, Order, RiskEvent, RiskState
 from .rest import RestClient
-from .stream import topic_key
 
 if TYPE_CHECKING:
     from .algo import Algo
 
 __all__ = ["Instruments", "Orders", "Risk", "State", "TopicIterator"]
-
-T = TypeVar("T")
-
-
-class TopicIterator(Generic[T]):
-    """A held topic's items (``orders``, ``risk``) as an async iterator, listened for from when it is made.
-
-    The topic is subscribed from connect (:meth:`~algodeck.stream.Stream.hold_topics`), so what
-    the stream tells after this object is made waits for its reader, even before the first
-    ``__anext__``. That first ``__anext__`` counts it as a user of the topic; a topic the token may
-    not follow raises the agent's error there. ``aclose()`` stops listening; so does dropping the
-    iterator, read or not (its queue goes with it), and the algo's close ends it.
-    """
-
-    def __init__(self, algo: Algo, topic: str, message_type: str, pick: Callable[[dict[str, Any]], list[T]]) -> None:
-        self._ended = False
-        self._undo: list[Callable[[], None]] = []
-        self._subscribed = False
-        self._topic = topic
-        self._stream = algo._stream
-        inbox: Inbox[T] = Inbox()
-        self._inbox = inbox
-
-        # Refers to the inbox, not to the iterator: a dropped iterator is collected, and stops listening.
-        def listener(message: dict[str, Any]) -> None:
-            for item in pick(message):
-                inbox.put(item)
-
-        self._undo = [self._stream.on(message_type, listener), algo._track(inbox)]
-
-    def __aiter__(self) -> TopicIterator[T]:
-        return self
-
-    async def __anext__(self) -> T:
-        if self._ended:
-            raise StopAsyncIteration
-        try:
-            if not self._subscribed:
-                await self._stream.acquire(self._topic, [(topic_key(self._topic), None)])
-                self._subscribed = True
-            item = await self._inbox.get()
-        except BaseException:  # an error or a cancellation ends it, as it would a generator
-            await self.aclose()
-            raise
-        if item is None:  # the algo closed
-            await self.aclose()
-            raise StopAsyncIteration
-        return item
-
-    async def aclose(self) -> None:
-        """Stops listening, and leaves the topic (which stays held for the algo). Idempotent."""
-        if self._stop_listening() and self._subscribed:
-            await self._stream.release([topic_key(self._topic)])
-
-    def __del__(self) -> None:
-        if self._stop_listening() and self._subscribed:
-            self._stream.release_soon([topic_key(self._topic)])
-
-    def _stop_listening(self) -> bool:
-        """Removes the listener and the close hook; False if that was done already."""
-        if self._ended:
-            return False
-        self._ended = True
-        for undo in self._undo:
-            undo()
-        return True
 
 
 class Instruments:

@@ -1,8 +1,9 @@
 """The agent's stream (``/api/v1/stream``, JSON format) with its subscriptions kept.
 
 One connection serves every iterator of an :class:`~algodeck.Algo`. Subscriptions are counted
-per item (an instrument's ticks, a candle series, the orders topic…): the first user subscribes,
-the last one to leave unsubscribes; the ``orders`` and ``risk`` topics are held from connect
+per item (an instrument's ticks, a candle series, the orders topic…): the first user subscribes
+(and a later one asking for more, such as a richer tick mode, subscribes again), the last one to
+leave unsubscribes; the ``orders`` and ``risk`` topics are held from connect
 (:meth:`Stream.hold_topics`). When the connection drops, the stream dials again with backoff
 (:mod:`algodeck.dialer`), subscribes again to everything it had, and then runs its
 ``on_reconnect`` callback.
@@ -12,15 +13,15 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl as ssl_module
-from typing import Any, Awaitable, Callable, Hashable, TypeVar
+from typing import Any, Awaitable, Callable, Coroutine, Hashable, TypeVar
 
 from .dialer import Backoff, Dialer
 from .errors import AlgoDeckError
 from .replies import Replies
-from .subscriptions import Entry, merge, messages
+from .subscriptions import Entry, asks_more, merge, messages
 from .websocket import ConnectionClosed, WebSocket
 
-__all__ = ["Stream", "DISCONNECTED", "HELD_TOPICS", "topic_key"]
+__all__ = ["Stream", "DISCONNECTED", "HELD_TOPICS", "topic_key", "succeeded"]
 
 #: Put on every listener's queue when the connection drops (before anything of the next one).
 DISCONNECTED = object()
@@ -33,11 +34,18 @@ _SILENCE = 75.0
 
 Listener = Callable[[Any], None]
 L = TypeVar("L")
+R = TypeVar("R")
+Gone = list[tuple[Hashable, Entry]]
 
 
 def topic_key(topic: str) -> Hashable:
     """The subscription key of a whole topic (``orders``, ``risk``)."""
     return (topic,)
+
+
+def succeeded(task: asyncio.Task[Any]) -> bool:
+    """Whether ``task`` has ended with a result (not an error, not cancelled)."""
+    return task.done() and not task.cancelled() and task.exception() is None
 
 
 class Stream:
@@ -66,9 +74,8 @@ class Stream:
         self._ready = asyncio.Event()
         self._closed = False
         self._task: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        #: Releases run from finalisers (:meth:`release_soon`), kept until they end.
-        self._releasing: set[asyncio.Task[None]] = set()
+        #: The stream's own tasks (:meth:`acquire_soon`, :meth:`leave_soon`…), kept until they end.
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._lock = asyncio.Lock()
         self.carry_supported = True
         self.reconnects = 0
@@ -78,7 +85,6 @@ class Stream:
     async def start(self, wait: float = 30.0) -> None:
         """Connects (trying again while the agent refuses, up to ``wait`` seconds); raises on a bad token."""
         ws = await self._dialer.first(wait)
-        self._loop = asyncio.get_running_loop()
         self._task = asyncio.create_task(self._run(ws))
         await self._ready.wait()
 
@@ -95,12 +101,13 @@ class Stream:
             except (asyncio.CancelledError, Exception):
                 pass
         self._replies.fail(AlgoDeckError("unavailable", "The stream was closed."))
+        self._ready.set()  # wakes what waits for a connection: it finds the stream closed
         for listener in list(self._disconnect_listeners):
             listener()
 
     @property
     def connected(self) -> bool:
-        return self._ready.is_set()
+        return self._ready.is_set() and not self._closed
 
     # --- listeners ---
 
@@ -115,65 +122,110 @@ class Stream:
     # --- subscriptions ---
 
     async def acquire(self, topic: str, items: list[tuple[Hashable, Any]], options: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Subscribes to what of ``items`` (key, item) is not subscribed yet; answers the reply (merged)."""
+        """Counts a user of each of ``items`` (key, item); answers the reply (merged) of the subscribes.
+
+        What is not subscribed yet is subscribed; so is what ``options`` ask more of (see
+        :func:`~algodeck.subscriptions.asks_more`: carried, in a richer mode), whose options are
+        then those (a reconnect subscribes it so). When it fails, or is cancelled, it takes back
+        all it did (counts and options) and raises: its caller has nothing to release.
+        """
         async with self._lock:
             if self._closed:
                 raise AlgoDeckError("unavailable", "The stream was closed.")
-            fresh: list[Entry] = []
+            wanted = dict(options or {}) if self.carry_supported else {}
+            send: list[Entry] = []
+            before: list[tuple[Entry, dict[str, Any]]] = []  # the options of those asked more of
             for key, item in items:
                 entry = self._entries.get(key)
                 if entry is None:
-                    entry = Entry(topic, item, dict(options or {}) if self.carry_supported else {})
-                    self._entries[key] = entry
-                    fresh.append(entry)
+                    entry = self._entries[key] = Entry(topic, item, dict(wanted))
+                    send.append(entry)
+                elif asks_more(wanted, entry.options):
+                    before.append((entry, entry.options))
+                    entry.options = dict(wanted)
+                    send.append(entry)
                 entry.refs += 1
-            if not fresh:
+            if not send:
                 return {}
             try:
-                return await self._subscribe_entries(fresh)
-            except AlgoDeckError:
-                for key, _ in items:
-                    entry = self._entries.get(key)
-                    if entry is not None:
-                        entry.refs -= 1
-                        if entry.refs <= 0:
-                            del self._entries[key]
+                return await self._subscribe_entries(send)
+            except BaseException as error:
+                for entry, held in before:
+                    entry.options = held
+                gone = self._drop([key for key, _ in items])
+                if not (isinstance(error, AlgoDeckError) and error.code != "unavailable"):
+                    # Not refused: the agent may have subscribed (a cancellation, no reply in time).
+                    self._spawn(self._unsubscribe_locked(gone))
                 raise
+
+    def acquire_soon(self, topic: str, items: list[tuple[Hashable, Any]], options: dict[str, Any] | None = None) -> asyncio.Task[dict[str, Any]]:
+        """:meth:`acquire` as a task, started now; see :meth:`leave` for its user's end."""
+        asyncio.get_running_loop()  # raises outside a running loop, before a coroutine is made
+        return self._spawn(self.acquire(topic, items, options))
 
     async def release(self, keys: list[Hashable]) -> None:
         """The other side of :meth:`acquire`: unsubscribes what nobody uses any more."""
         async with self._lock:
-            gone: list[Entry] = []
-            for key in keys:
-                entry = self._entries.get(key)
-                if entry is None:
-                    continue
-                entry.refs -= 1
-                if entry.refs <= 0:
-                    del self._entries[key]
-                    gone.append(entry)
-            if not gone or self._closed or not self._ready.is_set():
-                return  # while away, what is gone is simply not subscribed again
-            for message in messages("unsubscribe", gone, with_options=False):
-                try:
-                    await self._request(message)
-                except (AlgoDeckError, ConnectionClosed):
-                    pass  # the next connection will not have it anyway
+            await self._unsubscribe(self._drop(keys))
 
-    def release_soon(self, keys: list[Hashable]) -> None:
-        """:meth:`release` from code that cannot wait (a finaliser): run as a task on the stream's loop."""
-        loop = self._loop
-        if loop is None or self._closed or loop.is_closed():
+    async def leave(self, subscribing: asyncio.Task[Any], keys: list[Hashable]) -> None:
+        """Ends a user of ``keys`` whose :meth:`acquire_soon` is ``subscribing``: cancels it if it
+        still runs (it then takes back what it did), and releases what it acquired."""
+        if not subscribing.done():
+            subscribing.cancel()
+            await asyncio.wait([subscribing])
+        if succeeded(subscribing):
+            await self.release(keys)
+
+    def leave_soon(self, subscribing: asyncio.Task[Any], keys: list[Hashable]) -> None:
+        """:meth:`leave` from code that cannot wait (a finaliser, any thread): run as a task on the loop."""
+        loop = subscribing.get_loop()
+        if loop.is_closed():
             return
         try:
-            loop.call_soon_threadsafe(self._release_task, keys)
+            loop.call_soon_threadsafe(lambda: self._spawn(self.leave(subscribing, keys)))
         except RuntimeError:
             pass  # the loop closed meanwhile: nothing is subscribed any more
 
-    def _release_task(self, keys: list[Hashable]) -> None:
-        task = asyncio.ensure_future(self.release(keys))
-        self._releasing.add(task)
-        task.add_done_callback(self._releasing.discard)
+    def _drop(self, keys: list[Hashable]) -> Gone:
+        """Counts one user less of each of ``keys``; forgets and answers those nobody uses any more."""
+        gone: Gone = []
+        for key in keys:
+            entry = self._entries.get(key)
+            if entry is None:
+                continue
+            entry.refs -= 1
+            if entry.refs <= 0:
+                del self._entries[key]
+                gone.append((key, entry))
+        return gone
+
+    async def _unsubscribe(self, gone: Gone) -> None:
+        """Unsubscribes from what :meth:`_drop` forgot, but what was acquired again since (under the lock)."""
+        entries = [entry for key, entry in gone if key not in self._entries]
+        if not entries or self._closed or not self._ready.is_set():
+            return  # while away, what is gone is simply not subscribed again
+        for message in messages("unsubscribe", entries, with_options=False):
+            try:
+                await self._request(message)
+            except (AlgoDeckError, ConnectionClosed):
+                pass  # the next connection will not have it anyway
+
+    async def _unsubscribe_locked(self, gone: Gone) -> None:
+        async with self._lock:
+            await self._unsubscribe(gone)
+
+    def _spawn(self, work: Coroutine[Any, Any, R]) -> asyncio.Task[R]:
+        """Runs ``work`` as a task, kept until it ends; its error is its awaiter's, never logged as lost."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._settled)
+        return task
+
+    def _settled(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved
 
     async def hold_topics(self) -> None:
         """Keeps the ``orders`` and ``risk`` topics subscribed for the connection's whole life.

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
-__all__ = ["Entry", "messages", "merge"]
+__all__ = ["Entry", "TickMode", "MODES", "asks_more", "messages", "merge"]
+
+TickMode = Literal["ltp", "quote", "full"]
+#: The tick modes, poorest first (each one's ticks have the fields of those before it).
+MODES: tuple[TickMode, ...] = get_args(TickMode)
 
 #: Per message: at most this many instruments (ticks) or series (candles).
 _CHUNK = {"ticks": 10_000, "candles": 500}
@@ -23,6 +27,21 @@ class Entry:
     item: Any
     options: dict[str, Any]
     refs: int = 0
+
+
+def asks_more(wanted: dict[str, Any], held: dict[str, Any]) -> bool:
+    """Whether subscribe options ``wanted`` ask the ticker for more than an entry's ``held`` do:
+    to carry what it does not, or in a richer mode (the agent's default mode is ``quote``)."""
+    if not wanted.get("carry"):
+        return False
+    if not held.get("carry"):
+        return True
+    return _rank(wanted) > _rank(held)
+
+
+def _rank(options: dict[str, Any]) -> int:
+    mode = options.get("mode", "quote")
+    return MODES.index(mode) if mode in MODES else -1
 
 
 def messages(kind: str, entries: list[Entry], *, with_options: bool) -> list[dict[str, Any]]:
