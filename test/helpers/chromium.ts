@@ -48,6 +48,13 @@ export async function launchChromium(options: { width?: number; height?: number;
   };
 }
 
+/** A new page of `browser` whose uncaught errors are added to `errors` (a test asserts there are none). */
+export async function watchedPage(browser: Browser, errors: string[]): Promise<Page> {
+  const page = await browser.context.newPage();
+  page.on('pageerror', (error) => errors.push(error.message));
+  return page;
+}
+
 export function screenshotPath(name: string): string {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   return join(SCREENSHOT_DIR, `${name}.png`);

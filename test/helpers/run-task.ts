@@ -1,6 +1,7 @@
 /** Runs a command as a task of a test agent until it ends; answers how it ended and its log. */
 import assert from 'node:assert/strict';
 import type { TaskInfo } from '../../shared/task';
+import { jsonLines } from './child-output';
 import type { TestAgent } from './test-agent';
 import { waitFor } from './wait';
 
@@ -21,13 +22,5 @@ export async function runTaskToEnd(agent: Pick<TestAgent, 'request'>, task: { na
     return ['exited', 'errored', 'waiting', 'stopped'].includes(now.state) && now;
   }, timeoutMs);
   const lines = ((await agent.request('GET', `/api/v1/tasks/${id}/logs`)).body as { lines: Array<{ text: string }> }).lines.map((line) => line.text);
-  const entries = lines.flatMap((text) => {
-    if (!text.startsWith('{')) return [];
-    try {
-      return [JSON.parse(text) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
-  return { info, lines, entries };
+  return { info, lines, entries: jsonLines(lines.join('\n')) };
 }

@@ -6,12 +6,13 @@
  * REST waiting for the agent, on_stop on SIGTERM), and an algo run as a task of the agent.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { captured, exited } from '../helpers/child-output';
 import { runTaskToEnd } from '../helpers/run-task';
 import { sleep, startTestAgent, type TestAgent, TEST_TOKEN, waitFor } from '../helpers/test-agent';
 
@@ -111,29 +112,3 @@ test('an algo run as a task of the agent connects from the task’s environment,
   assert.ok(entries.some((entry) => entry.msg === 'connected' && entry.algo === 'py-task' && entry.level === 'info'), lines.join('\n'));
   assert.deepEqual((await agent.api.call('getAlgoState', { algo: 'py-task' })).values.ran, { name: 'py-task', tick: 'NSE:INFY', quoted: ['NSE:INFY'] });
 });
-
-function captured(child: ChildProcess): { text: () => string; lines: () => Array<Record<string, unknown>> } {
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  return {
-    text: () => `${out}\n${err}`,
-    lines: () =>
-      out.split('\n').flatMap((line) => {
-        if (!line.startsWith('{')) return [];
-        try {
-          return [JSON.parse(line) as Record<string, unknown>];
-        } catch {
-          return [];
-        }
-      }),
-  };
-}
-
-function exited(child: ChildProcess): Promise<[number | null, NodeJS.Signals | null]> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve([child.exitCode, child.signalCode]);
-    else child.once('exit', (code, signal) => resolve([code, signal]));
-  });
-}

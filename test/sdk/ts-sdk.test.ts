@@ -4,7 +4,7 @@
  * risk manager, state across connections, SIGTERM, and an algo run as a real task of the agent.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { type Algo, AlgoDeckError, type Bar, connect, type Order, RiskRejectedError, type Tick } from '../../sdk/ts/src/index';
 import { resolveSettings } from '../../sdk/ts/src/index';
 import { jsonLine } from '../../sdk/ts/src/log';
+import { captured, exited } from '../helpers/child-output';
 import { runTaskToEnd } from '../helpers/run-task';
 import { sleep, startTestAgent, type TestAgent, TEST_TOKEN, waitFor } from '../helpers/test-agent';
 
@@ -262,18 +263,3 @@ test('after the agent restarts: the SDK reconnects, onReconnect runs, ticks resu
   await algo.close();
   assert.deepEqual(await Promise.all([ticks.done, bars.done]), [undefined, undefined], 'iterators end cleanly on close');
 });
-
-function captured(child: ChildProcess): { text: () => string; lines: () => Array<Record<string, unknown>> } {
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  return {
-    text: () => `${out}\n${err}`,
-    lines: () => out.split('\n').flatMap((line) => (line.startsWith('{') ? [JSON.parse(line) as Record<string, unknown>] : [])),
-  };
-}
-
-function exited(child: ChildProcess): Promise<[number | null, NodeJS.Signals | null]> {
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
-}

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { type Browser, launchChromium, screenshotPath, showPage, signIn } from '../../helpers/chromium';
+import { type Browser, launchChromium, screenshotPath, showPage, signIn, watchedPage } from '../../helpers/chromium';
 import { startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -59,8 +59,7 @@ before(async () => {
   await waitFor('prices', async () => (await agent.api.call('getQuotes', { instruments: ['NSE:INFY', 'NSE:TCS'] })).quotes['NSE:INFY'] !== undefined, 15_000);
   await agent.api.call('createTask', { name: 'scalper', command: 'node', args: [join(scratch, 'scalper.mjs')], stopTimeoutSeconds: 5, restart: { policy: 'never' } } as never);
   browser = await launchChromium();
-  page = await browser.context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page = await watchedPage(browser, pageErrors);
   await signIn(page, agent.agent.url, TEST_TOKEN);
 });
 

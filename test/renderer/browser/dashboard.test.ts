@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startTestAgent, TEST_TOKEN, type TestAgent } from '../../helpers/test-agent';
-import { type Browser, launchChromium, SCREENSHOT_DIR, screenshotPath, showPage } from '../../helpers/chromium';
+import { type Browser, launchChromium, SCREENSHOT_DIR, screenshotPath, showPage, watchedPage } from '../../helpers/chromium';
 
 const ADDED = 'NSE:SIM0007';
 let agent: TestAgent;
@@ -31,8 +31,7 @@ before(async () => {
   agent = await startAgent();
   port = agent.agent.port;
   browser = await launchChromium();
-  page = await browser.context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page = await watchedPage(browser, pageErrors);
 });
 
 after(async () => {

@@ -18,7 +18,7 @@ import { DesktopService } from '../../../electron/desktop-service';
 import { probeAgent, RemoteAgents } from '../../../electron/remote-agents';
 import { APP_ORIGIN, contentSecurityPolicy } from '../../../electron/window-policy';
 import { DESKTOP_CHANNELS, type DesktopEvent } from '../../../shared/desktop';
-import { type Browser, launchChromium, screenshotPath, showPage } from '../../helpers/chromium';
+import { type Browser, launchChromium, screenshotPath, showPage, watchedPage } from '../../helpers/chromium';
 import { MemorySecrets, probeFetch } from '../../helpers/desktop';
 import { startTestAgent, TEST_TOKEN, type TestAgent } from '../../helpers/test-agent';
 
@@ -88,8 +88,7 @@ before(async () => {
     secretStorageProblem: () => null,
   });
   browser = await launchChromium();
-  page = await browser.context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page = await watchedPage(browser, pageErrors);
   // The preload's stand-in: one method per message, each answered by the main process's service.
   await page.exposeBinding('algodeckDesktopInvoke', (_source, method: string, args: unknown[]) => {
     calls.push(method);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { type Browser, launchChromium, screenshotPath, showPage } from '../../helpers/chromium';
+import { type Browser, launchChromium, screenshotPath, showPage, watchedPage } from '../../helpers/chromium';
 import { startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
 
 const JOIN = 'join-token-for-the-browser-test';
@@ -27,8 +27,7 @@ before(async () => {
   hub = await startTestAgent({ name: 'laptop', workers: 1, firstRunWatchlist: true, simTicksPerSecond: 2, fleet: { hub: true, joinToken: JOIN }, ...fast });
   member = await startTestAgent({ dataDir: mkdtempSync(join(tmpdir(), 'algodeck-member-')), name: 'ec2-mumbai', labels: { region: 'ap-south-1' }, workers: 1, fleet: { join: { url: hub.agent.url, token: JOIN } }, ...fast });
   browser = await launchChromium();
-  page = await browser.context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page = await watchedPage(browser, pageErrors);
   await page.goto(hub.agent.url);
   await page.getByTestId('secret').fill(TEST_TOKEN);
   await page.getByTestId('sign-in-button').click();

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Order } from '../../../shared/order';
-import { type Browser, launchChromium, screenshotPath, showPage, signIn } from '../../helpers/chromium';
+import { type Browser, launchChromium, screenshotPath, showPage, signIn, watchedPage } from '../../helpers/chromium';
 import { startTestAgent, TEST_TOKEN, type TestAgent, waitFor } from '../../helpers/test-agent';
 
 let agent: TestAgent;
@@ -22,8 +22,7 @@ before(async () => {
   agent = await startTestAgent({ firstRunWatchlist: true, simTicksPerSecond: 2, workers: 2 });
   await waitFor('prices', async () => Object.keys((await agent.api.call('getQuotes', { instruments: ['NSE:INFY', 'NSE:TCS', 'NSE:SBIN', 'NSE:RELIANCE'] })).quotes).length === 4, 15_000);
   browser = await launchChromium();
-  page = await browser.context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page = await watchedPage(browser, pageErrors);
   await signIn(page, agent.agent.url, TEST_TOKEN);
 });
 
